@@ -1,0 +1,16 @@
+"""Test settings: same stack as local, fast hashing, isolated media and cache."""
+
+import tempfile
+
+from .base import *  # noqa: F403
+from .base import CELERY_BROKER_URL
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = tempfile.mkdtemp(prefix="refund-desk-media-")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+IMPORT_CHUNK_ROWS = 500

@@ -1,0 +1,54 @@
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class MemberStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Member(models.Model):
+    """A subscriber as the billing system knows them (key: ``member_no``)."""
+
+    member_no = models.CharField(_("member number"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_kana = models.CharField(_("name (kana)"), max_length=200)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone_digits = models.CharField(_("phone digits"), max_length=40, blank=True)
+    email = models.CharField(_("email"), max_length=254, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=8, blank=True)
+    address = models.CharField(_("address"), max_length=400, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=MemberStatus.choices)
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["member_no"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=MemberStatus.values), name="member_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True)
+                | Q(joined_on__isnull=True)
+                | Q(withdrawn_on__gte=F("joined_on")),
+                name="member_withdrawn_after_joined",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=MemberStatus.ACTIVE) | Q(withdrawn_on__isnull=True),
+                name="member_active_not_withdrawn",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_no} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("refunds:member_detail", args=[self.pk])

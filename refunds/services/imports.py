@@ -1,0 +1,213 @@
+"""Import services: the lock, the batch record, the run, the result and its audit event."""
+
+import hashlib
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from refunds.imports.engine import ImportOutcome, run_import
+from refunds.imports.errors import FileRefused, ImportLocked
+from refunds.imports.schema import SPECS
+from refunds.models import ImportBatch, ImportRowError, ImportStatus
+
+from .audit import audit_record
+
+logger = logging.getLogger(__name__)
+
+
+def progress_key(batch_id: int) -> str:
+    return f"import-progress:{batch_id}"
+
+
+def import_progress(batch: ImportBatch) -> dict[str, Any]:
+    """What the progress bar shows: percent of the file read and rows read so far."""
+    data = cache.get(progress_key(batch.pk)) or {}
+    size = batch.file_size or 1
+    percent = 100 if not batch.is_open else min(99, int(100 * data.get("bytes", 0) / size))
+    return {"percent": percent, "rows": data.get("rows", batch.rows_total)}
+
+
+def _sha256(fh: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    fh.seek(0)
+    while chunk := fh.read(1 << 20):
+        digest.update(chunk)
+    fh.seek(0)
+    return digest.hexdigest()
+
+
+def _release_stale_lock(kind: str) -> None:
+    """A batch that has shown no sign of life for too long (a dead process) frees the lock."""
+    limit = timezone.now() - timedelta(seconds=settings.IMPORT_STALE_AFTER_SECONDS)
+    for batch in ImportBatch.objects.filter(kind=kind, status__in=ImportStatus.open_values()):
+        last = batch.heartbeat_at or batch.started_at or batch.created_at
+        beat = (cache.get(progress_key(batch.pk)) or {}).get("at")
+        if beat:
+            last = max(last, beat)
+        if last < limit:
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                status=ImportStatus.FAILED,
+                message=_("abandoned: no sign of life since %(when)s") % {"when": last},
+                finished_at=timezone.now(),
+            )
+
+
+def _open_batch(**fields: Any) -> ImportBatch:
+    kind = fields["kind"]
+    _release_stale_lock(kind)
+    try:
+        with transaction.atomic():
+            return ImportBatch.objects.create(**fields)
+    except IntegrityError:
+        raise ImportLocked(
+            _("another %(kind)s import is queued or running; try again when it has finished")
+            % {"kind": kind}
+        ) from None
+
+
+def import_enqueue(
+    *, kind: str, upload: UploadedFile, user: Any, encoding: str = "auto", partial: bool = False
+) -> ImportBatch:
+    """Store an uploaded file as a queued batch and hand it to a worker after commit."""
+    from refunds.tasks import import_batch_task
+
+    sha = _sha256(upload)  # type: ignore[arg-type]
+    batch = _open_batch(
+        kind=kind,
+        file=upload,
+        file_name=Path(upload.name or "upload.csv").name,
+        file_size=upload.size or 0,
+        sha256=sha,
+        requested_encoding=encoding,
+        partial=partial,
+        created_by=user,
+        status=ImportStatus.QUEUED,
+    )
+    transaction.on_commit(lambda: import_batch_task.delay(batch.pk))
+    return batch
+
+
+def import_path(
+    *, kind: str, path: Path, user: Any = None, encoding: str = "auto", partial: bool = False
+) -> tuple[ImportBatch, ImportOutcome | None]:
+    """Import a file from disk now (the ``import_csv`` command)."""
+    with path.open("rb") as fh:
+        batch = _open_batch(
+            kind=kind,
+            file_name=path.name,
+            file_size=path.stat().st_size,
+            sha256=_sha256(fh),
+            requested_encoding=encoding,
+            partial=partial,
+            created_by=user,
+            status=ImportStatus.RUNNING,
+            started_at=timezone.now(),
+        )
+        outcome = _run(batch, fh)
+    return batch, outcome
+
+
+def import_run_batch(*, batch_id: int) -> ImportBatch | None:
+    """Run a queued (or interrupted) batch; a finished batch is left alone (idempotent)."""
+    updated = ImportBatch.objects.filter(
+        pk=batch_id, status__in=ImportStatus.open_values()
+    ).update(status=ImportStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now())
+    if not updated:
+        return None
+    batch = ImportBatch.objects.get(pk=batch_id)
+    with batch.file.open("rb") as fh:
+        _run(batch, fh)  # type: ignore[arg-type]
+    return batch
+
+
+def _run(batch: ImportBatch, fh: BinaryIO) -> ImportOutcome | None:
+    spec = SPECS[batch.kind]
+    key = progress_key(batch.pk)
+
+    def progress(bytes_read: int, rows: int) -> None:
+        cache.set(key, {"bytes": bytes_read, "rows": rows, "at": timezone.now()}, 3600)
+
+    try:
+        outcome = run_import(
+            spec=spec,
+            fh=fh,
+            file_name=batch.file_name,
+            encoding=batch.requested_encoding,
+            partial=batch.partial,
+            progress=progress,
+        )
+    except FileRefused as exc:
+        _finish(batch, None, refused=exc)
+        return None
+    except Exception as exc:
+        logger.exception("import %s failed", batch.pk)
+        _finish(batch, None, failure=exc)
+        raise
+    _finish(batch, outcome)
+    return outcome
+
+
+def _finish(
+    batch: ImportBatch,
+    outcome: ImportOutcome | None,
+    *,
+    refused: FileRefused | None = None,
+    failure: Exception | None = None,
+) -> None:
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        batch.finished_at = timezone.now()
+        if refused is not None:
+            batch.status = ImportStatus.REJECTED
+            batch.message = f"{batch.file_name}:{refused.line}: {refused.column}: {refused.reason}"
+            ImportRowError.objects.create(
+                batch=batch, line=refused.line, column=refused.column, reason=refused.reason[:500]
+            )
+            batch.rejected = 0
+        elif failure is not None:
+            batch.status = ImportStatus.FAILED
+            batch.message = str(failure)[:2000]
+        else:
+            assert outcome is not None
+            batch.encoding = outcome.encoding
+            batch.rows_total = outcome.rows_total
+            batch.created = outcome.created
+            batch.updated = outcome.updated
+            batch.unchanged = outcome.unchanged
+            batch.rejected = outcome.rejected
+            if not outcome.errors:
+                batch.status = ImportStatus.SUCCEEDED
+            elif outcome.taken:
+                batch.status = ImportStatus.PARTIAL
+            else:
+                batch.status = ImportStatus.REJECTED
+            ImportRowError.objects.bulk_create(
+                (
+                    ImportRowError(batch=batch, line=e.line, column=e.column, reason=e.reason[:500])
+                    for e in outcome.errors
+                ),
+                batch_size=2000,
+            )
+        batch.save()
+        audit_record(
+            actor=batch.created_by,
+            action="import.finished",
+            obj=batch,
+            changes={
+                "status": batch.status,
+                "created": batch.created,
+                "updated": batch.updated,
+                "unchanged": batch.unchanged,
+                "rejected": batch.rejected,
+                "sha256": batch.sha256,
+            },
+        )
+    cache.delete(progress_key(batch.pk))

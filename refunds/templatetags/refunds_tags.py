@@ -1,0 +1,15 @@
+from typing import Any
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def yen(value: Any) -> str:
+    """Integer yen as people read it: ``3,402円`` (``¥3,402`` in English)."""
+    if value is None or value == "":
+        return "—"
+    return _("%(amount)s yen") % {"amount": intcomma(int(value))}

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from .views import data, imports
+
+app_name = "refunds"
+
+urlpatterns = [
+    path("members/", data.MemberListView.as_view(), name="member_list"),
+    path("members/<int:pk>/", data.MemberDetailView.as_view(), name="member_detail"),
+    path("contracts/", data.ContractListView.as_view(), name="contract_list"),
+    path("tariffs/", data.TariffListView.as_view(), name="tariff_list"),
+    path("imports/", imports.ImportListView.as_view(), name="import_list"),
+    path("imports/new/", imports.ImportCreateView.as_view(), name="import_create"),
+    path("imports/<int:pk>/", imports.ImportDetailView.as_view(), name="import_detail"),
+    path(
+        "imports/<int:pk>/progress/",
+        imports.ImportProgressView.as_view(),
+        name="import_progress",
+    ),
+    path(
+        "imports/<int:pk>/errors.csv",
+        imports.ImportErrorsCsvView.as_view(),
+        name="import_errors_csv",
+    ),
+]

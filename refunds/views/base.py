@@ -1,0 +1,33 @@
+"""The shared base of list and detail views (declarative, as in NetBox)."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+from django_tables2 import LazyPaginator, SingleTableMixin
+
+from accounts.mixins import RoleRequiredMixin
+
+
+class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
+    """A filtered, sortable table; pages without counting the whole table."""
+
+    template_name = "refunds/object_list.html"
+    paginator_class = LazyPaginator
+    title: Any = ""
+    create_url: str | None = None
+
+    def get_table_pagination(self, table: Any) -> dict[str, Any]:
+        return {"per_page": 50, "paginator_class": LazyPaginator}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["title"] = self.title
+        context["create_url"] = self.create_url
+        return context
+
+
+class ObjectDetailView(RoleRequiredMixin, DetailView):  # type: ignore[type-arg]
+    def get_queryset(self) -> QuerySet[Any]:
+        return super().get_queryset()

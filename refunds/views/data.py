@@ -1,0 +1,44 @@
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from refunds.filters import ContractFilter, MemberFilter, TariffFilter
+from refunds.models import Contract, Member, Tariff
+from refunds.tables import ContractTable, MemberTable, TariffTable
+
+from .base import ObjectDetailView, ObjectListView
+
+
+class MemberListView(ObjectListView):
+    model = Member
+    table_class = MemberTable
+    filterset_class = MemberFilter
+    title = _("Members")
+
+
+class MemberDetailView(ObjectDetailView):
+    model = Member
+    template_name = "refunds/member_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["contracts"] = self.object.contracts.order_by("applied_on")
+        return context
+
+
+class ContractListView(ObjectListView):
+    model = Contract
+    table_class = ContractTable
+    filterset_class = ContractFilter
+    title = _("Contracts")
+
+    def get_queryset(self) -> QuerySet[Contract]:
+        return Contract.objects.select_related("member")
+
+
+class TariffListView(ObjectListView):
+    model = Tariff
+    table_class = TariffTable
+    filterset_class = TariffFilter
+    title = _("Tariffs")
