@@ -325,22 +325,22 @@ def run_import(
         plan = list(zip(present, indexes, strict=True))
         with connection.cursor() as cursor:
             stage.create(cursor)
-            try:
-                good = _stream_rows(stream, records, plan, width, lengths, stage, cursor,
-                                    outcome, chunk_rows, progress)
-                if outcome.rows_total == 0:
-                    raise FileRefused(_("the file has a header but no data rows"))
-                set_based_errors = stage.validate(cursor)
-                good -= len(set_based_errors)
-                outcome.errors += set_based_errors
-                outcome.errors.sort()
-                if outcome.errors and not partial:
-                    transaction.set_rollback(True)
-                    return outcome
-                outcome.created, outcome.updated, outcome.unchanged = stage.upsert(cursor, good)
-                outcome.taken = True
-            finally:
-                stage.drop(cursor)
+            # DDL is transactional on both databases: a rollback also removes the stage.
+            good = _stream_rows(
+                stream, records, plan, width, lengths, stage, cursor, outcome, chunk_rows, progress
+            )
+            if outcome.rows_total == 0:
+                raise FileRefused(_("the file has a header but no data rows"))
+            set_based_errors = stage.validate(cursor)
+            good -= len(set_based_errors)
+            outcome.errors += set_based_errors
+            outcome.errors.sort()
+            if outcome.errors and not partial:
+                transaction.set_rollback(True)
+                return outcome
+            outcome.created, outcome.updated, outcome.unchanged = stage.upsert(cursor, good)
+            outcome.taken = True
+            stage.drop(cursor)
     return outcome
 
 

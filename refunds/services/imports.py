@@ -112,6 +112,7 @@ def import_path(
             started_at=timezone.now(),
         )
         outcome = _run(batch, fh)
+    batch.refresh_from_db()
     return batch, outcome
 
 

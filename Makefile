@@ -1,0 +1,63 @@
+# Refund Desk: `make demo` runs the app with demo data, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_DIR := var/demo
+DEMO_MEMBERS ?= 3000
+
+.PHONY: venv demo serve test test-fast lint format typecheck check messages bench bench-import clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py generate_demo --members $(DEMO_MEMBERS) --output $(DEMO_DIR)
+	$(PY) manage.py import_csv members $(DEMO_DIR)/members.csv
+	$(PY) manage.py import_csv contracts $(DEMO_DIR)/contracts.csv
+	$(PY) manage.py import_csv tariffs $(DEMO_DIR)/tariffs.csv
+	$(PY) manage.py import_csv billing $(DEMO_DIR)/billing.csv
+	@if $(PY) manage.py help detect >/dev/null 2>&1; then $(PY) manage.py detect --program SONET-HIKARI-2010; fi
+	$(PY) manage.py demo_users
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: $(STAMP)
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy refunds accounts
+
+check: lint typecheck test
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l ja -l en --ignore=.venv --ignore=var --ignore=benchmarks
+	$(PY) manage.py compilemessages --ignore=.venv
+
+bench: bench-import
+
+bench-import: $(STAMP)
+	$(PY) benchmarks/bench_import.py
+
+clean:
+	rm -rf var/demo var/cache

@@ -1,0 +1,65 @@
+import datetime
+
+import factory
+from django.contrib.auth.models import Group
+
+from accounts.models import User
+from refunds.models import BillingLine, Contract, Member, Tariff
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("pw-for-tests-1")
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.groups.add(*Group.objects.filter(name__in=extracted))
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    member_no = factory.Sequence(lambda n: f"SN9{n:07d}")
+    name = "山田　太郎"
+    name_kana = "ヤマダ　タロウ"
+    status = "active"
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contract
+
+    contract_no = factory.Sequence(lambda n: f"C9{n:08d}")
+    member = factory.SubFactory(MemberFactory)
+    course = "HIKARI_FLETS"
+    plan = "family"
+    area = "east"
+    applied_on = datetime.date(2006, 1, 10)
+    started_on = datetime.date(2006, 2, 1)
+
+
+class BillingLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BillingLine
+
+    contract = factory.SubFactory(ContractFactory)
+    period = datetime.date(2009, 1, 1)
+    item = "base_fee"
+    amount_yen = 6720
+
+
+class TariffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tariff
+
+    course = "HIKARI_FLETS"
+    plan = "family"
+    area = "east"
+    valid_from = datetime.date(2005, 4, 1)
+    monthly_fee_yen = 6720
