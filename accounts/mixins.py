@@ -1,4 +1,5 @@
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.http import HttpRequest
 
 from .roles import Role
 
@@ -8,6 +9,7 @@ class RoleRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
 
     allowed_roles: tuple[Role, ...] = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
     raise_exception = False
+    request: HttpRequest
 
     def test_func(self) -> bool:
         return self.request.user.has_role(*self.allowed_roles)  # type: ignore[union-attr]

@@ -61,3 +61,83 @@ def role_client(request, db) -> Client | None:
     if role == "anonymous":
         return Client()
     return _client_for(UserFactory(username=f"{role}-user", roles=[role]))
+
+
+# -- a real Celery worker on Redis -----------------------------------------------------------
+@pytest.fixture
+def celery_worker_process(transactional_db, settings, tmp_path):
+    """Start ``celery worker`` against Redis and the test database; route tasks to it."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from django.db import connection
+
+    from config.celery_app import app
+
+    broker = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        if os.environ.get("REQUIRE_WORKER"):
+            pytest.fail("Redis is not running on 127.0.0.1:6379")
+        pytest.skip("needs Redis on 127.0.0.1:6379 (redis-server --daemonize yes); CI runs it")
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        database_url = f"sqlite:///{db['NAME']}"
+    else:
+        database_url = (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker,
+        "CELERY_RESULT_BACKEND": broker,
+        "CACHE_URL": "locmemcache://",
+        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    subprocess.run(
+        ["redis-cli", "-n", broker.rsplit("/", 1)[-1], "flushdb"], check=False, capture_output=True
+    )
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-P",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "info",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=Path(__file__).parent.parent,
+    )
+    saved = dict(app.conf)
+    app.conf.update(task_always_eager=False, broker_url=broker, result_backend=broker)
+    try:
+        deadline = time.monotonic() + 30
+        while not app.control.ping(timeout=0.5):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(
+                    "the Celery worker did not start: " + (tmp_path / "worker.log").read_text()
+                )
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+        app.conf.update(
+            task_always_eager=saved["task_always_eager"],
+            broker_url=saved["broker_url"],
+            result_backend=saved["result_backend"],
+        )

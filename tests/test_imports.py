@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 KINDS = ("members", "contracts", "tariffs", "billing")
 MEMBERS_HEADER = "member_no,name,name_kana,birth_date,phone,email,postal_code,address,status,joined_on,withdrawn_on\n"
-CONTRACTS_HEADER = "contract_no,member_no,course,plan,area,applied_on,started_on,cancel_requested_on,ended_on\n"
+CONTRACTS_HEADER = (
+    "contract_no,member_no,course,plan,area,applied_on,started_on,cancel_requested_on,ended_on\n"
+)
 
 
 def run_import(kind: str, path: Path, *args: str) -> tuple[int, str, str]:
@@ -108,7 +110,7 @@ def test_normalisation_of_kana_amounts_periods_and_status(tmp_path, sample_contr
         tmp_path,
         "b.csv",
         "amount_yen,period,contract_no,item,unknown_column\n"
-        "\"3,402\",200906,C000000001,base_fee,x\n"
+        '"3,402",200906,C000000001,base_fee,x\n'
         "１２３,2009/07,C000000001,option,x\n"
         "−500,2009-08,C000000001,refund,x\n"
         "△20,2009-09,C000000001,refund,x\n",
@@ -145,13 +147,43 @@ def test_file_refused_as_a_whole(tmp_path, kind, text, line, column, reason):
 
 
 BAD_ROWS = [
-    ("contracts", "C9,SN00000001,HIKARI_FLETS,family,east,2009-02-30,,,", "applied_on", "does not exist"),
-    ("contracts", "C9,SN99999999,HIKARI_FLETS,family,east,2009-02-01,,,", "member_no", "unknown member"),
+    (
+        "contracts",
+        "C9,SN00000001,HIKARI_FLETS,family,east,2009-02-30,,,",
+        "applied_on",
+        "does not exist",
+    ),
+    (
+        "contracts",
+        "C9,SN99999999,HIKARI_FLETS,family,east,2009-02-01,,,",
+        "member_no",
+        "unknown member",
+    ),
     ("contracts", "C9,SN00000001,HIKARI_FLETS,family,north,2009-02-01,,,", "area", "area"),
-    ("contracts", "C9,SN00000001,HIKARI_FLETS,family,east,2009-02-01,2009-03-01,,2009-02-15", "ended_on", "before started_on"),
-    ("contracts", "C9,SN00000001,HIKARI_FLETS,family,east,2009-02-01,2009-01-01,,", "started_on", "before applied_on"),
-    ("contracts", "C9,SN00000001,HIKARI_FLETS,family,east,2009-02-01,,2009-01-01,", "cancel_requested_on", "before applied_on"),
-    ("contracts", "C9,SN00000001,HIKARI_FLETS,family,east,2009-02-01,,,2009-01-31", "ended_on", "before applied_on"),
+    (
+        "contracts",
+        "C9,SN00000001,HIKARI_FLETS,family,east,2009-02-01,2009-03-01,,2009-02-15",
+        "ended_on",
+        "before started_on",
+    ),
+    (
+        "contracts",
+        "C9,SN00000001,HIKARI_FLETS,family,east,2009-02-01,2009-01-01,,",
+        "started_on",
+        "before applied_on",
+    ),
+    (
+        "contracts",
+        "C9,SN00000001,HIKARI_FLETS,family,east,2009-02-01,,2009-01-01,",
+        "cancel_requested_on",
+        "before applied_on",
+    ),
+    (
+        "contracts",
+        "C9,SN00000001,HIKARI_FLETS,family,east,2009-02-01,,,2009-01-31",
+        "ended_on",
+        "before applied_on",
+    ),
     ("contracts", "C9,SN00000001,HIKARI_FLETS,family", "-", "expected 9 fields"),
     ("billing", "C000000001,200913,base_fee,100", "period", "month outside"),
     ("billing", "C000000001,2009-01,base_fee,12.5", "amount_yen", "not an amount"),
@@ -160,9 +192,19 @@ BAD_ROWS = [
     ("billing", "C000000001,2009-01,,100", "item", "required"),
     ("members", "SN9,x,カナ,,,,,,frozen,,", "status", "not a status"),
     ("members", "SN9,x,カナ,,,,,,active,2001-01-01,2002-01-01", "withdrawn_on", "active member"),
-    ("members", "SN9,x,カナ,,,,,,withdrawn,2003-01-01,2002-01-01", "withdrawn_on", "before joined_on"),
+    (
+        "members",
+        "SN9,x,カナ,,,,,,withdrawn,2003-01-01,2002-01-01",
+        "withdrawn_on",
+        "before joined_on",
+    ),
     ("members", "SN9,x,カナ,,,,1234,,active,,", "postal_code", "postal code"),
-    ("tariffs", "HIKARI_FLETS,family,east,2005-04-01,2005-03-01,100", "valid_to", "before valid_from"),
+    (
+        "tariffs",
+        "HIKARI_FLETS,family,east,2005-04-01,2005-03-01,100",
+        "valid_to",
+        "before valid_from",
+    ),
 ]
 HEADERS = {
     "contracts": CONTRACTS_HEADER,
@@ -182,15 +224,23 @@ GOOD_ROW = {
 def test_bad_row_rejects_the_file_and_names_line_column_reason(
     tmp_path, sample_contracts, kind, row, column, reason
 ):
-    before = (Member.objects.count(), Contract.objects.count(), BillingLine.objects.count(),
-              Tariff.objects.count())
+    before = (
+        Member.objects.count(),
+        Contract.objects.count(),
+        BillingLine.objects.count(),
+        Tariff.objects.count(),
+    )
     path = write(tmp_path, "bad.csv", HEADERS[kind] + GOOD_ROW[kind] + "\n" + row + "\n")
     code, out, err = run_import(kind, path)
     assert code == 1
     assert f"bad.csv:3: {column}: " in err and reason in err, err
     assert out.strip().splitlines()[-1] == "created=0 updated=0 unchanged=0 rejected=1"
-    after = (Member.objects.count(), Contract.objects.count(), BillingLine.objects.count(),
-             Tariff.objects.count())
+    after = (
+        Member.objects.count(),
+        Contract.objects.count(),
+        BillingLine.objects.count(),
+        Tariff.objects.count(),
+    )
     assert before == after
 
 
@@ -242,19 +292,23 @@ def test_multiline_quoted_field_reports_the_line_where_the_record_starts(tmp_pat
     assert "m.csv:4: birth_date:" in err
 
 
-def test_reimport_updates_changed_rows_and_leaves_absent_columns_alone(
-    tmp_path, sample_contracts
-):
+def test_reimport_updates_changed_rows_and_leaves_absent_columns_alone(tmp_path, sample_contracts):
     member = Member.objects.get(member_no="SN00000004")
     path = write(
-        tmp_path, "m.csv", "member_no,name,name_kana,status\nSN00000004,新しい名前,アタラシイ,active\n"
+        tmp_path,
+        "m.csv",
+        "member_no,name,name_kana,status\nSN00000004,新しい名前,アタラシイ,active\n",
     )
     code, out, err = run_import("members", path)
     assert out.strip().endswith("created=0 updated=1 unchanged=0 rejected=0")
     member.refresh_from_db()
     assert member.name == "新しい名前"
     assert member.phone  # a column absent from the file keeps its stored value
-    path = write(tmp_path, "m2.csv", "member_no,name,name_kana,status,phone\nSN00000004,新しい名前,アタラシイ,active,\n")
+    path = write(
+        tmp_path,
+        "m2.csv",
+        "member_no,name,name_kana,status,phone\nSN00000004,新しい名前,アタラシイ,active,\n",
+    )
     run_import("members", path)
     member.refresh_from_db()
     assert member.phone == "" and member.phone_digits == ""

@@ -3,7 +3,7 @@
 import tempfile
 
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_URL
+from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="refund-desk-media-")
@@ -14,3 +14,7 @@ STORAGES = {
 }
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 IMPORT_CHUNK_ROWS = 500
+
+# A file, not memory, so that a real worker process can share the test database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_refund_desk.sqlite3")}

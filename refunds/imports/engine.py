@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from .errors import FileRefused, RowError
 from .normalize import CellError
 from .reader import CsvStream, Record, detect_encoding
-from .schema import Column, ImportSpec
+from .schema import Column, CrossCheck, ImportSpec, Reference
 
 ProgressCallback = Callable[[int, int], None]  # (bytes read, rows read)
 
@@ -132,14 +132,14 @@ class _Stage:
                 f"SELECT s.line, s.{ref.column} FROM {self.name} s "
                 f"LEFT JOIN {ref.table} r ON r.{ref.table_key} = s.{ref.column} "
                 f"WHERE r.id IS NULL AND {self._good('s')}",
-                lambda row, ref=ref: RowError(row[0], ref.column, f"{row[1]}: {ref.reason}"),
+                _reference_error(ref),
             )
         for check in self.spec.checks:
             values = self._resolved_values(check.uses)
             errors += self._check(
                 cursor,
                 f"SELECT v.line FROM ({values}) v WHERE {check.condition}",
-                lambda row, check=check: RowError(row[0], check.column, str(check.reason)),
+                _check_error(check),
             )
         return errors
 
@@ -189,7 +189,7 @@ class _Stage:
         params: list[Any] = []
         for fld in self.model._meta.concrete_fields:
             column = fld.column
-            if column in select_of or fld.primary_key:
+            if column is None or column in select_of or fld.primary_key:
                 continue
             if self.spec.timestamps and column in ("created_at", "updated_at"):
                 select_of[column] = "%s"
@@ -241,6 +241,20 @@ class _Stage:
             created = good_rows - existing
             updated = cursor.rowcount - created
         return created, updated, good_rows - created - updated
+
+
+def _reference_error(ref: Reference) -> Callable[[tuple[Any, ...]], RowError]:
+    def make(row: tuple[Any, ...]) -> RowError:
+        return RowError(row[0], ref.column, f"{row[1]}: {ref.reason}")
+
+    return make
+
+
+def _check_error(check: CrossCheck) -> Callable[[tuple[Any, ...]], RowError]:
+    def make(row: tuple[Any, ...]) -> RowError:
+        return RowError(row[0], check.column, str(check.reason))
+
+    return make
 
 
 def _copy_value(value: Any) -> str:

@@ -90,7 +90,12 @@ def parse_postal_code(text: str) -> str:
     return f"{match.group(1)}-{match.group(2)}"
 
 
-_STATUS_LABELS = {"active": "active", "有効": "active", "withdrawn": "withdrawn", "退会": "withdrawn"}
+_STATUS_LABELS = {
+    "active": "active",
+    "有効": "active",
+    "withdrawn": "withdrawn",
+    "退会": "withdrawn",
+}
 
 
 def parse_member_status(text: str) -> str:

@@ -118,9 +118,9 @@ def import_path(
 
 def import_run_batch(*, batch_id: int) -> ImportBatch | None:
     """Run a queued (or interrupted) batch; a finished batch is left alone (idempotent)."""
-    updated = ImportBatch.objects.filter(
-        pk=batch_id, status__in=ImportStatus.open_values()
-    ).update(status=ImportStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now())
+    updated = ImportBatch.objects.filter(pk=batch_id, status__in=ImportStatus.open_values()).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
     if not updated:
         return None
     batch = ImportBatch.objects.get(pk=batch_id)

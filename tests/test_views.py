@@ -1,0 +1,112 @@
+"""Every page for every role, the upload flow, and constant query counts on list pages."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from refunds.models import ImportBatch, ImportStatus
+from tests.factories import ContractFactory, MemberFactory, TariffFactory
+
+pytestmark = pytest.mark.django_db
+
+ALL = ("anonymous", "staff", "supervisor", "admin")
+
+
+def _batch():
+    return ImportBatch.objects.create(
+        kind="members", file_name="m.csv", status=ImportStatus.SUCCEEDED
+    )
+
+
+# url name, args factory, roles allowed (others: 403; anonymous: redirect to login)
+PAGES = [
+    ("home", None, ("staff", "supervisor", "admin")),
+    ("refunds:member_list", None, ("staff", "supervisor", "admin")),
+    ("refunds:member_detail", lambda: [MemberFactory().pk], ("staff", "supervisor", "admin")),
+    ("refunds:contract_list", None, ("staff", "supervisor", "admin")),
+    ("refunds:tariff_list", None, ("staff", "supervisor", "admin")),
+    ("refunds:import_list", None, ("supervisor", "admin")),
+    ("refunds:import_create", None, ("admin",)),
+    ("refunds:import_detail", lambda: [_batch().pk], ("supervisor", "admin")),
+    ("refunds:import_progress", lambda: [_batch().pk], ("supervisor", "admin")),
+    ("refunds:import_errors_csv", lambda: [_batch().pk], ("supervisor", "admin")),
+    ("accounts:password_change", None, ("staff", "supervisor", "admin")),
+]
+
+
+@pytest.mark.parametrize("role_client", ALL, indirect=True)
+@pytest.mark.parametrize(("name", "args", "allowed"), PAGES, ids=[p[0] for p in PAGES])
+def test_page_permissions(role_client, request, name, args, allowed):
+    role = request.node.callspec.params["role_client"]
+    url = reverse(name, args=args() if args else None)
+    response = role_client.get(url)
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+    elif role in allowed:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 403
+
+
+def test_login_page_is_japanese_by_default(client):
+    response = client.get(reverse("accounts:login"))
+    assert response.status_code == 200
+    assert 'lang="ja"' in response.content.decode()
+
+
+def test_upload_runs_the_import_and_redirects_to_the_result(
+    admin_client_role, data_dir, django_capture_on_commit_callbacks
+):
+    upload = SimpleUploadedFile("members.csv", (data_dir / "members.csv").read_bytes())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_role.post(
+            reverse("refunds:import_create"),
+            {"kind": "members", "file": upload, "encoding": "auto"},
+        )
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == batch.get_absolute_url()
+    assert batch.status == ImportStatus.SUCCEEDED and batch.created == 400
+    page = admin_client_role.get(batch.get_absolute_url()).content.decode()
+    assert "hx-trigger" not in page  # finished: no more polling
+
+
+def test_upload_refused_while_another_import_of_the_kind_is_open(admin_client_role):
+    ImportBatch.objects.create(kind="members", file_name="x.csv", status=ImportStatus.RUNNING)
+    upload = SimpleUploadedFile("members.csv", b"member_no\n1\n")
+    response = admin_client_role.post(
+        reverse("refunds:import_create"), {"kind": "members", "file": upload, "encoding": "auto"}
+    )
+    assert response.status_code == 200
+    assert ImportBatch.objects.count() == 1
+
+
+def test_errors_download_is_a_csv_with_escaped_cells(supervisor_client):
+    batch = _batch()
+    batch.row_errors.create(line=3, column="name", reason="=cmd|' /C calc'!A0")
+    response = supervisor_client.get(reverse("refunds:import_errors_csv", args=[batch.pk]))
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufefffile,line,column,reason")
+    assert "'=cmd" in body
+
+
+@pytest.mark.parametrize(
+    "name", ["refunds:member_list", "refunds:contract_list", "refunds:tariff_list"]
+)
+def test_list_pages_run_a_constant_number_of_queries(
+    staff_client, django_assert_max_num_queries, name
+):
+    for _ in range(60):
+        ContractFactory()
+    TariffFactory()
+    with django_assert_max_num_queries(8):
+        assert staff_client.get(reverse(name)).status_code == 200
+
+
+def test_import_list_runs_a_constant_number_of_queries(
+    supervisor_client, django_assert_max_num_queries
+):
+    for i in range(30):
+        ImportBatch.objects.create(kind="members", file_name=f"{i}.csv", status="succeeded")
+    with django_assert_max_num_queries(8):
+        assert supervisor_client.get(reverse("refunds:import_list")).status_code == 200
