@@ -1,5 +1,6 @@
 """Test settings: same stack as local, fast hashing, isolated media and cache."""
 
+import os
 import tempfile
 
 from .base import *  # noqa: F403
@@ -7,6 +8,7 @@ from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="refund-desk-media-")
+STATIC_ROOT = tempfile.mkdtemp(prefix="refund-desk-static-")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -17,4 +19,6 @@ IMPORT_CHUNK_ROWS = 500
 
 # A file, not memory, so that a real worker process can share the test database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_refund_desk.sqlite3")}
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(VAR_DIR / f"test_refund_desk_{os.getpid()}.sqlite3")
+    }
