@@ -17,7 +17,9 @@ class MemberTable(tables.Table):
 
 class ContractTable(tables.Table):
     member = tables.Column(
-        accessor="member__member_no", verbose_name=_("member"), linkify=lambda record: record.member.get_absolute_url()
+        accessor="member__member_no",
+        verbose_name=_("member"),
+        linkify=lambda record: record.member.get_absolute_url(),
     )
 
     class Meta:

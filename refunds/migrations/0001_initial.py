@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,216 +14,509 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('members', 'Members'), ('contracts', 'Contracts'), ('billing', 'Billing lines'), ('tariffs', 'Tariffs')], max_length=16, verbose_name='kind')),
-                ('file', models.FileField(blank=True, upload_to='imports/%Y/%m/', verbose_name='file')),
-                ('file_name', models.CharField(max_length=255, verbose_name='file name')),
-                ('file_size', models.BigIntegerField(default=0, verbose_name='file size')),
-                ('sha256', models.CharField(blank=True, max_length=64, verbose_name='SHA-256')),
-                ('requested_encoding', models.CharField(default='auto', max_length=16, verbose_name='requested encoding')),
-                ('encoding', models.CharField(blank=True, max_length=16, verbose_name='encoding detected')),
-                ('partial', models.BooleanField(default=False, verbose_name='import the good rows')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Imported'), ('partial', 'Imported in part'), ('rejected', 'Rejected (nothing imported)'), ('failed', 'Failed')], default='queued', max_length=16, verbose_name='status')),
-                ('message', models.TextField(blank=True, verbose_name='message')),
-                ('rows_total', models.IntegerField(default=0, verbose_name='rows')),
-                ('created', models.IntegerField(default=0, verbose_name='created')),
-                ('updated', models.IntegerField(default=0, verbose_name='updated')),
-                ('unchanged', models.IntegerField(default=0, verbose_name='unchanged')),
-                ('rejected', models.IntegerField(default=0, verbose_name='rejected')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True, verbose_name='last sign of life')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='imported by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("members", "Members"),
+                            ("contracts", "Contracts"),
+                            ("billing", "Billing lines"),
+                            ("tariffs", "Tariffs"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(blank=True, upload_to="imports/%Y/%m/", verbose_name="file"),
+                ),
+                ("file_name", models.CharField(max_length=255, verbose_name="file name")),
+                ("file_size", models.BigIntegerField(default=0, verbose_name="file size")),
+                ("sha256", models.CharField(blank=True, max_length=64, verbose_name="SHA-256")),
+                (
+                    "requested_encoding",
+                    models.CharField(
+                        default="auto", max_length=16, verbose_name="requested encoding"
+                    ),
+                ),
+                (
+                    "encoding",
+                    models.CharField(blank=True, max_length=16, verbose_name="encoding detected"),
+                ),
+                (
+                    "partial",
+                    models.BooleanField(default=False, verbose_name="import the good rows"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Imported"),
+                            ("partial", "Imported in part"),
+                            ("rejected", "Rejected (nothing imported)"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("message", models.TextField(blank=True, verbose_name="message")),
+                ("rows_total", models.IntegerField(default=0, verbose_name="rows")),
+                ("created", models.IntegerField(default=0, verbose_name="created")),
+                ("updated", models.IntegerField(default=0, verbose_name="updated")),
+                ("unchanged", models.IntegerField(default=0, verbose_name="unchanged")),
+                ("rejected", models.IntegerField(default=0, verbose_name="rejected")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="started at"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished at"),
+                ),
+                (
+                    "heartbeat_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last sign of life"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="imported by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'import',
-                'verbose_name_plural': 'imports',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "import",
+                "verbose_name_plural": "imports",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ImportRowError',
+            name="ImportRowError",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line', models.IntegerField(verbose_name='line')),
-                ('column', models.CharField(max_length=64, verbose_name='column')),
-                ('reason', models.CharField(max_length=500, verbose_name='reason')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='row_errors', to='refunds.importbatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("line", models.IntegerField(verbose_name="line")),
+                ("column", models.CharField(max_length=64, verbose_name="column")),
+                ("reason", models.CharField(max_length=500, verbose_name="reason")),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="row_errors",
+                        to="refunds.importbatch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'row error',
-                'verbose_name_plural': 'row errors',
-                'ordering': ['batch', 'line', 'id'],
+                "verbose_name": "row error",
+                "verbose_name_plural": "row errors",
+                "ordering": ["batch", "line", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('member_no', models.CharField(max_length=32, unique=True, verbose_name='member number')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('name_kana', models.CharField(max_length=200, verbose_name='name (kana)')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='birth date')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('phone_digits', models.CharField(blank=True, max_length=40, verbose_name='phone digits')),
-                ('email', models.CharField(blank=True, max_length=254, verbose_name='email')),
-                ('postal_code', models.CharField(blank=True, max_length=8, verbose_name='postal code')),
-                ('address', models.CharField(blank=True, max_length=400, verbose_name='address')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('withdrawn', 'Withdrawn')], max_length=16, verbose_name='status')),
-                ('joined_on', models.DateField(blank=True, null=True, verbose_name='joined on')),
-                ('withdrawn_on', models.DateField(blank=True, null=True, verbose_name='withdrawn on')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "member_no",
+                    models.CharField(max_length=32, unique=True, verbose_name="member number"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("name_kana", models.CharField(max_length=200, verbose_name="name (kana)")),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="birth date")),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="phone")),
+                (
+                    "phone_digits",
+                    models.CharField(blank=True, max_length=40, verbose_name="phone digits"),
+                ),
+                ("email", models.CharField(blank=True, max_length=254, verbose_name="email")),
+                (
+                    "postal_code",
+                    models.CharField(blank=True, max_length=8, verbose_name="postal code"),
+                ),
+                ("address", models.CharField(blank=True, max_length=400, verbose_name="address")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("withdrawn", "Withdrawn")],
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("joined_on", models.DateField(blank=True, null=True, verbose_name="joined on")),
+                (
+                    "withdrawn_on",
+                    models.DateField(blank=True, null=True, verbose_name="withdrawn on"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
             ],
             options={
-                'verbose_name': 'member',
-                'verbose_name_plural': 'members',
-                'ordering': ['member_no'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['active', 'withdrawn'])), name='member_status_valid'), models.CheckConstraint(condition=models.Q(('withdrawn_on__isnull', True), ('joined_on__isnull', True), ('withdrawn_on__gte', models.F('joined_on')), _connector='OR'), name='member_withdrawn_after_joined'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'active'), _negated=True), ('withdrawn_on__isnull', True), _connector='OR'), name='member_active_not_withdrawn')],
+                "verbose_name": "member",
+                "verbose_name_plural": "members",
+                "ordering": ["member_no"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["active", "withdrawn"])),
+                        name="member_status_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("withdrawn_on__isnull", True),
+                            ("joined_on__isnull", True),
+                            ("withdrawn_on__gte", models.F("joined_on")),
+                            _connector="OR",
+                        ),
+                        name="member_withdrawn_after_joined",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "active"), _negated=True),
+                            ("withdrawn_on__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="member_active_not_withdrawn",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Contract',
+            name="Contract",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('contract_no', models.CharField(max_length=32, unique=True, verbose_name='contract number')),
-                ('course', models.CharField(max_length=64, verbose_name='course')),
-                ('plan', models.CharField(max_length=64, verbose_name='plan')),
-                ('area', models.CharField(choices=[('east', 'NTT East'), ('west', 'NTT West')], max_length=8, verbose_name='area')),
-                ('applied_on', models.DateField(verbose_name='applied on')),
-                ('started_on', models.DateField(blank=True, null=True, verbose_name='started on')),
-                ('cancel_requested_on', models.DateField(blank=True, null=True, verbose_name='cancellation requested on')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='ended on')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contracts', to='refunds.member', verbose_name='member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "contract_no",
+                    models.CharField(max_length=32, unique=True, verbose_name="contract number"),
+                ),
+                ("course", models.CharField(max_length=64, verbose_name="course")),
+                ("plan", models.CharField(max_length=64, verbose_name="plan")),
+                (
+                    "area",
+                    models.CharField(
+                        choices=[("east", "NTT East"), ("west", "NTT West")],
+                        max_length=8,
+                        verbose_name="area",
+                    ),
+                ),
+                ("applied_on", models.DateField(verbose_name="applied on")),
+                ("started_on", models.DateField(blank=True, null=True, verbose_name="started on")),
+                (
+                    "cancel_requested_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="cancellation requested on"
+                    ),
+                ),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="ended on")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contracts",
+                        to="refunds.member",
+                        verbose_name="member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contract',
-                'verbose_name_plural': 'contracts',
-                'ordering': ['contract_no'],
+                "verbose_name": "contract",
+                "verbose_name_plural": "contracts",
+                "ordering": ["contract_no"],
             },
         ),
         migrations.CreateModel(
-            name='RemediationProgram',
+            name="RemediationProgram",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, verbose_name='code')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('case_prefix', models.CharField(max_length=8, verbose_name='case number prefix')),
-                ('courses', models.JSONField(default=list, verbose_name='courses in scope')),
-                ('applied_on_or_after', models.DateField(verbose_name='applied on or after')),
-                ('cancel_requested_on_or_before', models.DateField(verbose_name='cancellation requested on or before')),
-                ('overcharge_items', models.JSONField(default=list, verbose_name='charge items that can be overcharged')),
-                ('offset_items', models.JSONField(default=list, verbose_name='items that offset an overcharge')),
-                ('recent_leaver_from', models.DateField(verbose_name='recent-leaver window starts')),
-                ('second_approval_threshold_yen', models.PositiveIntegerField(default=10000, verbose_name='second approval above (yen)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, verbose_name="code")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("case_prefix", models.CharField(max_length=8, verbose_name="case number prefix")),
+                ("courses", models.JSONField(default=list, verbose_name="courses in scope")),
+                ("applied_on_or_after", models.DateField(verbose_name="applied on or after")),
+                (
+                    "cancel_requested_on_or_before",
+                    models.DateField(verbose_name="cancellation requested on or before"),
+                ),
+                (
+                    "overcharge_items",
+                    models.JSONField(
+                        default=list, verbose_name="charge items that can be overcharged"
+                    ),
+                ),
+                (
+                    "offset_items",
+                    models.JSONField(default=list, verbose_name="items that offset an overcharge"),
+                ),
+                (
+                    "recent_leaver_from",
+                    models.DateField(verbose_name="recent-leaver window starts"),
+                ),
+                (
+                    "second_approval_threshold_yen",
+                    models.PositiveIntegerField(
+                        default=10000, verbose_name="second approval above (yen)"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'remediation program',
-                'verbose_name_plural': 'remediation programs',
-                'ordering': ['code', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('code', 'version'), name='program_code_version_unique'), models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='program_version_positive')],
+                "verbose_name": "remediation program",
+                "verbose_name_plural": "remediation programs",
+                "ordering": ["code", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("code", "version"), name="program_code_version_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("version__gte", 1)), name="program_version_positive"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Tariff',
+            name="Tariff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('course', models.CharField(max_length=64, verbose_name='course')),
-                ('plan', models.CharField(max_length=64, verbose_name='plan')),
-                ('area', models.CharField(choices=[('east', 'NTT East'), ('west', 'NTT West')], max_length=8, verbose_name='area')),
-                ('valid_from', models.DateField(verbose_name='valid from')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='valid to')),
-                ('monthly_fee_yen', models.IntegerField(verbose_name='monthly fee (yen)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("course", models.CharField(max_length=64, verbose_name="course")),
+                ("plan", models.CharField(max_length=64, verbose_name="plan")),
+                (
+                    "area",
+                    models.CharField(
+                        choices=[("east", "NTT East"), ("west", "NTT West")],
+                        max_length=8,
+                        verbose_name="area",
+                    ),
+                ),
+                ("valid_from", models.DateField(verbose_name="valid from")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="valid to")),
+                ("monthly_fee_yen", models.IntegerField(verbose_name="monthly fee (yen)")),
             ],
             options={
-                'verbose_name': 'tariff',
-                'verbose_name_plural': 'tariffs',
-                'ordering': ['course', 'plan', 'area', 'valid_from'],
-                'constraints': [models.UniqueConstraint(fields=('course', 'plan', 'area', 'valid_from'), name='tariff_key_unique'), models.CheckConstraint(condition=models.Q(('area__in', ['east', 'west'])), name='tariff_area_valid'), models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='tariff_valid_range'), models.CheckConstraint(condition=models.Q(('monthly_fee_yen__gte', 0)), name='tariff_fee_positive')],
+                "verbose_name": "tariff",
+                "verbose_name_plural": "tariffs",
+                "ordering": ["course", "plan", "area", "valid_from"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("course", "plan", "area", "valid_from"), name="tariff_key_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("area__in", ["east", "west"])), name="tariff_area_valid"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("valid_to__isnull", True),
+                            ("valid_to__gte", models.F("valid_from")),
+                            _connector="OR",
+                        ),
+                        name="tariff_valid_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("monthly_fee_yen__gte", 0)), name="tariff_fee_positive"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='when')),
-                ('action', models.CharField(max_length=64, verbose_name='action')),
-                ('object_type', models.CharField(max_length=64, verbose_name='object type')),
-                ('object_id', models.CharField(max_length=64, verbose_name='object id')),
-                ('object_repr', models.CharField(blank=True, max_length=200, verbose_name='object')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='changes')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='who')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="when"),
+                ),
+                ("action", models.CharField(max_length=64, verbose_name="action")),
+                ("object_type", models.CharField(max_length=64, verbose_name="object type")),
+                ("object_id", models.CharField(max_length=64, verbose_name="object id")),
+                (
+                    "object_repr",
+                    models.CharField(blank=True, max_length=200, verbose_name="object"),
+                ),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="changes")),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="who",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit events',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_object')],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit events",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["object_type", "object_id"], name="audit_object")],
             },
         ),
         migrations.CreateModel(
-            name='BillingLine',
+            name="BillingLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.DateField(verbose_name='period')),
-                ('item', models.CharField(max_length=32, verbose_name='item')),
-                ('amount_yen', models.IntegerField(verbose_name='amount (yen)')),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='billing_lines', to='refunds.contract', verbose_name='contract')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.DateField(verbose_name="period")),
+                ("item", models.CharField(max_length=32, verbose_name="item")),
+                ("amount_yen", models.IntegerField(verbose_name="amount (yen)")),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="billing_lines",
+                        to="refunds.contract",
+                        verbose_name="contract",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'billing line',
-                'verbose_name_plural': 'billing lines',
-                'ordering': ['contract_id', 'period', 'item'],
-                'constraints': [models.UniqueConstraint(fields=('contract', 'period', 'item'), name='billingline_key_unique')],
+                "verbose_name": "billing line",
+                "verbose_name_plural": "billing lines",
+                "ordering": ["contract_id", "period", "item"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("contract", "period", "item"), name="billingline_key_unique"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='importbatch',
-            index=models.Index(fields=['kind', '-created_at'], name='importbatch_kind_created'),
+            model_name="importbatch",
+            index=models.Index(fields=["kind", "-created_at"], name="importbatch_kind_created"),
         ),
         migrations.AddConstraint(
-            model_name='importbatch',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['queued', 'running'])), fields=('kind',), name='importbatch_one_open_per_kind'),
+            model_name="importbatch",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["queued", "running"])),
+                fields=("kind",),
+                name="importbatch_one_open_per_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='importbatch',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['members', 'contracts', 'billing', 'tariffs'])), name='importbatch_kind_valid'),
+            model_name="importbatch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["members", "contracts", "billing", "tariffs"])),
+                name="importbatch_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='importbatch',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'running', 'succeeded', 'partial', 'rejected', 'failed'])), name='importbatch_status_valid'),
+            model_name="importbatch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        ["queued", "running", "succeeded", "partial", "rejected", "failed"],
+                    )
+                ),
+                name="importbatch_status_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='importrowerror',
-            index=models.Index(fields=['batch', 'line'], name='importrowerror_batch_line'),
+            model_name="importrowerror",
+            index=models.Index(fields=["batch", "line"], name="importrowerror_batch_line"),
         ),
         migrations.AddIndex(
-            model_name='contract',
-            index=models.Index(fields=['course', 'applied_on'], name='contract_course_applied'),
+            model_name="contract",
+            index=models.Index(fields=["course", "applied_on"], name="contract_course_applied"),
         ),
         migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(('area__in', ['east', 'west'])), name='contract_area_valid'),
+            model_name="contract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("area__in", ["east", "west"])), name="contract_area_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(('started_on__isnull', True), ('started_on__gte', models.F('applied_on')), _connector='OR'), name='contract_started_after_applied'),
+            model_name="contract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("started_on__isnull", True),
+                    ("started_on__gte", models.F("applied_on")),
+                    _connector="OR",
+                ),
+                name="contract_started_after_applied",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(('cancel_requested_on__isnull', True), ('cancel_requested_on__gte', models.F('applied_on')), _connector='OR'), name='contract_cancel_after_applied'),
+            model_name="contract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("cancel_requested_on__isnull", True),
+                    ("cancel_requested_on__gte", models.F("applied_on")),
+                    _connector="OR",
+                ),
+                name="contract_cancel_after_applied",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), models.Q(('started_on__isnull', False), ('ended_on__gte', models.F('started_on'))), models.Q(('started_on__isnull', True), ('ended_on__gte', models.F('applied_on'))), _connector='OR'), name='contract_ended_after_started'),
+            model_name="contract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_on__isnull", True),
+                    models.Q(
+                        ("started_on__isnull", False), ("ended_on__gte", models.F("started_on"))
+                    ),
+                    models.Q(
+                        ("started_on__isnull", True), ("ended_on__gte", models.F("applied_on"))
+                    ),
+                    _connector="OR",
+                ),
+                name="contract_ended_after_started",
+            ),
         ),
     ]
