@@ -7,10 +7,18 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from refunds.models import BillingLine, Contract, ImportBatch, ImportStatus, Member, Tariff
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """The messages asserted on below are the English ones (Japanese is the default)."""
+    with translation.override("en"):
+        yield
 
 KINDS = ("members", "contracts", "tariffs", "billing")
 MEMBERS_HEADER = "member_no,name,name_kana,birth_date,phone,email,postal_code,address,status,joined_on,withdrawn_on\n"
@@ -340,6 +348,13 @@ def test_a_bad_row_at_the_end_of_a_large_file_imports_nothing(tmp_path, sample_c
     assert err.strip().endswith("big.csv:200002: amount_yen: “oops” is not an amount in whole yen")
     assert len(err.strip().splitlines()) == 1
     assert BillingLine.objects.count() == before
+
+
+def test_messages_are_japanese_by_default(tmp_path):
+    path = write(tmp_path, "bad.csv", "")
+    with translation.override("ja"):
+        code, out, err = run_import("members", path)
+    assert code == 1 and "bad.csv:1: -: ファイルが空です" in err
 
 
 def test_second_import_of_the_same_kind_is_refused_while_one_is_open(tmp_path, sample_contracts):

@@ -110,3 +110,12 @@ def test_import_list_runs_a_constant_number_of_queries(
         ImportBatch.objects.create(kind="members", file_name=f"{i}.csv", status="succeeded")
     with django_assert_max_num_queries(8):
         assert supervisor_client.get(reverse("refunds:import_list")).status_code == 200
+
+
+def test_japanese_whatever_the_browser_asks_and_english_on_request(client):
+    url = reverse("accounts:login")
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en-US,en").content.decode()
+    assert "ログイン" in page
+    client.post(reverse("set_language"), {"language": "en", "next": url})
+    page = client.get(url).content.decode()
+    assert 'lang="en"' in page and "Log in" in page

@@ -13,7 +13,7 @@ def test_admin_uploads_members_and_sees_the_counts(live_server, login, data_dir,
     page.goto(f"{live_server.url}/imports/new/")
     page.select_option("#id_kind", "members")
     page.set_input_files("#id_file", str(data_dir / "members.csv"))
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_selector("text=取込完了")
     body = page.inner_text("#import-progress")
     assert "cp932" in body
@@ -31,6 +31,6 @@ def test_a_bad_file_shows_the_rejected_rows(live_server, login, tmp_path):
     page = login("admin-c")
     page.goto(f"{live_server.url}/imports/new/")
     page.set_input_files("#id_file", str(bad))
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_selector("text=frozen")
     assert "status" in page.inner_text(".error-list")

@@ -1,0 +1,68 @@
+"""The message catalogues: Japanese is complete, and every compiled .mo matches its .po.
+
+After ``makemessages``, translate the new entries in ``locale/ja/LC_MESSAGES/django.po``
+and run ``python manage.py compilemessages --ignore=.venv``.
+"""
+
+from pathlib import Path
+
+import polib
+import pytest
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+JA_PO = LOCALE_DIR / "ja" / "LC_MESSAGES" / "django.po"
+CATALOGUES = sorted(LOCALE_DIR.glob("*/LC_MESSAGES/django.po"))
+
+
+def _label(entry: polib.POEntry) -> str:
+    where = ", ".join(f"{path}:{line}" if line else path for path, line in entry.occurrences)
+    context = f"[{entry.msgctxt}] " if entry.msgctxt is not None else ""
+    return f"{context}{entry.msgid!r} ({where or 'no reference'})"
+
+
+def _messages(entries) -> dict[tuple, object]:
+    """Translated entries keyed by context and ids, without the header."""
+    messages: dict[tuple, object] = {}
+    for entry in entries:
+        if entry.msgid == "" and entry.msgctxt is None:
+            continue
+        key = (entry.msgctxt, entry.msgid, entry.msgid_plural or None)
+        if entry.msgid_plural:
+            messages[key] = {int(n): text for n, text in entry.msgstr_plural.items()}
+        else:
+            messages[key] = entry.msgstr
+    return messages
+
+
+def test_the_catalogues_are_found():
+    assert JA_PO in CATALOGUES, f"no {JA_PO}"
+
+
+def test_every_japanese_entry_is_translated_and_not_fuzzy():
+    po = polib.pofile(str(JA_PO))
+    problems = [f"fuzzy: {_label(e)}" for e in po.fuzzy_entries()]
+    problems += [f"untranslated: {_label(e)}" for e in po.untranslated_entries()]
+    if po.metadata_is_fuzzy:
+        problems.insert(0, "fuzzy: the header")
+    assert not problems, f"{JA_PO.relative_to(LOCALE_DIR.parent)}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: p.parent.parent.name)
+def test_the_compiled_catalogue_matches_the_po(po_path: Path):
+    mo_path = po_path.with_suffix(".mo")
+    assert mo_path.exists(), f"{mo_path} is missing: run compilemessages"
+    po = polib.pofile(str(po_path))
+    expected = _messages(po.translated_entries())
+    compiled = _messages(polib.mofile(str(mo_path)))
+    stale = {
+        "missing from the .mo": sorted(repr(k[1]) for k in expected.keys() - compiled.keys()),
+        "only in the .mo": sorted(repr(k[1]) for k in compiled.keys() - expected.keys()),
+        "translated differently": sorted(
+            repr(k[1]) for k in expected.keys() & compiled.keys() if expected[k] != compiled[k]
+        ),
+    }
+    report = "\n".join(f"{what}: {', '.join(ids)}" for what, ids in stale.items() if ids)
+    assert not report, f"{mo_path} is stale; run compilemessages.\n{report}"
+    assert polib.mofile(str(mo_path)).metadata.get("Plural-Forms") == po.metadata.get(
+        "Plural-Forms"
+    ), f"{mo_path} has other Plural-Forms than its .po; run compilemessages"
