@@ -2,13 +2,14 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = tempfile.mkdtemp(prefix="refund-desk-media-")
-STATIC_ROOT = tempfile.mkdtemp(prefix="refund-desk-static-")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="refund-desk-media-"))
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="refund-desk-static-"))
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

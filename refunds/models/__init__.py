@@ -1,5 +1,6 @@
 from .audit import AuditEvent
 from .billing import BillingLine, Tariff
+from .cases import Case, CaseEvidence, CaseStatus, Category, DataProblem, DetectionRun, RunStatus
 from .contracts import Area, Contract
 from .imports import ImportBatch, ImportKind, ImportRowError, ImportStatus
 from .members import Member, MemberStatus
@@ -9,7 +10,13 @@ __all__ = [
     "Area",
     "AuditEvent",
     "BillingLine",
+    "Case",
+    "CaseEvidence",
+    "CaseStatus",
+    "Category",
     "Contract",
+    "DataProblem",
+    "DetectionRun",
     "ImportBatch",
     "ImportKind",
     "ImportRowError",
@@ -17,5 +24,6 @@ __all__ = [
     "Member",
     "MemberStatus",
     "RemediationProgram",
+    "RunStatus",
     "Tariff",
 ]

@@ -1,0 +1,174 @@
+"""The remediation rule as SQL: which contracts a program finds, with category and net overcharge.
+
+One aggregate over billing lines joined to contracts and members computes the whole result set
+(remediation-rules.md, "Which contracts are affected" and "Categories"); the same query serves
+live runs and dry runs, on PostgreSQL and SQLite alike.
+"""
+
+import datetime
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+
+from refunds.models import Category
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """A snapshot of the parameters of a program, as a run uses and stores them."""
+
+    courses: tuple[str, ...]
+    applied_on_or_after: datetime.date
+    cancel_requested_on_or_before: datetime.date
+    overcharge_items: tuple[str, ...]
+    offset_items: tuple[str, ...]
+    recent_leaver_from: datetime.date
+
+    @classmethod
+    def of(cls, program: Any) -> "Parameters":
+        return cls(
+            courses=tuple(program.courses),
+            applied_on_or_after=program.applied_on_or_after,
+            cancel_requested_on_or_before=program.cancel_requested_on_or_before,
+            overcharge_items=tuple(program.overcharge_items),
+            offset_items=tuple(program.offset_items),
+            recent_leaver_from=program.recent_leaver_from,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "courses": list(self.courses),
+            "applied_on_or_after": self.applied_on_or_after.isoformat(),
+            "cancel_requested_on_or_before": self.cancel_requested_on_or_before.isoformat(),
+            "overcharge_items": list(self.overcharge_items),
+            "offset_items": list(self.offset_items),
+            "recent_leaver_from": self.recent_leaver_from.isoformat(),
+        }
+
+    @property
+    def counted_items(self) -> tuple[str, ...]:
+        return self.overcharge_items + self.offset_items
+
+
+@dataclass(frozen=True)
+class Finding:
+    contract_id: int
+    member_id: int
+    category: int
+    amount_yen: int
+    tariff_mismatch: bool
+
+
+def _in(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _scope(p: Parameters) -> tuple[str, list[Any]]:
+    """Rules 1 and 2: the course is in scope, applied and cancel-requested inside the dates."""
+    return (
+        f"c.course IN ({_in(p.courses)}) AND c.applied_on >= %s "
+        "AND c.cancel_requested_on IS NOT NULL AND c.cancel_requested_on <= %s",
+        [*p.courses, p.applied_on_or_after, p.cancel_requested_on_or_before],
+    )
+
+
+def _tariff_fee() -> str:
+    """The monthly fee of the contract's course, plan and area in the month of line ``b``."""
+    return (
+        "(SELECT MIN(t.monthly_fee_yen) FROM refunds_tariff t WHERE t.course = c.course "
+        "AND t.plan = c.plan AND t.area = c.area AND t.valid_from <= b.period "
+        "AND (t.valid_to IS NULL OR t.valid_to >= b.period))"
+    )
+
+
+def findings_sql(p: Parameters) -> tuple[str, list[Any]]:
+    """The affected contracts: (contract, member, category, net overcharge, tariff mismatch).
+
+    A billing period is stored as the first day of its month, so ``b.period > c.ended_on``
+    is exactly "a month after the month of the end date".
+    """
+    scope, params = _scope(p)
+    sql = f"""
+        SELECT c.id, c.member_id,
+               CASE WHEN m.status = 'active' THEN {Category.CURRENT}
+                    WHEN c.ended_on >= %s THEN {Category.RECENT_LEAVER}
+                    ELSE {Category.EARLIER_LEAVER} END AS category,
+               SUM(b.amount_yen) AS amount,
+               MAX(CASE WHEN b.item IN ({_in(p.overcharge_items)})
+                         AND COALESCE({_tariff_fee()}, -1) <> b.amount_yen
+                        THEN 1 ELSE 0 END) AS mismatch
+        FROM refunds_contract c
+        JOIN refunds_member m ON m.id = c.member_id
+        JOIN refunds_billingline b ON b.contract_id = c.id
+        WHERE {scope} AND c.ended_on IS NOT NULL
+          AND b.item IN ({_in(p.counted_items)}) AND b.period > c.ended_on
+        GROUP BY c.id, c.member_id, m.status, c.ended_on
+        HAVING SUM(b.amount_yen) > 0
+    """
+    return sql, [p.recent_leaver_from, *p.overcharge_items, *params, *p.counted_items]
+
+
+def findings(p: Parameters) -> Iterator[Finding]:
+    sql, params = findings_sql(p)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(5000):
+            for contract_id, member_id, category, amount, mismatch in rows:
+                yield Finding(contract_id, member_id, int(category), int(amount), bool(mismatch))
+
+
+def evidence_rows(p: Parameters, contract_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """The lines that make the amounts of these contracts, with the tariff of their month."""
+    if not contract_ids:
+        return []
+    rows: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(contract_ids), 500):
+            chunk = list(contract_ids[start : start + 500])
+            cursor.execute(
+                f"""
+                SELECT b.contract_id, b.id, b.period, b.item, b.amount_yen,
+                       CASE WHEN b.item IN ({_in(p.overcharge_items)})
+                            THEN {_tariff_fee()} END
+                FROM refunds_billingline b
+                JOIN refunds_contract c ON c.id = b.contract_id
+                WHERE b.contract_id IN ({_in(chunk)}) AND b.item IN ({_in(p.counted_items)})
+                  AND b.period > c.ended_on
+                ORDER BY b.contract_id, b.period, b.item
+                """,
+                [*p.overcharge_items, *chunk, *p.counted_items],
+            )
+            rows.extend(cursor.fetchall())
+    return rows
+
+
+def problems(p: Parameters) -> list[tuple[int, str, str]]:
+    """Data problems among the contracts that pass rules 1 and 2: (contract, kind, detail)."""
+    scope, params = _scope(p)
+    found: list[tuple[int, str, str]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.id, c.contract_no FROM refunds_contract c WHERE {scope} "
+            "AND c.ended_on IS NULL",
+            params,
+        )
+        found += [(cid, "no_end_date", no) for cid, no in cursor.fetchall()]
+        cursor.execute(
+            f"""SELECT c.id, c.course || '/' || c.plan || '/' || c.area FROM refunds_contract c
+            WHERE {scope} AND NOT EXISTS (SELECT 1 FROM refunds_tariff t WHERE t.course = c.course
+              AND t.plan = c.plan AND t.area = c.area)""",
+            params,
+        )
+        found += [(cid, "no_tariff", detail) for cid, detail in cursor.fetchall()]
+        cursor.execute(
+            f"""SELECT c.id, MIN(b.item) FROM refunds_contract c
+            JOIN refunds_billingline b ON b.contract_id = c.id AND b.period > c.ended_on
+            WHERE {scope} AND c.ended_on IS NOT NULL
+            GROUP BY c.id
+            HAVING SUM(CASE WHEN b.item IN ({_in(p.overcharge_items)}) THEN 1 ELSE 0 END) = 0""",
+            [*params, *p.overcharge_items],
+        )
+        found += [(cid, "no_overcharge_item", item) for cid, item in cursor.fetchall()]
+    return found

@@ -1,0 +1,52 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from refunds.models import DetectionRun, RemediationProgram
+from refunds.services.detection import DetectionLocked, detection_plan, detection_start, plan_csv
+from refunds.tasks import detection_run_task
+
+
+class Command(BaseCommand):
+    help = "Apply a remediation program: open, update or close its cases."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--program", required=True, help="program code, e.g. SONET-HIKARI-2010")
+        parser.add_argument("--dry-run", action="store_true", help="change nothing, print the diff")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        program = (
+            RemediationProgram.objects.filter(code=options["program"]).order_by("-version").first()
+        )
+        if program is None:
+            raise CommandError(f"unknown program: {options['program']}")
+        if options["dry_run"]:
+            plan = detection_plan(program=program)
+            self.stdout.write(plan_csv(plan, program=program), ending="")
+            self._summary(plan.summary())
+            return
+        try:
+            run = detection_start(program=program)
+        except DetectionLocked as exc:
+            raise CommandError(str(exc)) from None
+        detection_run_task.delay(run.pk).get(disable_sync_subtasks=False)
+        run = DetectionRun.objects.get(pk=run.pk)
+        for problem in run.data_problems.select_related("contract"):
+            self.stderr.write(
+                f"{problem.contract.contract_no}: {problem.get_kind_display()} {problem.detail}"
+            )
+        self._summary({name: getattr(run, name) for name in _COUNTS})
+
+    def _summary(self, counts: dict[str, int]) -> None:
+        self.stdout.write(" ".join(f"{name}={counts[name]}" for name in _COUNTS))
+
+
+_COUNTS = (
+    "created",
+    "updated",
+    "unchanged",
+    "flagged",
+    "no_longer_affected",
+    "reopened",
+    "problems",
+)

@@ -1,0 +1,233 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .billing import BillingLine
+from .contracts import Contract
+from .members import Member
+from .programs import RemediationProgram
+
+
+class CaseStatus(models.TextChoices):
+    DETECTED = "detected", _("Detected (to notify)")
+    AWAITING_CLAIM = "awaiting_claim", _("Awaiting claim")
+    NOTIFIED = "notified", _("Notified")
+    CLAIM_RECEIVED = "claim_received", _("Claim received")
+    PREPARED = "prepared", _("Prepared")
+    AWAITING_SECOND_APPROVAL = "awaiting_second_approval", _("Awaiting second approval")
+    APPROVED = "approved", _("Approved")
+    IN_PAYMENT = "in_payment", _("In payment")
+    PAID = "paid", _("Paid")
+    PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    REJECTED = "rejected", _("Rejected")
+    ON_HOLD = "on_hold", _("On hold")
+    NO_LONGER_AFFECTED = "no_longer_affected", _("No longer affected")
+
+    @classmethod
+    def untouched(cls) -> tuple[str, str]:
+        """States in which detection may still change amount and category."""
+        return (cls.DETECTED, cls.AWAITING_CLAIM)
+
+
+class Category(models.IntegerChoices):
+    CURRENT = 1, _("1 · current member")
+    RECENT_LEAVER = 2, _("2 · recent leaver")
+    EARLIER_LEAVER = 3, _("3 · earlier leaver")
+
+    @property
+    def starting_status(self) -> str:
+        return CaseStatus.AWAITING_CLAIM if self == Category.EARLIER_LEAVER else CaseStatus.DETECTED
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+class DetectionRun(models.Model):
+    """One application of a program to the data, with the parameters it used and its counts."""
+
+    program = models.ForeignKey(
+        RemediationProgram, on_delete=models.PROTECT, related_name="runs", verbose_name=_("program")
+    )
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    parameters = models.JSONField(_("parameters used"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
+    message = models.TextField(_("message"), blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    created = models.IntegerField(_("created"), default=0)
+    updated = models.IntegerField(_("updated"), default=0)
+    unchanged = models.IntegerField(_("unchanged"), default=0)
+    flagged = models.IntegerField(_("flagged"), default=0)
+    no_longer_affected = models.IntegerField(_("no longer affected"), default=0)
+    reopened = models.IntegerField(_("reopened"), default=0)
+    problems = models.IntegerField(_("data problems"), default=0)
+
+    class Meta:
+        verbose_name = _("detection run")
+        verbose_name_plural = _("detection runs")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            # The detection lock: one live run per program at a time.
+            models.UniqueConstraint(
+                fields=["program"],
+                condition=Q(status="running", dry_run=False),
+                name="detectionrun_one_running_per_program",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RunStatus.values), name="detectionrun_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("refunds:detection_detail", args=[self.pk])
+
+    def summary(self) -> str:
+        return (
+            f"created={self.created} updated={self.updated} unchanged={self.unchanged} "
+            f"flagged={self.flagged} no_longer_affected={self.no_longer_affected} "
+            f"reopened={self.reopened} problems={self.problems}"
+        )
+
+
+class Case(models.Model):
+    """One affected contract of one program: its amount, category, state and evidence."""
+
+    case_no = models.CharField(_("case number"), max_length=24, unique=True)
+    program = models.ForeignKey(
+        RemediationProgram,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("program"),
+    )
+    contract = models.ForeignKey(
+        Contract,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("contract"),
+    )
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("member"),
+    )
+    category = models.PositiveSmallIntegerField(
+        _("category"), choices=Category.choices, null=True, blank=True
+    )
+    computed_amount_yen = models.IntegerField(_("computed amount (yen)"), null=True, blank=True)
+    amount_yen = models.IntegerField(_("amount (yen)"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=32, choices=CaseStatus.choices)
+    flagged = models.BooleanField(_("flagged"), default=False)
+    flag_reason = models.CharField(_("flag"), max_length=300, blank=True)
+    flag_difference_yen = models.IntegerField(_("difference found (yen)"), null=True, blank=True)
+    tariff_mismatch = models.BooleanField(_("billed amount differs from tariff"), default=False)
+    created_by_run = models.ForeignKey(
+        DetectionRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    last_run = models.ForeignKey(
+        DetectionRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["case_no"]
+        indexes = [
+            models.Index(fields=["program", "status"], name="case_program_status"),
+            models.Index(fields=["program", "category"], name="case_program_category"),
+            models.Index(fields=["status", "case_no"], name="case_status_no"),
+            models.Index(fields=["flagged"], name="case_flagged", condition=Q(flagged=True)),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "contract"], name="case_program_contract"),
+            models.CheckConstraint(
+                condition=Q(status__in=CaseStatus.values), name="case_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__isnull=True) | Q(category__in=[1, 2, 3]),
+                name="case_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_yen__isnull=True) | Q(amount_yen__gte=0),
+                name="case_amount_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.case_no
+
+    def get_absolute_url(self) -> str:
+        return reverse("refunds:case_detail", args=[self.pk])
+
+
+class CaseEvidence(models.Model):
+    """A billing line that makes a case's amount, with the tariff of its plan, area and month."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evidence")
+    billing_line = models.ForeignKey(
+        BillingLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    period = models.DateField(_("period"))
+    item = models.CharField(_("item"), max_length=32)
+    amount_yen = models.IntegerField(_("billed (yen)"))
+    tariff_yen = models.IntegerField(_("tariff (yen)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("evidence line")
+        verbose_name_plural = _("evidence lines")
+        ordering = ["case", "period", "item"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.period:%Y-%m} {self.item} {self.amount_yen}"
+
+    @property
+    def difference_yen(self) -> int | None:
+        if self.tariff_yen is None or self.amount_yen < 0:
+            return None
+        return self.amount_yen - self.tariff_yen
+
+
+class DataProblem(models.Model):
+    """Something in the data that stops or doubts a case, found by a detection run."""
+
+    class Kind(models.TextChoices):
+        NO_END_DATE = "no_end_date", _("Cancellation requested but no end date")
+        NO_TARIFF = "no_tariff", _("No tariff for the course, plan and area")
+        NO_OVERCHARGE_ITEM = "no_overcharge_item", _("Billed after the end, but no base fee")
+
+    run = models.ForeignKey(DetectionRun, on_delete=models.CASCADE, related_name="data_problems")
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("problem"), max_length=32, choices=Kind.choices)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("data problem")
+        verbose_name_plural = _("data problems")
+        ordering = ["run", "kind", "contract"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.contract_id}"
