@@ -1,0 +1,333 @@
+"""Detection, written from remediation-rules.md: the sample, every rule and boundary, re-runs."""
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from refunds.models import (
+    AuditEvent,
+    Case,
+    CaseStatus,
+    DataProblem,
+    DetectionRun,
+    RemediationProgram,
+)
+from refunds.services.detection import DetectionLocked, detection_execute, detection_start
+from tests.factories import BillingLineFactory, ContractFactory, MemberFactory, TariffFactory
+
+pytestmark = pytest.mark.django_db
+CODE = "SONET-HIKARI-2010"
+
+
+@pytest.fixture
+def program():
+    return RemediationProgram.objects.get(code=CODE)
+
+
+@pytest.fixture(autouse=True)
+def tariffs(db):
+    TariffFactory(plan="family", area="east", monthly_fee_yen=6720)
+
+
+def detect(program, user=None):
+    run = detection_start(program=program, user=user)
+    detection_execute(run=run)
+    run.refresh_from_db()
+    return run
+
+
+def contract(
+    *,
+    status="active",
+    withdrawn_on=None,
+    ended_on=dt.date(2009, 7, 31),
+    cancel=dt.date(2009, 7, 10),
+    applied=dt.date(2006, 1, 10),
+    course="HIKARI_FLETS",
+    after=(("2009-08", "base_fee", 6720),),
+    member=None,
+):
+    if member is None:
+        member = MemberFactory(status=status, withdrawn_on=withdrawn_on)
+    c = ContractFactory(
+        member=member,
+        course=course,
+        applied_on=applied,
+        started_on=applied,
+        cancel_requested_on=cancel,
+        ended_on=ended_on,
+    )
+    BillingLineFactory(contract=c, period=dt.date(2009, 1, 1), amount_yen=6720)
+    if ended_on:
+        BillingLineFactory(contract=c, period=ended_on.replace(day=1), amount_yen=6720)
+    for period, item, amount in after:
+        y, m = map(int, period.split("-"))
+        BillingLineFactory(contract=c, period=dt.date(y, m, 1), item=item, amount_yen=amount)
+    return c
+
+
+def case_of(c):
+    return Case.objects.filter(contract=c).first()
+
+
+# -- the sample --------------------------------------------------------------------------------
+def test_sample_gives_exactly_the_expected_cases(data_dir, tmp_path, program):
+    for kind in ("members", "contracts", "tariffs", "billing"):
+        call_command("import_csv", kind, str(data_dir / f"{kind}.csv"), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("detect", "--program", CODE, stdout=out, stderr=io.StringIO())
+    expected = list(csv.DictReader((data_dir / "expected_cases.csv").open()))
+    summary = json.loads((data_dir / "expected_summary.json").read_text())
+    assert out.getvalue().strip().splitlines()[-1].startswith(f"created={len(expected)} updated=0")
+    target = tmp_path / "cases.csv"
+    call_command("export_cases", "--program", CODE, "--output", str(target), stdout=io.StringIO())
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert list(rows[0])[:7] == [
+        "case_no",
+        "program",
+        "member_no",
+        "contract_no",
+        "category",
+        "amount_yen",
+        "status",
+    ]
+    assert [r["case_no"] for r in rows] == sorted(r["case_no"] for r in rows)
+    got = {(r["contract_no"], r["member_no"], r["category"], r["amount_yen"]) for r in rows}
+    assert got == {
+        (e["contract_no"], e["member_no"], e["category"], e["amount_yen"]) for e in expected
+    }
+    for category, figures in summary["by_category"].items():
+        mine = [r for r in rows if r["category"] == category]
+        assert len(mine) == figures["contracts"]
+        assert sum(int(r["amount_yen"]) for r in mine) == figures["amount_yen"]
+    assert {r["status"] for r in rows if r["category"] == "3"} == {"awaiting_claim"}
+    assert {r["status"] for r in rows if r["category"] != "3"} == {"detected"}
+    out = io.StringIO()
+    call_command("detect", "--program", CODE, stdout=out, stderr=io.StringIO())
+    assert (
+        out.getvalue()
+        .strip()
+        .splitlines()[-1]
+        .startswith(
+            f"created=0 updated=0 unchanged={len(expected)} flagged=0 no_longer_affected=0 reopened=0"
+        )
+    )
+
+
+# -- one test per rule and boundary ------------------------------------------------------------
+def test_active_contract_is_not_affected(program):
+    c = contract(cancel=None, ended_on=None, after=())
+    detect(program)
+    assert case_of(c) is None
+
+
+def test_cancelled_with_nothing_billed_after_the_end(program):
+    c = contract(after=())
+    detect(program)
+    assert case_of(c) is None
+
+
+@pytest.mark.parametrize(
+    ("cancel", "affected"), [(dt.date(2009, 9, 16), True), (dt.date(2009, 9, 17), False)]
+)
+def test_cancellation_request_date_boundary(program, cancel, affected):
+    c = contract(
+        cancel=cancel, ended_on=dt.date(2009, 9, 30), after=(("2009-10", "base_fee", 6720),)
+    )
+    detect(program)
+    assert (case_of(c) is not None) is affected
+
+
+@pytest.mark.parametrize(
+    ("applied", "affected"), [(dt.date(2005, 3, 31), False), (dt.date(2005, 4, 1), True)]
+)
+def test_application_date_boundary(program, applied, affected):
+    c = contract(applied=applied)
+    detect(program)
+    assert (case_of(c) is not None) is affected
+
+
+@pytest.mark.parametrize(
+    ("ended_on", "category"), [(dt.date(2009, 5, 31), 3), (dt.date(2009, 6, 1), 2)]
+)
+def test_recent_leaver_boundary(program, ended_on, category):
+    c = contract(
+        status="withdrawn",
+        withdrawn_on=dt.date(2009, 9, 1),
+        cancel=dt.date(2009, 5, 1),
+        ended_on=ended_on,
+        after=(("2009-07", "base_fee", 6720),),
+    )
+    detect(program)
+    case = case_of(c)
+    assert case.category == category
+    assert case.status == ("awaiting_claim" if category == 3 else "detected")
+
+
+def test_active_member_is_category_1(program):
+    c = contract()
+    detect(program)
+    assert case_of(c).category == 1 and case_of(c).amount_yen == 6720
+
+
+def test_other_course_is_out_of_scope(program):
+    c = contract(course="ADSL")
+    detect(program)
+    assert case_of(c) is None
+
+
+def test_only_option_lines_after_the_end(program):
+    c = contract(after=(("2009-08", "option", 315),))
+    detect(program)
+    assert case_of(c) is None
+
+
+def test_zero_yen_base_fee_after_the_end(program):
+    c = contract(after=(("2009-08", "base_fee", 0),))
+    detect(program)
+    assert case_of(c) is None
+
+
+def test_overcharge_refunded_in_full_gets_no_case(program):
+    c = contract(after=(("2009-08", "base_fee", 6720), ("2009-09", "refund", -6720)))
+    detect(program)
+    assert case_of(c) is None
+
+
+def test_overcharge_refunded_in_part_gets_a_case_for_the_rest(program):
+    c = contract(after=(("2009-08", "base_fee", 6720), ("2009-09", "refund", -2000)))
+    detect(program)
+    assert case_of(c).amount_yen == 4720
+
+
+def test_refund_booked_in_the_end_month_does_not_offset(program):
+    c = contract(after=(("2009-08", "base_fee", 6720), ("2009-07", "refund", -6720)))
+    detect(program)
+    assert case_of(c).amount_yen == 6720
+
+
+def test_two_months_overcharged(program):
+    c = contract(after=(("2009-08", "base_fee", 6720), ("2009-09", "base_fee", 6720)))
+    detect(program)
+    case = case_of(c)
+    assert case.amount_yen == 13440
+    assert case.evidence.count() == 2
+
+
+def test_the_end_month_itself_is_not_an_overcharge(program):
+    c = contract(ended_on=dt.date(2009, 7, 15), after=())
+    detect(program)
+    assert case_of(c) is None
+
+
+def test_cancel_requested_without_end_date_is_a_data_problem(program):
+    c = contract(ended_on=None, after=())
+    run = detect(program)
+    assert case_of(c) is None
+    assert DataProblem.objects.filter(run=run, contract=c, kind="no_end_date").exists()
+    assert run.problems >= 1
+
+
+def test_one_member_two_contracts_two_categories(program):
+    member = MemberFactory(status="withdrawn", withdrawn_on=dt.date(2009, 9, 1))
+    early = contract(
+        member=member,
+        cancel=dt.date(2009, 4, 1),
+        ended_on=dt.date(2009, 4, 30),
+        after=(("2009-05", "base_fee", 6720),),
+    )
+    late = contract(member=member)
+    detect(program)
+    assert (case_of(early).category, case_of(late).category) == (3, 2)
+
+
+def test_billed_amount_different_from_tariff_is_kept_and_flagged(program):
+    c = contract(after=(("2009-08", "base_fee", 7000),))
+    detect(program)
+    case = case_of(c)
+    assert case.amount_yen == 7000 and case.tariff_mismatch and case.flagged
+    line = case.evidence.get()
+    assert (line.tariff_yen, line.difference_yen) == (6720, 280)
+
+
+# -- re-runs -----------------------------------------------------------------------------------
+def test_second_run_changes_nothing(program):
+    contract()
+    detect(program)
+    events = AuditEvent.objects.count()
+    run = detect(program)
+    assert (run.created, run.updated, run.unchanged, run.flagged) == (0, 0, 1, 0)
+    assert AuditEvent.objects.count() == events
+
+
+def test_new_billing_updates_untouched_and_flags_reviewed_cases(program):
+    a, b = contract(), contract()
+    detect(program)
+    Case.objects.filter(contract=b).update(status=CaseStatus.PREPARED)
+    for c in (a, b):
+        BillingLineFactory(contract=c, period=dt.date(2009, 9, 1), amount_yen=6720)
+    run = detect(program)
+    assert (run.updated, run.flagged) == (1, 1)
+    assert case_of(a).amount_yen == 13440 and case_of(a).evidence.count() == 2
+    flagged = case_of(b)
+    assert flagged.amount_yen == 6720 and flagged.flagged and flagged.flag_difference_yen == 6720
+    assert AuditEvent.objects.filter(action="case.updated", object_id=str(case_of(a).pk)).exists()
+    assert AuditEvent.objects.filter(action="case.flagged", object_id=str(flagged.pk)).exists()
+    run = detect(program)
+    assert (run.updated, run.flagged, run.unchanged) == (0, 0, 2)
+
+
+def test_case_no_longer_found_is_closed_then_reopened(program):
+    c = contract()
+    detect(program)
+    refund = BillingLineFactory(
+        contract=c, period=dt.date(2009, 9, 1), item="refund", amount_yen=-6720
+    )
+    run = detect(program)
+    assert run.no_longer_affected == 1 and case_of(c).status == "no_longer_affected"
+    refund.delete()
+    run = detect(program)
+    assert run.reopened == 1 and case_of(c).status == "detected"
+    assert Case.objects.count() == 1
+
+
+def test_reviewed_case_no_longer_found_is_flagged_not_closed(program):
+    c = contract()
+    detect(program)
+    Case.objects.filter(contract=c).update(status=CaseStatus.APPROVED)
+    BillingLineFactory(contract=c, period=dt.date(2009, 9, 1), item="refund", amount_yen=-6720)
+    run = detect(program)
+    case = case_of(c)
+    assert run.flagged == 1 and case.status == "approved" and case.flag_difference_yen == -6720
+
+
+def test_two_runs_never_overlap(program):
+    detection_start(program=program)
+    with pytest.raises(DetectionLocked):
+        detection_start(program=program)
+    with pytest.raises(CommandError, match="already running"):
+        call_command("detect", "--program", CODE, stdout=io.StringIO())
+
+
+def test_dry_run_changes_nothing_and_prints_the_diff(program):
+    c = contract()
+    out = io.StringIO()
+    call_command("detect", "--program", CODE, "--dry-run", stdout=out)
+    assert Case.objects.count() == 0 and DetectionRun.objects.count() == 0
+    text = out.getvalue()
+    assert f"create,{c.contract_no},,1,,6720" in text
+    assert text.strip().splitlines()[-1].startswith("created=1 ")
+
+
+def test_case_numbers_are_readable_and_sort_in_creation_order(program):
+    contract(), contract()
+    detect(program)
+    contract()
+    detect(program)
+    numbers = list(Case.objects.order_by("created_at", "id").values_list("case_no", flat=True))
+    assert numbers == ["SH10-000001", "SH10-000002", "SH10-000003"]
