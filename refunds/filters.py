@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from refunds.models import Contract, ImportBatch, Member, Tariff
+from refunds.models import Area, Case, Contract, ImportBatch, Member, Tariff
 
 
 class MemberFilter(django_filters.FilterSet):
@@ -39,3 +39,21 @@ class ImportBatchFilter(django_filters.FilterSet):
     class Meta:
         model = ImportBatch
         fields = ["kind", "status"]
+
+
+class CaseFilter(django_filters.FilterSet):
+    case_no = django_filters.CharFilter(label=_("case number"))
+    area = django_filters.ChoiceFilter(
+        field_name="contract__area", choices=Area.choices, label=_("area")
+    )
+    plan = django_filters.CharFilter(field_name="contract__plan", label=_("plan"))
+    amount_min = django_filters.NumberFilter(
+        field_name="amount_yen", lookup_expr="gte", label=_("amount from")
+    )
+    amount_max = django_filters.NumberFilter(
+        field_name="amount_yen", lookup_expr="lte", label=_("amount to")
+    )
+
+    class Meta:
+        model = Case
+        fields = ["program", "category", "status", "flagged"]

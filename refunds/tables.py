@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from refunds.models import Contract, ImportBatch, Member, Tariff
+from refunds.models import Case, Contract, DetectionRun, ImportBatch, Member, Tariff
 
 
 class MemberTable(tables.Table):
@@ -70,6 +70,62 @@ class ImportBatchTable(tables.Table):
             "rejected",
             "created_by",
             "created_at",
+        )
+        default_columns = fields
+        attrs = {"class": "table table-sm table-hover align-middle"}
+
+
+class CaseTable(tables.Table):
+    case_no = tables.Column(linkify=True)
+    member = tables.Column(accessor="member__member_no", verbose_name=_("member number"))
+    contract = tables.Column(accessor="contract__contract_no", verbose_name=_("contract number"))
+    plan = tables.Column(accessor="contract__plan", verbose_name=_("plan"), orderable=False)
+    area = tables.Column(accessor="contract__area", verbose_name=_("area"), orderable=False)
+    amount_yen = tables.TemplateColumn(
+        "{{ value|yen }}", verbose_name=_("amount"), attrs={"td": {"class": "text-end"}}
+    )
+    status = tables.TemplateColumn(
+        template_name="refunds/includes/case_status_badge.html", verbose_name=_("status")
+    )
+    flagged = tables.BooleanColumn(verbose_name=_("flagged"), yesno="⚑,")
+
+    class Meta:
+        model = Case
+        fields = (
+            "case_no",
+            "member",
+            "contract",
+            "category",
+            "plan",
+            "area",
+            "amount_yen",
+            "status",
+            "flagged",
+            "updated_at",
+        )
+        default_columns = fields
+        attrs = {"class": "table table-sm table-hover align-middle"}
+
+
+class DetectionRunTable(tables.Table):
+    id = tables.Column(linkify=True, verbose_name="#")
+
+    class Meta:
+        model = DetectionRun
+        fields = (
+            "id",
+            "program",
+            "dry_run",
+            "status",
+            "created",
+            "updated",
+            "unchanged",
+            "flagged",
+            "no_longer_affected",
+            "reopened",
+            "problems",
+            "started_by",
+            "started_at",
         )
         default_columns = fields
         attrs = {"class": "table table-sm table-hover align-middle"}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import data, imports
+from .views import cases, data, detection, imports
 
 app_name = "refunds"
 
@@ -9,6 +9,10 @@ urlpatterns = [
     path("members/<int:pk>/", data.MemberDetailView.as_view(), name="member_detail"),
     path("contracts/", data.ContractListView.as_view(), name="contract_list"),
     path("tariffs/", data.TariffListView.as_view(), name="tariff_list"),
+    path("cases/", cases.CaseListView.as_view(), name="case_list"),
+    path("cases/<int:pk>/", cases.CaseDetailView.as_view(), name="case_detail"),
+    path("detection/", detection.DetectionView.as_view(), name="detection"),
+    path("detection/<int:pk>/", detection.DetectionDetailView.as_view(), name="detection_detail"),
     path("imports/", imports.ImportListView.as_view(), name="import_list"),
     path("imports/new/", imports.ImportCreateView.as_view(), name="import_create"),
     path("imports/<int:pk>/", imports.ImportDetailView.as_view(), name="import_detail"),

@@ -64,3 +64,19 @@ class TariffFactory(factory.django.DjangoModelFactory):
     area = "east"
     valid_from = datetime.date(2005, 4, 1)
     monthly_fee_yen = 6720
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "refunds.Case"
+
+    case_no = factory.Sequence(lambda n: f"TEST-{n:06d}")
+    program = factory.LazyFunction(
+        lambda: __import__("refunds.models", fromlist=["x"]).RemediationProgram.objects.first()
+    )
+    contract = factory.SubFactory(ContractFactory)
+    member = factory.LazyAttribute(lambda o: o.contract.member)
+    category = 1
+    computed_amount_yen = 6720
+    amount_yen = 6720
+    status = "detected"

@@ -5,7 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from refunds.models import ImportBatch, ImportStatus
-from tests.factories import ContractFactory, MemberFactory, TariffFactory
+from refunds.models import DetectionRun, RemediationProgram
+from tests.factories import CaseFactory, ContractFactory, MemberFactory, TariffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,17 @@ PAGES = [
     ("refunds:import_progress", lambda: [_batch().pk], ("supervisor", "admin")),
     ("refunds:import_errors_csv", lambda: [_batch().pk], ("supervisor", "admin")),
     ("accounts:password_change", None, ("staff", "supervisor", "admin")),
+    ("refunds:case_list", None, ("staff", "supervisor", "admin")),
+    ("refunds:case_detail", lambda: [CaseFactory().pk], ("staff", "supervisor", "admin")),
+    ("refunds:detection", None, ("admin",)),
+    ("refunds:detection_detail", lambda: [_run().pk], ("supervisor", "admin")),
 ]
+
+
+def _run():
+    return DetectionRun.objects.create(
+        program=RemediationProgram.objects.first(), status="succeeded"
+    )
 
 
 @pytest.mark.parametrize("role_client", ALL, indirect=True)
@@ -91,13 +102,14 @@ def test_errors_download_is_a_csv_with_escaped_cells(supervisor_client):
 
 
 @pytest.mark.parametrize(
-    "name", ["refunds:member_list", "refunds:contract_list", "refunds:tariff_list"]
+    "name",
+    ["refunds:member_list", "refunds:contract_list", "refunds:tariff_list", "refunds:case_list"],
 )
 def test_list_pages_run_a_constant_number_of_queries(
     staff_client, django_assert_max_num_queries, name
 ):
     for _ in range(60):
-        ContractFactory()
+        CaseFactory()
     TariffFactory()
     with django_assert_max_num_queries(8):
         assert staff_client.get(reverse(name)).status_code == 200
@@ -119,3 +131,34 @@ def test_japanese_whatever_the_browser_asks_and_english_on_request(client):
     client.post(reverse("set_language"), {"language": "en", "next": url})
     page = client.get(url).content.decode()
     assert 'lang="en"' in page and "Log in" in page
+
+
+def test_admin_starts_a_run_and_sees_its_counts(
+    admin_client_role, django_capture_on_commit_callbacks
+):
+    CaseFactory.reset_sequence()
+    program = RemediationProgram.objects.get(code="SONET-HIKARI-2010")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_role.post(reverse("refunds:detection"), {"program": program.pk})
+    run = DetectionRun.objects.get()
+    assert response["Location"] == run.get_absolute_url()
+    assert run.status == "succeeded"
+    page = admin_client_role.get(run.get_absolute_url()).content.decode()
+    assert "courses" in page
+
+
+def test_dry_run_from_the_page_downloads_the_difference(admin_client_role):
+    program = RemediationProgram.objects.get(code="SONET-HIKARI-2010")
+    response = admin_client_role.post(
+        reverse("refunds:detection"), {"program": program.pk, "dry_run": "on"}
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    assert response.content.decode().startswith("action,contract_no")
+    assert DetectionRun.objects.count() == 0
+
+
+def test_case_detail_shows_evidence_and_history(staff_client):
+    case = CaseFactory()
+    case.evidence.create(period="2009-08-01", item="base_fee", amount_yen=7000, tariff_yen=6720)
+    page = staff_client.get(case.get_absolute_url()).content.decode()
+    assert "table-warning" in page and "280" in page
