@@ -65,7 +65,7 @@ def role_client(request, db) -> Client | None:
 
 # -- a real Celery worker on Redis -----------------------------------------------------------
 @pytest.fixture
-def celery_worker_process(transactional_db, settings, tmp_path):
+def celery_worker_process(db, settings, tmp_path):
     """Start ``celery worker`` against Redis and the test database; route tasks to it."""
     import socket
     import subprocess
@@ -125,6 +125,7 @@ def celery_worker_process(transactional_db, settings, tmp_path):
     )
     saved = dict(app.conf)
     app.conf.update(task_always_eager=False, broker_url=broker, result_backend=broker)
+    _forget_connections(app)
     try:
         deadline = time.monotonic() + 30
         while not app.control.ping(timeout=0.5):
@@ -141,3 +142,14 @@ def celery_worker_process(transactional_db, settings, tmp_path):
             broker_url=saved["broker_url"],
             result_backend=saved["result_backend"],
         )
+        _forget_connections(app)
+
+
+def _forget_connections(app) -> None:
+    """Drop pooled broker connections and the result backend made for another broker URL."""
+    import threading
+
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.__dict__["amqp"]._producer_pool = None
+    app._local = threading.local()

@@ -20,6 +20,7 @@ def english_messages():
     with translation.override("en"):
         yield
 
+
 KINDS = ("members", "contracts", "tariffs", "billing")
 MEMBERS_HEADER = "member_no,name,name_kana,birth_date,phone,email,postal_code,address,status,joined_on,withdrawn_on\n"
 CONTRACTS_HEADER = (

@@ -4,7 +4,10 @@ import pytest
 
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_admin_uploads_members_and_sees_the_counts(live_server, login, data_dir, tmp_path):

@@ -9,7 +9,7 @@ from refunds.models import ImportBatch, ImportStatus, Member
 from refunds.services.imports import import_enqueue
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_upload_is_imported_by_a_real_worker(celery_worker_process, data_dir):
@@ -24,3 +24,21 @@ def test_upload_is_imported_by_a_real_worker(celery_worker_process, data_dir):
     assert (batch.created, batch.rejected, batch.encoding) == (400, 0, "cp932")
     assert Member.objects.count() == 400
     assert ImportBatch.objects.count() == 1
+
+
+def test_detection_runs_on_a_real_worker(celery_worker_process, data_dir):
+    import io
+
+    from django.core.management import call_command
+
+    from refunds.models import Case, DetectionRun, RemediationProgram
+    from refunds.services.detection import detection_start
+    from refunds.tasks import detection_run_task
+
+    for kind in ("members", "contracts", "tariffs", "billing"):
+        call_command("import_csv", kind, str(data_dir / f"{kind}.csv"), stdout=io.StringIO())
+    run = detection_start(program=RemediationProgram.objects.get(code="SONET-HIKARI-2010"))
+    summary = detection_run_task.delay(run.pk).get(timeout=60)
+    assert summary["created"] == 100
+    assert DetectionRun.objects.get(pk=run.pk).status == "succeeded"
+    assert Case.objects.count() == 100
