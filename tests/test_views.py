@@ -4,9 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from refunds.models import ImportBatch, ImportStatus
-from refunds.models import DetectionRun, RemediationProgram
-from tests.factories import CaseFactory, ContractFactory, MemberFactory, TariffFactory
+from refunds.models import DetectionRun, ImportBatch, ImportStatus, RemediationProgram
+from tests.factories import CaseFactory, MemberFactory, TariffFactory
 
 pytestmark = pytest.mark.django_db
 
