@@ -50,8 +50,20 @@ class TariffTable(tables.Table):
         attrs = {"class": "table table-sm table-hover align-middle"}
 
 
+def count_column(label: object) -> tables.TemplateColumn:
+    return tables.TemplateColumn(
+        "{% load humanize %}{{ value|intcomma }}",
+        verbose_name=label,
+        attrs={"td": {"class": "text-end"}},
+    )
+
+
 class ImportBatchTable(tables.Table):
     id = tables.Column(linkify=True, verbose_name="#")
+    created = count_column(_("created"))
+    updated = count_column(_("updated"))
+    unchanged = count_column(_("unchanged"))
+    rejected = count_column(_("rejected"))
     status = tables.TemplateColumn(
         template_name="refunds/includes/import_status_badge.html", verbose_name=_("status")
     )

@@ -7,6 +7,9 @@ from refunds.services.detection import DetectionLocked, detection_plan, detectio
 from refunds.tasks import detection_run_task
 
 
+SHOWN_PROBLEMS = 20
+
+
 class Command(BaseCommand):
     help = "Apply a remediation program: open, update or close its cases."
 
@@ -31,9 +34,14 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         detection_run_task.delay(run.pk).get(disable_sync_subtasks=False)
         run = DetectionRun.objects.get(pk=run.pk)
-        for problem in run.data_problems.select_related("contract"):
+        problems = run.data_problems.select_related("contract").order_by("kind", "contract_id")
+        for problem in problems[:SHOWN_PROBLEMS]:
             self.stderr.write(
                 f"{problem.contract.contract_no}: {problem.get_kind_display()} {problem.detail}"
+            )
+        if run.problems > SHOWN_PROBLEMS:
+            self.stderr.write(
+                f"… {run.problems - SHOWN_PROBLEMS} more data problems: see {run.get_absolute_url()}"
             )
         self._summary({name: getattr(run, name) for name in _COUNTS})
 
