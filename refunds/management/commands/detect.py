@@ -6,7 +6,6 @@ from refunds.models import DetectionRun, RemediationProgram
 from refunds.services.detection import DetectionLocked, detection_plan, detection_start, plan_csv
 from refunds.tasks import detection_run_task
 
-
 SHOWN_PROBLEMS = 20
 
 
@@ -41,7 +40,8 @@ class Command(BaseCommand):
             )
         if run.problems > SHOWN_PROBLEMS:
             self.stderr.write(
-                f"… {run.problems - SHOWN_PROBLEMS} more data problems: see {run.get_absolute_url()}"
+                f"… {run.problems - SHOWN_PROBLEMS} more data problems: "
+                f"see {run.get_absolute_url()}"
             )
         self._summary({name: getattr(run, name) for name in _COUNTS})
 
