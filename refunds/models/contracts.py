@@ -13,7 +13,7 @@ class Area(models.TextChoices):
 class Contract(models.Model):
     """One service contract of a member (key: ``contract_no``)."""
 
-    contract_no = models.CharField(_("contract number"), max_length=32, unique=True)
+    contract_no = models.CharField(_("contract number"), max_length=32)
     member = models.ForeignKey(
         Member, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("member")
     )
@@ -33,6 +33,7 @@ class Contract(models.Model):
         ordering = ["contract_no"]
         indexes = [models.Index(fields=["course", "applied_on"], name="contract_course_applied")]
         constraints = [
+            models.UniqueConstraint(fields=["contract_no"], name="contract_no_unique"),
             models.CheckConstraint(condition=Q(area__in=Area.values), name="contract_area_valid"),
             models.CheckConstraint(
                 condition=Q(started_on__isnull=True) | Q(started_on__gte=F("applied_on")),

@@ -12,7 +12,7 @@ class MemberStatus(models.TextChoices):
 class Member(models.Model):
     """A subscriber as the billing system knows them (key: ``member_no``)."""
 
-    member_no = models.CharField(_("member number"), max_length=32, unique=True)
+    member_no = models.CharField(_("member number"), max_length=32)
     name = models.CharField(_("name"), max_length=200)
     name_kana = models.CharField(_("name (kana)"), max_length=200)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
@@ -32,6 +32,8 @@ class Member(models.Model):
         verbose_name_plural = _("members")
         ordering = ["member_no"]
         constraints = [
+            # A constraint, not unique=True: no second (LIKE) index on PostgreSQL.
+            models.UniqueConstraint(fields=["member_no"], name="member_no_unique"),
             models.CheckConstraint(
                 condition=Q(status__in=MemberStatus.values), name="member_status_valid"
             ),
