@@ -12,8 +12,13 @@ class BillingLine(models.Model):
     tax included, and may be negative (a ``refund`` line).
     """
 
+    # No index of its own: the unique key (contract, period, item) leads with the contract.
     contract = models.ForeignKey(
-        Contract, on_delete=models.PROTECT, related_name="billing_lines", verbose_name=_("contract")
+        Contract,
+        on_delete=models.PROTECT,
+        related_name="billing_lines",
+        verbose_name=_("contract"),
+        db_index=False,
     )
     period = models.DateField(_("period"))
     item = models.CharField(_("item"), max_length=32)
