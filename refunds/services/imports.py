@@ -55,7 +55,8 @@ def _release_stale_lock(kind: str) -> None:
         if last < limit:
             ImportBatch.objects.filter(pk=batch.pk).update(
                 status=ImportStatus.FAILED,
-                message=_("abandoned: no sign of life since %(when)s") % {"when": last},
+                message=_("abandoned: no sign of life since %(when)s")
+                % {"when": timezone.localtime(last).strftime("%Y-%m-%d %H:%M")},
                 finished_at=timezone.now(),
             )
 
