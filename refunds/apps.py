@@ -1,7 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class RefundsConfig(AppConfig):
     name = "refunds"
     verbose_name = _("Refunds")
+
+    def ready(self) -> None:
+        from .builtin import ensure_builtin_programs_after_migrate
+
+        post_migrate.connect(
+            ensure_builtin_programs_after_migrate, dispatch_uid="refunds.builtin_programs"
+        )

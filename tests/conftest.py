@@ -13,6 +13,18 @@ DATA = Path(__file__).parent / "data"
 ROLES = ("staff", "supervisor", "admin")
 
 
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Messages produced in the test thread are asserted on in English.
+
+    Pages fetched with a client follow the product's own rule (Japanese unless switched).
+    """
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def data_dir() -> Path:
     return DATA

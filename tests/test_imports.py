@@ -14,13 +14,6 @@ from refunds.models import BillingLine, Contract, ImportBatch, ImportStatus, Mem
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def english_messages():
-    """The messages asserted on below are the English ones (Japanese is the default)."""
-    with translation.override("en"):
-        yield
-
-
 KINDS = ("members", "contracts", "tariffs", "billing")
 MEMBERS_HEADER = "member_no,name,name_kana,birth_date,phone,email,postal_code,address,status,joined_on,withdrawn_on\n"
 CONTRACTS_HEADER = (

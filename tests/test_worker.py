@@ -9,7 +9,7 @@ from refunds.models import ImportBatch, ImportStatus, Member
 from refunds.services.imports import import_enqueue
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def test_upload_is_imported_by_a_real_worker(celery_worker_process, data_dir):

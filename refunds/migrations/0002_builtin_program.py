@@ -1,25 +1,10 @@
-import datetime
-
 from django.db import migrations
+
+from refunds.builtin import ensure_builtin_programs
 
 
 def create_builtin_program(apps, schema_editor):
-    Program = apps.get_model("refunds", "RemediationProgram")
-    Program.objects.get_or_create(
-        code="SONET-HIKARI-2010",
-        version=1,
-        defaults={
-            "name": "So-net 光 with フレッツ 解約月基本料金の過請求 (2010)",
-            "case_prefix": "SH10",
-            "courses": ["HIKARI_FLETS"],
-            "applied_on_or_after": datetime.date(2005, 4, 1),
-            "cancel_requested_on_or_before": datetime.date(2009, 9, 16),
-            "overcharge_items": ["base_fee"],
-            "offset_items": ["refund"],
-            "recent_leaver_from": datetime.date(2009, 6, 1),
-            "second_approval_threshold_yen": 10000,
-        },
-    )
+    ensure_builtin_programs(apps.get_model("refunds", "RemediationProgram"))
 
 
 class Migration(migrations.Migration):
