@@ -1,7 +1,15 @@
 """Celery tasks: thin wrappers that call a service."""
 
-from celery import shared_task
+from celery import chord, shared_task
 
+from refunds.models import DetectionRun, RunStatus
+from refunds.services.detection import (
+    detection_apply_chunk,
+    detection_fail,
+    detection_finish,
+    detection_ranges,
+    detection_record_problems,
+)
 from refunds.services.imports import import_run_batch
 
 
@@ -12,11 +20,47 @@ def import_batch_task(batch_id: int) -> str | None:
 
 
 @shared_task(acks_late=True, name="refunds.detection_run")
-def detection_run_task(run_id: int) -> dict[str, int]:
-    from refunds.models import DetectionRun
-    from refunds.services.detection import detection_execute
+def detection_run_task(run_id: int) -> None:
+    """Record the data problems, then fan the contract ranges out to the workers."""
+    run = _open_run(run_id)
+    if run is None:
+        return
+    try:
+        detection_record_problems(run=run)
+        ranges = detection_ranges(run=run)
+    except Exception as exc:
+        detection_fail(run_id=run_id, message=str(exc))
+        raise
+    DetectionRun.objects.filter(pk=run_id).update(chunks_total=len(ranges))
+    chunks = [detection_chunk_task.si(run_id, low, high) for low, high in ranges]
+    chord(chunks)(detection_finish_task.s(run_id))
 
-    run = DetectionRun.objects.select_related("program", "started_by").get(pk=run_id)
-    if run.status != "running":
+
+@shared_task(acks_late=True, name="refunds.detection_chunk")
+def detection_chunk_task(run_id: int, low: int, high: int) -> dict[str, int]:
+    run = _open_run(run_id)
+    if run is None:
         return {}
-    return detection_execute(run=run).summary()
+    try:
+        return detection_apply_chunk(run=run, contract_range=(low, high))
+    except Exception as exc:
+        detection_fail(run_id=run_id, message=str(exc))
+        raise
+
+
+@shared_task(acks_late=True, name="refunds.detection_finish")
+def detection_finish_task(results: list[dict[str, int]], run_id: int) -> dict[str, int]:
+    run = _open_run(run_id)
+    if run is None:
+        return {}
+    run = detection_finish(run=run, results=results)
+    return {"created": run.created, "problems": run.problems}
+
+
+def _open_run(run_id: int) -> DetectionRun | None:
+    """The run if it is still going (a redelivered task of a closed run does nothing)."""
+    return (
+        DetectionRun.objects.select_related("program", "started_by")
+        .filter(pk=run_id, status=RunStatus.RUNNING)
+        .first()
+    )

@@ -109,6 +109,7 @@ def celery_worker_process(db, settings, tmp_path):
         "CELERY_BROKER_URL": broker,
         "CELERY_RESULT_BACKEND": broker,
         "CACHE_URL": "locmemcache://",
+        "DETECTION_CHUNK_CONTRACTS": "40",
         "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     subprocess.run(

@@ -331,3 +331,63 @@ def test_case_numbers_are_readable_and_sort_in_creation_order(program):
     detect(program)
     numbers = list(Case.objects.order_by("created_at", "id").values_list("case_no", flat=True))
     assert numbers == ["SH10-000001", "SH10-000002", "SH10-000003"]
+
+
+# -- chunks, failures and the lock -------------------------------------------------------------
+def test_a_run_that_dies_half_way_is_completed_by_a_rerun(program, monkeypatch, settings):
+    from refunds.services import detection as service
+
+    settings.DETECTION_CHUNK_CONTRACTS = 2
+    contracts = [contract() for _ in range(6)]
+    real_apply, calls = service._apply, []
+
+    def dying(plan, run, contract_range):
+        calls.append(contract_range)
+        if len(calls) == 2:
+            raise RuntimeError("worker lost")
+        return real_apply(plan, run, contract_range)
+
+    monkeypatch.setattr(service, "_apply", dying)
+    run = detection_start(program=program)
+    with pytest.raises(RuntimeError):
+        detection_execute(run=run)
+    run.refresh_from_db()
+    assert run.status == "failed" and "worker lost" in run.message
+    assert Case.objects.count() == 2  # the first chunk is whole, the second left nothing
+    monkeypatch.undo()
+    rerun = detect(program)
+    assert (rerun.created, rerun.unchanged, rerun.chunks_total) == (4, 2, 3)
+    assert sorted(Case.objects.values_list("contract_id", flat=True)) == sorted(
+        c.pk for c in contracts
+    )
+    assert set(Case.objects.values_list("amount_yen", flat=True)) == {6720}
+
+
+def test_a_run_without_sign_of_life_frees_the_lock(program, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.DETECTION_STALE_AFTER_SECONDS = 60
+    dead = detection_start(program=program)
+    DetectionRun.objects.filter(pk=dead.pk).update(
+        heartbeat_at=timezone.now() - timedelta(minutes=5)
+    )
+    detect(program)
+    dead.refresh_from_db()
+    assert dead.status == "failed"
+
+
+def test_chunked_and_whole_runs_give_the_same_cases(program, settings):
+    for _ in range(5):
+        contract()
+    contract(status="withdrawn", withdrawn_on=dt.date(2009, 9, 1))
+    settings.DETECTION_CHUNK_CONTRACTS = 1
+    chunked = detect(program)
+    assert chunked.chunks_total == chunked.chunks_done == 6
+    first = set(Case.objects.values_list("contract_id", "category", "amount_yen"))
+    Case.objects.all().delete()
+    settings.DETECTION_CHUNK_CONTRACTS = 1000
+    whole = detect(program)
+    assert whole.chunks_total == 1
+    assert set(Case.objects.values_list("contract_id", "category", "amount_yen")) == first

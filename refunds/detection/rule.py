@@ -83,13 +83,27 @@ def _tariff_fee() -> str:
     )
 
 
-def findings_sql(p: Parameters) -> tuple[str, list[Any]]:
+def contracts_in_scope(p: Parameters) -> list[int]:
+    """Ids of the contracts that pass rules 1 and 2 (what a run has to look at)."""
+    scope, params = _scope(p)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT c.id FROM refunds_contract c WHERE {scope}", params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def findings_sql(
+    p: Parameters, contract_range: tuple[int, int] | None = None
+) -> tuple[str, list[Any]]:
     """The affected contracts: (contract, member, category, net overcharge, tariff mismatch).
 
     A billing period is stored as the first day of its month, so ``b.period > c.ended_on``
     is exactly "a month after the month of the end date".
     """
     scope, params = _scope(p)
+    window = ""
+    if contract_range is not None:
+        window = "AND c.id BETWEEN %s AND %s"
+        params = [*params, *contract_range]
     sql = f"""
         SELECT c.id, c.member_id,
                CASE WHEN m.status = 'active' THEN {Category.CURRENT}
@@ -102,7 +116,7 @@ def findings_sql(p: Parameters) -> tuple[str, list[Any]]:
         FROM refunds_contract c
         JOIN refunds_member m ON m.id = c.member_id
         JOIN refunds_billingline b ON b.contract_id = c.id
-        WHERE {scope} AND c.ended_on IS NOT NULL
+        WHERE {scope} AND c.ended_on IS NOT NULL {window}
           AND b.item IN ({_in(p.counted_items)}) AND b.period > c.ended_on
         GROUP BY c.id, c.member_id, m.status, c.ended_on
         HAVING SUM(b.amount_yen) > 0
@@ -110,8 +124,8 @@ def findings_sql(p: Parameters) -> tuple[str, list[Any]]:
     return sql, [p.recent_leaver_from, *p.overcharge_items, *params, *p.counted_items]
 
 
-def findings(p: Parameters) -> Iterator[Finding]:
-    sql, params = findings_sql(p)
+def findings(p: Parameters, contract_range: tuple[int, int] | None = None) -> Iterator[Finding]:
+    sql, params = findings_sql(p, contract_range)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(5000):

@@ -53,7 +53,11 @@ class DetectionRun(models.Model):
     program = models.ForeignKey(
         RemediationProgram, on_delete=models.PROTECT, related_name="runs", verbose_name=_("program")
     )
+    program_code = models.CharField(_("program code"), max_length=40)
     dry_run = models.BooleanField(_("dry run"), default=False)
+    chunks_total = models.PositiveIntegerField(_("chunks"), default=0)
+    chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     parameters = models.JSONField(_("parameters used"), default=dict)
     status = models.CharField(
         _("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING
@@ -84,7 +88,7 @@ class DetectionRun(models.Model):
         constraints = [
             # The detection lock: one live run per program at a time.
             models.UniqueConstraint(
-                fields=["program"],
+                fields=["program_code"],
                 condition=Q(status="running", dry_run=False),
                 name="detectionrun_one_running_per_program",
             ),
@@ -117,6 +121,8 @@ class Case(models.Model):
         related_name="cases",
         verbose_name=_("program"),
     )
+    # The program's code (shared by its versions): one case per code and contract.
+    program_code = models.CharField(_("program code"), max_length=40)
     contract = models.ForeignKey(
         Contract,
         on_delete=models.PROTECT,
@@ -163,7 +169,9 @@ class Case(models.Model):
             models.Index(fields=["flagged"], name="case_flagged", condition=Q(flagged=True)),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["program", "contract"], name="case_program_contract"),
+            models.UniqueConstraint(
+                fields=["program_code", "contract"], name="case_program_contract"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=CaseStatus.values), name="case_status_valid"
             ),

@@ -10,14 +10,23 @@ import io
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from refunds.detection.rule import Finding, Parameters, evidence_rows, findings, problems
+from refunds.detection.rule import (
+    Finding,
+    Parameters,
+    contracts_in_scope,
+    evidence_rows,
+    findings,
+    problems,
+)
 from refunds.models import (
     AuditEvent,
     Case,
@@ -89,18 +98,24 @@ _CASE_FIELDS = (
 )
 
 
-def detection_plan(*, program: RemediationProgram, parameters: Parameters | None = None) -> Plan:
-    """What a run of ``program`` (with these parameters, by default its own) would change."""
+def detection_plan(
+    *,
+    program: RemediationProgram,
+    parameters: Parameters | None = None,
+    contract_range: tuple[int, int] | None = None,
+) -> Plan:
+    """What a run of ``program`` (with these parameters, by default its own) would change.
+
+    With ``contract_range`` only the contracts whose id lies in it (a chunk of a run).
+    """
     params = parameters or Parameters.of(program)
-    plan = Plan(parameters=params, problems=problems(params))
-    existing = {
-        row["contract_id"]: row
-        for row in Case.objects.filter(program=program, contract__isnull=False).values(
-            *_CASE_FIELDS
-        )
-    }
+    plan = Plan(parameters=params, problems=[] if contract_range else problems(params))
+    cases = Case.objects.filter(program_code=program.code, contract__isnull=False)
+    if contract_range:
+        cases = cases.filter(contract__id__range=contract_range)
+    existing = {row["contract_id"]: row for row in cases.values(*_CASE_FIELDS)}
     seen: set[int] = set()
-    for finding in findings(params):
+    for finding in findings(params, contract_range):
         seen.add(finding.contract_id)
         plan.changes.append(_change_for(finding, existing.get(finding.contract_id)))
     for contract_id, case in existing.items():
@@ -172,17 +187,23 @@ def _change_for_missing(case: dict[str, Any]) -> Change:
 
 
 # -- running ---------------------------------------------------------------------------------
+ContractRange = tuple[int, int]
+
+
 def detection_start(
     *, program: RemediationProgram, user: Any = None, dry_run: bool = False
 ) -> DetectionRun:
     """Open a run record; a second live run of the same program is refused."""
+    _release_stale_runs(program.code)
     try:
         with transaction.atomic():
             return DetectionRun.objects.create(
                 program=program,
+                program_code=program.code,
                 dry_run=dry_run,
                 started_by=user if getattr(user, "is_authenticated", False) else None,
                 parameters=Parameters.of(program).as_json(),
+                heartbeat_at=timezone.now(),
             )
     except IntegrityError:
         raise DetectionLocked(
@@ -191,25 +212,100 @@ def detection_start(
         ) from None
 
 
-def detection_execute(*, run: DetectionRun) -> Plan:
-    """Compute the plan and, unless a dry run, apply it; the run records the counts."""
-    program = run.program
-    try:
-        plan = detection_plan(program=program)
-        if not run.dry_run:
-            with transaction.atomic():
-                _apply(plan, run)
-    except Exception as exc:
-        DetectionRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, message=str(exc)[:2000], finished_at=timezone.now()
+def _release_stale_runs(code: str) -> None:
+    """A run without a sign of life for too long (its worker died) frees the lock."""
+    limit = timezone.now() - timedelta(seconds=settings.DETECTION_STALE_AFTER_SECONDS)
+    DetectionRun.objects.filter(
+        program_code=code, status=RunStatus.RUNNING, heartbeat_at__lt=limit
+    ).update(
+        status=RunStatus.FAILED,
+        message=_("abandoned: no sign of life; run detection again to complete it"),
+        finished_at=timezone.now(),
+    )
+
+
+def detection_ranges(*, run: DetectionRun) -> list[ContractRange]:
+    """Contiguous contract-id ranges covering every contract the run may touch, in chunks."""
+    params = Parameters.of(run.program)
+    ids = set(contracts_in_scope(params))
+    ids.update(
+        Case.objects.filter(program_code=run.program_code, contract__isnull=False).values_list(
+            "contract_id", flat=True
         )
+    )
+    ordered = sorted(ids)
+    size: int = settings.DETECTION_CHUNK_CONTRACTS
+    ranges: list[ContractRange] = []
+    low = 0
+    for start in range(0, len(ordered), size):
+        high = ordered[min(start + size, len(ordered)) - 1]
+        ranges.append((low, high))
+        low = high + 1
+    if ranges:
+        ranges[-1] = (ranges[-1][0], 2**62)
+    return ranges or [(0, 2**62)]
+
+
+def detection_record_problems(*, run: DetectionRun) -> int:
+    """Store the run's data problems (idempotent: a retried task replaces them)."""
+    found = problems(Parameters.of(run.program))
+    with transaction.atomic():
+        run.data_problems.all().delete()
+        DataProblem.objects.bulk_create(
+            [DataProblem(run=run, contract_id=cid, kind=k, detail=d) for cid, k, d in found],
+            batch_size=2000,
+        )
+        DetectionRun.objects.filter(pk=run.pk).update(
+            problems=len(found), heartbeat_at=timezone.now()
+        )
+    return len(found)
+
+
+def detection_apply_chunk(*, run: DetectionRun, contract_range: ContractRange) -> dict[str, int]:
+    """Bring the cases of one range of contracts in line, in one transaction."""
+    plan = detection_plan(program=run.program, contract_range=contract_range)
+    if not run.dry_run:
+        with transaction.atomic():
+            _apply(plan, run, contract_range)
+            DetectionRun.objects.filter(pk=run.pk).update(
+                chunks_done=F("chunks_done") + 1, heartbeat_at=timezone.now()
+            )
+    return plan.summary()
+
+
+def detection_finish(*, run: DetectionRun, results: list[dict[str, int]]) -> DetectionRun:
+    """Add up the chunks' counts and close the run."""
+    totals: Counter[str] = Counter()
+    for result in results:
+        totals.update(result)
+    with transaction.atomic():
+        run = DetectionRun.objects.select_for_update().get(pk=run.pk)
+        for name in ("created", "updated", "unchanged", "flagged", "no_longer_affected"):
+            setattr(run, name, totals[name])
+        run.reopened = totals["reopened"]
+        run.status = RunStatus.SUCCEEDED
+        run.finished_at = timezone.now()
+        run.save()
+    return run
+
+
+def detection_fail(*, run_id: int, message: str) -> None:
+    DetectionRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.FAILED, message=message[:2000], finished_at=timezone.now()
+    )
+
+
+def detection_execute(*, run: DetectionRun) -> DetectionRun:
+    """The whole run in this process, chunk after chunk (tests, scripts)."""
+    try:
+        detection_record_problems(run=run)
+        ranges = detection_ranges(run=run)
+        DetectionRun.objects.filter(pk=run.pk).update(chunks_total=len(ranges))
+        results = [detection_apply_chunk(run=run, contract_range=r) for r in ranges]
+    except Exception as exc:
+        detection_fail(run_id=run.pk, message=str(exc))
         raise
-    for name, value in plan.summary().items():
-        setattr(run, name, value)
-    run.status = RunStatus.SUCCEEDED
-    run.finished_at = timezone.now()
-    run.save()
-    return plan
+    return detection_finish(run=run, results=results)
 
 
 def _next_case_numbers(program: RemediationProgram, count: int) -> list[str]:
@@ -219,24 +315,20 @@ def _next_case_numbers(program: RemediationProgram, count: int) -> list[str]:
     return [f"{prefix}{n:06d}" for n in range(start + 1, start + count + 1)]
 
 
-def _apply(plan: Plan, run: DetectionRun) -> None:
+def _apply(plan: Plan, run: DetectionRun, contract_range: ContractRange) -> None:
     program = run.program
     actor = run.started_by
     changes = [c for c in plan.changes if c.action != "unchanged"]
-    if plan.problems:
-        DataProblem.objects.bulk_create(
-            [
-                DataProblem(run=run, contract_id=cid, kind=k, detail=d)
-                for cid, k, d in plan.problems
-            ],
-            batch_size=2000,
-        )
     creates = [c for c in changes if c.action == "create"]
+    if creates:
+        # Numbers are handed out under the program's row lock: chunks number one after another.
+        RemediationProgram.objects.select_for_update().filter(pk=program.pk).exists()
     numbers = _next_case_numbers(program, len(creates))
     new_cases = [
         Case(
             case_no=number,
             program=program,
+            program_code=program.code,
             contract_id=c.contract_id,
             member_id=c.member_id,
             category=c.category,
@@ -254,9 +346,11 @@ def _apply(plan: Plan, run: DetectionRun) -> None:
     Case.objects.bulk_create(new_cases, batch_size=2000)
     case_ids = {
         contract_id: pk
-        for contract_id, pk in Case.objects.filter(program=program, created_by_run=run).values_list(
-            "contract_id", "id"
-        )
+        for contract_id, pk in Case.objects.filter(
+            program_code=program.code,
+            created_by_run=run,
+            contract__id__range=contract_range,
+        ).values_list("contract_id", "id")
     }
     _lock_cases([c.case_id for c in changes if c.case_id])
     events: list[AuditEvent] = []
@@ -320,7 +414,7 @@ def _write_evidence(
     for start in range(0, len(contract_ids), 500):
         chunk = contract_ids[start : start + 500]
         case_of.update(
-            Case.objects.filter(program=program, contract_id__in=chunk).values_list(
+            Case.objects.filter(program_code=program.code, contract_id__in=chunk).values_list(
                 "contract_id", "id"
             )
         )

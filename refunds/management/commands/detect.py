@@ -1,8 +1,9 @@
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from refunds.models import DetectionRun, RemediationProgram
+from refunds.models import RemediationProgram, RunStatus
 from refunds.services.detection import DetectionLocked, detection_plan, detection_start, plan_csv
 from refunds.tasks import detection_run_task
 
@@ -31,8 +32,12 @@ class Command(BaseCommand):
             run = detection_start(program=program)
         except DetectionLocked as exc:
             raise CommandError(str(exc)) from None
-        detection_run_task.delay(run.pk).get(disable_sync_subtasks=False)
-        run = DetectionRun.objects.get(pk=run.pk)
+        detection_run_task.delay(run.pk)
+        while run.status == RunStatus.RUNNING:  # the workers share the chunks; wait for them
+            time.sleep(0.5)
+            run.refresh_from_db()
+        if run.status != RunStatus.SUCCEEDED:
+            raise CommandError(run.message or run.get_status_display())
         problems = run.data_problems.select_related("contract").order_by("kind", "contract_id")
         for problem in problems[:SHOWN_PROBLEMS]:
             self.stderr.write(
