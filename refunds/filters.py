@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from refunds.models import Area, Case, Contract, ImportBatch, Member, Tariff
+from refunds.models import Area, Case, Contract, ImportBatch, Member, RemediationProgram, Tariff
 
 
 class MemberFilter(django_filters.FilterSet):
@@ -57,3 +57,9 @@ class CaseFilter(django_filters.FilterSet):
     class Meta:
         model = Case
         fields = ["program", "category", "status", "flagged"]
+
+
+class ProgramFilter(django_filters.FilterSet):
+    class Meta:
+        model = RemediationProgram
+        fields = ["code", "is_active"]

@@ -1,7 +1,15 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from refunds.models import Case, Contract, DetectionRun, ImportBatch, Member, Tariff
+from refunds.models import (
+    Case,
+    Contract,
+    DetectionRun,
+    ImportBatch,
+    Member,
+    RemediationProgram,
+    Tariff,
+)
 
 
 class MemberTable(tables.Table):
@@ -138,6 +146,32 @@ class DetectionRunTable(tables.Table):
             "problems",
             "started_by",
             "started_at",
+        )
+        default_columns = fields
+        attrs = {"class": "table table-sm table-hover align-middle"}
+
+
+class ProgramTable(tables.Table):
+    code = tables.Column()
+    edit = tables.TemplateColumn(
+        "{% load i18n %}{% if is_admin %}<a href=\"{% url 'refunds:program_update' record.pk %}\">"
+        '{% translate "Edit" %}</a>{% endif %}',
+        verbose_name="",
+        orderable=False,
+    )
+
+    class Meta:
+        model = RemediationProgram
+        fields = (
+            "code",
+            "version",
+            "name",
+            "case_prefix",
+            "applied_on_or_after",
+            "cancel_requested_on_or_before",
+            "recent_leaver_from",
+            "second_approval_threshold_yen",
+            "is_active",
         )
         default_columns = fields
         attrs = {"class": "table table-sm table-hover align-middle"}

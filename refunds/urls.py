@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cases, data, detection, imports
+from .views import cases, data, detection, imports, programs
 
 app_name = "refunds"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("tariffs/", data.TariffListView.as_view(), name="tariff_list"),
     path("cases/", cases.CaseListView.as_view(), name="case_list"),
     path("cases/<int:pk>/", cases.CaseDetailView.as_view(), name="case_detail"),
+    path("programs/", programs.ProgramListView.as_view(), name="program_list"),
+    path("programs/new/", programs.ProgramCreateView.as_view(), name="program_create"),
+    path("programs/<int:pk>/edit/", programs.ProgramUpdateView.as_view(), name="program_update"),
     path("detection/", detection.DetectionView.as_view(), name="detection"),
     path("detection/<int:pk>/", detection.DetectionDetailView.as_view(), name="detection_detail"),
     path("imports/", imports.ImportListView.as_view(), name="import_list"),

@@ -71,6 +71,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
         model = "refunds.Case"
 
     case_no = factory.Sequence(lambda n: f"TEST-{n:06d}")
+    program_code = factory.LazyAttribute(lambda o: o.program.code)
     program = factory.LazyFunction(
         lambda: __import__("refunds.models", fromlist=["x"]).RemediationProgram.objects.first()
     )

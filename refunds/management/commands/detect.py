@@ -19,7 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         program = (
-            RemediationProgram.objects.filter(code=options["program"]).order_by("-version").first()
+            RemediationProgram.objects.filter(code=options["program"])
+            .order_by("-is_active", "-version")
+            .first()
         )
         if program is None:
             raise CommandError(f"unknown program: {options['program']}")

@@ -1,0 +1,71 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from refunds.models import RemediationProgram
+
+
+class CodeListField(forms.CharField):
+    """A list of codes written comma-separated (``base_fee, refund``)."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value)
+        return [part.strip() for part in text.replace("、", ",").split(",") if part.strip()]
+
+
+class ProgramForm(forms.ModelForm):  # type: ignore[type-arg]
+    courses = CodeListField(label=_("courses in scope"), help_text=_("comma-separated codes"))
+    overcharge_items = CodeListField(label=_("charge items that can be overcharged"))
+    offset_items = CodeListField(label=_("items that offset an overcharge"), required=False)
+
+    class Meta:
+        model = RemediationProgram
+        fields = [
+            "code",
+            "name",
+            "case_prefix",
+            "courses",
+            "applied_on_or_after",
+            "cancel_requested_on_or_before",
+            "overcharge_items",
+            "offset_items",
+            "recent_leaver_from",
+            "second_approval_threshold_yen",
+            "is_active",
+        ]
+        widgets = {
+            "applied_on_or_after": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "cancel_requested_on_or_before": forms.DateInput(
+                attrs={"type": "date"}, format="%Y-%m-%d"
+            ),
+            "recent_leaver_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+
+    def clean_case_prefix(self) -> str:
+        prefix: str = self.cleaned_data["case_prefix"].strip().upper()
+        code = self.instance.code if self.instance.pk else self.data.get("code", "")
+        taken = RemediationProgram.objects.filter(case_prefix=prefix).exclude(code=code)
+        if taken.exists():
+            raise forms.ValidationError(_("another program already numbers its cases so"))
+        return prefix
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("courses"):
+            self.add_error("courses", _("name at least one course"))
+        if not data.get("overcharge_items"):
+            self.add_error("overcharge_items", _("name at least one item"))
+        return data
+
+    def validate_unique(self) -> None:
+        if not self.instance.pk:
+            super().validate_unique()

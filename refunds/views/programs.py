@@ -1,0 +1,70 @@
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import CreateView, UpdateView
+
+from accounts.mixins import RoleRequiredMixin
+from accounts.roles import Role
+from refunds.filters import ProgramFilter
+from refunds.forms.programs import ProgramForm
+from refunds.models import RemediationProgram
+from refunds.services.programs import program_create, program_update
+from refunds.tables import ProgramTable
+
+from .base import ObjectListView
+
+
+class ProgramListView(ObjectListView):
+    model = RemediationProgram
+    table_class = ProgramTable
+    filterset_class = ProgramFilter
+    title = gettext_lazy("Remediation programs")
+    create_url = "refunds:program_create"
+
+    def get_queryset(self) -> QuerySet[RemediationProgram]:
+        return RemediationProgram.objects.all()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if not self.request.user.has_role(Role.ADMIN):  # type: ignore[union-attr]
+            context["create_url"] = None
+        return context
+
+
+class ProgramCreateView(RoleRequiredMixin, CreateView):  # type: ignore[type-arg]
+    allowed_roles = (Role.ADMIN,)
+    model = RemediationProgram
+    form_class = ProgramForm
+    template_name = "refunds/program_form.html"
+
+    def form_valid(self, form: ProgramForm) -> HttpResponse:
+        program_create(data=form.cleaned_data, user=self.request.user)
+        messages.success(self.request, _("The program was created."))
+        return redirect("refunds:program_list")
+
+
+class ProgramUpdateView(RoleRequiredMixin, UpdateView):  # type: ignore[type-arg]
+    allowed_roles = (Role.ADMIN,)
+    model = RemediationProgram
+    form_class = ProgramForm
+    template_name = "refunds/program_form.html"
+
+    def form_valid(self, form: ProgramForm) -> HttpResponse:
+        saved = program_update(program=self.object, data=form.cleaned_data, user=self.request.user)
+        if saved.pk != self.object.pk:
+            messages.success(
+                self.request,
+                _(
+                    "The program has cases: the new parameters were saved as version %(version)s;"
+                    " existing cases keep the parameters they were computed with."
+                )
+                % {"version": saved.version},
+            )
+        else:
+            messages.success(self.request, _("The program was saved."))
+        return redirect("refunds:program_list")
