@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_DIR := var/demo
 DEMO_MEMBERS ?= 3000
 
-.PHONY: venv demo serve test test-fast lint format typecheck check messages bench bench-import clean
+.PHONY: venv demo serve test lint format typecheck check messages bench bench-import bench-detect clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,10 +54,13 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l ja -l en --ignore=.venv --ignore=var --ignore=benchmarks
 	$(PY) manage.py compilemessages --ignore=.venv
 
-bench: bench-import
+bench: bench-import bench-detect
 
 bench-import: $(STAMP)
 	$(PY) benchmarks/bench_import.py
+
+bench-detect: $(STAMP)
+	$(PY) benchmarks/bench_detect.py
 
 clean:
 	rm -rf var/demo var/cache
