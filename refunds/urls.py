@@ -15,6 +15,7 @@ urlpatterns = [
     path("programs/new/", programs.ProgramCreateView.as_view(), name="program_create"),
     path("programs/<int:pk>/edit/", programs.ProgramUpdateView.as_view(), name="program_update"),
     path("detection/", detection.DetectionView.as_view(), name="detection"),
+    path("detection/scope-test/", detection.ScopeTestView.as_view(), name="scope_test"),
     path("detection/<int:pk>/", detection.DetectionDetailView.as_view(), name="detection_detail"),
     path("imports/", imports.ImportListView.as_view(), name="import_list"),
     path("imports/new/", imports.ImportCreateView.as_view(), name="import_create"),

@@ -391,3 +391,30 @@ def test_chunked_and_whole_runs_give_the_same_cases(program, settings):
     whole = detect(program)
     assert whole.chunks_total == 1
     assert set(Case.objects.values_list("contract_id", "category", "amount_yen")) == first
+
+
+def test_scope_test_compares_other_parameters_with_the_live_cases(program, admin_client_role):
+    from django.urls import reverse
+
+    inside = contract()
+    later = contract(
+        cancel=dt.date(2009, 9, 20),
+        ended_on=dt.date(2009, 9, 30),
+        after=(("2009-10", "base_fee", 6720),),
+    )
+    with_option = contract(after=(("2009-08", "base_fee", 6720), ("2009-08", "option", 315)))
+    detect(program)
+    url = reverse("refunds:scope_test")
+    query = {
+        "program": program.pk,
+        "cancel_requested_on_or_before": "2009-09-30",
+        "overcharge_items": "base_fee, option",
+    }
+    page = admin_client_role.get(url, query)
+    assert page.status_code == 200
+    assert page.context["totals"] == {"added": 1, "dropped": 0, "changed": 1, "yen": 6720 + 315}
+    csv_text = admin_client_role.get(url, {**query, "format": "csv"}).content.decode()
+    assert f"create,{later.contract_no},,1,,6720,added,6720" in csv_text
+    assert f"{with_option.contract_no},1,1,6720,7035,changed,315" in csv_text
+    assert inside.contract_no not in csv_text
+    assert Case.objects.count() == 2 and DetectionRun.objects.count() == 1  # nothing saved

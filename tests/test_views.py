@@ -34,6 +34,7 @@ PAGES = [
     ("refunds:case_list", None, ("staff", "supervisor", "admin")),
     ("refunds:case_detail", lambda: [CaseFactory().pk], ("staff", "supervisor", "admin")),
     ("refunds:detection", None, ("admin",)),
+    ("refunds:scope_test", None, ("admin",)),
     ("refunds:program_list", None, ("staff", "supervisor", "admin")),
     ("refunds:program_create", None, ("admin",)),
     ("refunds:program_update", lambda: [RemediationProgram.objects.first().pk], ("admin",)),

@@ -62,6 +62,29 @@ class Change:
     member_id: int | None = None
     flag_reason: str = ""
     flag_difference_yen: int | None = None
+    found: bool = True  # the rule finds the contract (False: only a case remembers it)
+
+    @property
+    def difference(self) -> str:
+        """How the scope differs from the live cases: added, dropped, changed or same."""
+        live = self.case_id is not None and self.old_status != CaseStatus.NO_LONGER_AFFECTED
+        if not self.found:
+            return "dropped" if live else "same"
+        if not live:
+            return "added"
+        same = self.old_amount_yen == self.amount_yen and self.old_category == self.category
+        return "same" if same else "changed"
+
+    @property
+    def yen_delta(self) -> int:
+        kind = self.difference
+        if kind == "added":
+            return self.amount_yen or 0
+        if kind == "dropped":
+            return -(self.old_amount_yen or 0)
+        if kind == "changed":
+            return (self.amount_yen or 0) - (self.old_amount_yen or 0)
+        return 0
 
 
 @dataclass
@@ -72,6 +95,22 @@ class Plan:
 
     def count(self) -> Counter[str]:
         return Counter(c.action for c in self.changes)
+
+    def differences(self) -> list[dict[str, Any]]:
+        """Per category: contracts added, dropped and changed against the live cases, in yen."""
+        rows: dict[int, dict[str, Any]] = {}
+        for change in self.changes:
+            kind = change.difference
+            if kind == "same":
+                continue
+            category = change.category or change.old_category or 0
+            row = rows.setdefault(
+                category,
+                {"category": category, "added": 0, "dropped": 0, "changed": 0, "yen": 0},
+            )
+            row[kind] += 1
+            row["yen"] += change.yen_delta
+        return [rows[k] for k in sorted(rows)]
 
     def summary(self) -> dict[str, int]:
         counts = self.count()
@@ -170,6 +209,7 @@ def _change_for_missing(case: dict[str, Any]) -> Change:
         "old_category": case["category"],
         "old_amount_yen": case["amount_yen"],
         "old_status": case["status"],
+        "found": False,
     }
     if case["status"] == CaseStatus.NO_LONGER_AFFECTED:
         return Change(action="unchanged", **old)
@@ -469,16 +509,29 @@ def plan_csv(plan: Plan, *, program: RemediationProgram) -> str:
 
     numbers = dict(
         Contract.objects.filter(
-            pk__in=[c.contract_id for c in plan.changes if c.action != "unchanged"]
+            pk__in=[
+                c.contract_id
+                for c in plan.changes
+                if c.action != "unchanged" or c.difference != "same"
+            ]
         ).values_list("pk", "contract_no")
     )
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["action", "contract_no", "old_category", "category", "old_amount_yen", "amount_yen"]
+        [
+            "action",
+            "contract_no",
+            "old_category",
+            "category",
+            "old_amount_yen",
+            "amount_yen",
+            "difference",
+            "yen_delta",
+        ]
     )
     for c in plan.changes:
-        if c.action == "unchanged":
+        if c.action == "unchanged" and c.difference == "same":
             continue
         writer.writerow(
             [
@@ -488,6 +541,8 @@ def plan_csv(plan: Plan, *, program: RemediationProgram) -> str:
                 c.category or "",
                 "" if c.old_amount_yen is None else c.old_amount_yen,
                 "" if c.amount_yen is None else c.amount_yen,
+                c.difference,
+                c.yen_delta,
             ]
         )
     return out.getvalue()

@@ -2,14 +2,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
-from refunds.forms.detection import DetectionStartForm
+from refunds.forms.detection import DetectionStartForm, ScopeTestForm
 from refunds.models import DetectionRun
 from refunds.services.detection import DetectionLocked, detection_plan, detection_start, plan_csv
 from refunds.tables import DetectionRunTable
@@ -49,6 +49,47 @@ class DetectionView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
         except OSError:
             messages.error(self.request, _("Background jobs are unavailable; try again later."))
         return redirect(run)
+
+
+class ScopeTestView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
+    """A dry run with other parameters: what would be added, dropped or changed, nothing saved."""
+
+    allowed_roles = (Role.ADMIN,)
+    form_class = ScopeTestForm
+    template_name = "refunds/scope_test.html"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        if "program" in self.request.GET:
+            kwargs["data"] = self.request.GET
+        return kwargs
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = self.get_form()
+        if not form.is_bound or not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        program = form.cleaned_data["program"]
+        plan = detection_plan(program=program, parameters=form.parameters())
+        if request.GET.get("format") == "csv":
+            response = HttpResponse(
+                plan_csv(plan, program=program), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{program.code}-scope.csv"'
+            return response
+        differences = plan.differences()
+        totals = {
+            key: sum(row[key] for row in differences)
+            for key in ("added", "dropped", "changed", "yen")
+        }
+        return self.render_to_response(
+            self.get_context_data(
+                form=form,
+                plan=plan,
+                differences=differences,
+                totals=totals,
+                csv_query=request.GET.urlencode() + "&format=csv",
+            )
+        )
 
 
 class DetectionDetailView(RoleRequiredMixin, DetailView):  # type: ignore[type-arg]
