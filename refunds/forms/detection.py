@@ -1,4 +1,5 @@
 from dataclasses import replace
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -46,7 +47,7 @@ class ScopeTestForm(forms.Form):
         """The program's parameters with the fields the user filled in replaced."""
         data = self.cleaned_data
         base = Parameters.of(data["program"])
-        changes = {
+        changes: dict[str, Any] = {
             name: tuple(value) if isinstance(value, list) else value
             for name, value in data.items()
             if name != "program" and value not in (None, [], "")

@@ -12,8 +12,8 @@ class CodeListField(forms.CharField):
     def prepare_value(self, value: Any) -> Any:
         return ", ".join(value) if isinstance(value, list) else value
 
-    def to_python(self, value: Any) -> list[str]:
-        text = super().to_python(value)
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value) or ""
         return [part.strip() for part in text.replace("、", ",").split(",") if part.strip()]
 
 

@@ -42,7 +42,7 @@ class ProgramCreateView(RoleRequiredMixin, CreateView):  # type: ignore[type-arg
     form_class = ProgramForm
     template_name = "refunds/program_form.html"
 
-    def form_valid(self, form: ProgramForm) -> HttpResponse:
+    def form_valid(self, form: ProgramForm) -> HttpResponse:  # type: ignore[override]
         program_create(data=form.cleaned_data, user=self.request.user)
         messages.success(self.request, _("The program was created."))
         return redirect("refunds:program_list")
@@ -54,7 +54,7 @@ class ProgramUpdateView(RoleRequiredMixin, UpdateView):  # type: ignore[type-arg
     form_class = ProgramForm
     template_name = "refunds/program_form.html"
 
-    def form_valid(self, form: ProgramForm) -> HttpResponse:
+    def form_valid(self, form: ProgramForm) -> HttpResponse:  # type: ignore[override]
         saved = program_update(program=self.object, data=form.cleaned_data, user=self.request.user)
         if saved.pk != self.object.pk:
             messages.success(
