@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from refunds.models import RemediationProgram
+from refunds.services.programs import EDITABLE_FIELDS
 
 
 class CodeListField(forms.CharField):
@@ -24,19 +25,7 @@ class ProgramForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = RemediationProgram
-        fields = [
-            "code",
-            "name",
-            "case_prefix",
-            "courses",
-            "applied_on_or_after",
-            "cancel_requested_on_or_before",
-            "overcharge_items",
-            "offset_items",
-            "recent_leaver_from",
-            "second_approval_threshold_yen",
-            "is_active",
-        ]
+        fields = ["code", *EDITABLE_FIELDS]
         widgets = {
             "applied_on_or_after": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "cancel_requested_on_or_before": forms.DateInput(

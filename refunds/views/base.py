@@ -8,6 +8,7 @@ from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
 from accounts.mixins import RoleRequiredMixin
+from accounts.roles import Role
 
 
 class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
@@ -17,6 +18,7 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
     paginator_class = LazyPaginator
     title: Any = ""
     create_url: str | None = None
+    create_roles: tuple[Role, ...] = (Role.ADMIN,)
 
     def get_table_pagination(self, table: Any) -> dict[str, Any]:
         return {"per_page": 50, "paginator_class": LazyPaginator}
@@ -24,7 +26,8 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["title"] = self.title
-        context["create_url"] = self.create_url
+        may_create = self.request.user.has_role(*self.create_roles)  # type: ignore[union-attr]
+        context["create_url"] = self.create_url if may_create else None
         return context
 
 

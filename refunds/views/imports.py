@@ -35,12 +35,6 @@ class ImportListView(ObjectListView):
     def get_queryset(self) -> QuerySet[ImportBatch]:
         return ImportBatch.objects.select_related("created_by")
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        if not self.request.user.has_role(Role.ADMIN):  # type: ignore[union-attr]
-            context["create_url"] = None
-        return context
-
 
 class ImportCreateView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
     allowed_roles = (Role.ADMIN,)

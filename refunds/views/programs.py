@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -28,12 +26,6 @@ class ProgramListView(ObjectListView):
 
     def get_queryset(self) -> QuerySet[RemediationProgram]:
         return RemediationProgram.objects.all()
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        if not self.request.user.has_role(Role.ADMIN):  # type: ignore[union-attr]
-            context["create_url"] = None
-        return context
 
 
 class ProgramCreateView(RoleRequiredMixin, CreateView):  # type: ignore[type-arg]
