@@ -165,6 +165,7 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["program", "status"], name="case_program_status"),
             models.Index(fields=["program", "category"], name="case_program_category"),
+            models.Index(fields=["program", "amount_yen"], name="case_program_amount"),
             models.Index(fields=["status", "case_no"], name="case_status_no"),
             models.Index(fields=["flagged"], name="case_flagged", condition=Q(flagged=True)),
         ]
