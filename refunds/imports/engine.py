@@ -10,8 +10,10 @@ Everything runs in one transaction: a rejected row rolls it all back unless ``pa
 import io
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from functools import lru_cache
+from typing import Any, BinaryIO, NamedTuple
 
 from django.apps import apps
 from django.conf import settings
@@ -67,6 +69,7 @@ class _Stage:
                 self.columns.append(col.derived[0])
                 self.types[col.derived[0]] = "text"
         self._indexed = False
+        self._copy_kinds = ["integer"] + [self.types[c] for c in self.columns]  # line first
 
     # -- creation and loading ---------------------------------------------------------------
     def create(self, cursor: Any) -> None:
@@ -91,7 +94,7 @@ class _Stage:
         if not rows:
             return
         if self.postgres:
-            buf = io.StringIO("".join(_copy_line(row) for row in rows))
+            buf = io.StringIO(_copy_text_of(rows, self._copy_kinds))
             cursor.copy_expert(
                 f"COPY {self.name} (line, {', '.join(self.columns)}) FROM STDIN", buf
             )
@@ -174,8 +177,25 @@ class _Stage:
         )
 
     # -- writing ---------------------------------------------------------------------------
+    def bulk_settings(self, cursor: Any) -> AbstractContextManager[None]:
+        """On PostgreSQL: memory to hash the stage, and no nested loop into the target.
+
+        The target's statistics may be stale (say it is empty while it holds millions of rows);
+        a nested loop that scans it per staged row is then quadratic. Without nested loops the
+        worst case is one scan of the target per statement: linear, whatever the statistics.
+        """
+        if not self.postgres:
+            return nullcontext()
+        cursor.execute(f"ANALYZE {self.name}")
+        return _pg_settings(cursor, {"work_mem": "128MB", "enable_nestloop": "off"})
+
     def upsert(self, cursor: Any, good_rows: int) -> tuple[int, int, int]:
-        """Insert new keys, update changed rows; return (created, updated, unchanged)."""
+        """Update changed rows, then insert new keys; return (created, updated, unchanged).
+
+        Two plain set-based statements (an ``UPDATE … FROM`` the stage, then an ``INSERT …
+        SELECT … WHERE NOT EXISTS``) instead of one ``INSERT … ON CONFLICT``: no speculative
+        insertion per row, and each statement's row count is what it did.
+        """
         joins: list[str] = []
         select_of: dict[str, str] = {}
         for ref in self.spec.references:
@@ -186,61 +206,65 @@ class _Stage:
             target = self.spec.target_column(name)
             select_of.setdefault(target, f"s.{name}")
         updatable = [c for c in select_of if c not in self.spec.target_key]
-        params: list[Any] = []
+        now = timezone.now()
+        insert_params: list[Any] = []
         for fld in self.model._meta.concrete_fields:
             column = fld.column
             if column is None or column in select_of or fld.primary_key:
                 continue
             if self.spec.timestamps and column in ("created_at", "updated_at"):
                 select_of[column] = "%s"
-                params.append(timezone.now())
+                insert_params.append(now)
             elif not fld.null:
                 select_of[column] = "%s"
-                params.append(fld.get_default() if fld.has_default() else "")
-        insert_cols = ", ".join(select_of)
-        select = ", ".join(select_of.values())
-        conflict = ", ".join(self.spec.target_key)
-        sets = [f"{c} = EXCLUDED.{c}" for c in updatable]
-        if self.spec.timestamps:
-            sets.append("updated_at = %s")
-            params.append(timezone.now())
-        if self.postgres:
-            changed = (
-                f"({', '.join(f'{self.table}.{c}' for c in updatable)}) IS DISTINCT FROM "
-                f"({', '.join(f'EXCLUDED.{c}' for c in updatable)})"
+                insert_params.append(fld.get_default() if fld.has_default() else "")
+        source = f"{self.name} s {' '.join(joins)}"
+        same_key = " AND ".join(f"t.{c} = {select_of[c]}" for c in self.spec.target_key)
+        good = self._good("s")
+
+        updated = 0
+        if updatable:
+            sets = [f"{c} = {select_of[c]}" for c in updatable]
+            update_params: list[Any] = []
+            if self.spec.timestamps:
+                sets.append("updated_at = %s")
+                update_params.append(now)
+            if self.postgres:
+                changed = (
+                    f"({', '.join(f't.{c}' for c in updatable)}) IS DISTINCT FROM "
+                    f"({', '.join(select_of[c] for c in updatable)})"
+                )
+            else:
+                changed = " OR ".join(f"t.{c} IS NOT {select_of[c]}" for c in updatable)
+            cursor.execute(
+                f"UPDATE {self.table} AS t SET {', '.join(sets)} FROM {source} "
+                f"WHERE {same_key} AND {good} AND ({changed})",
+                update_params,
             )
-        else:
-            changed = " OR ".join(f"{self.table}.{c} IS NOT excluded.{c}" for c in updatable)
-        if not updatable:
-            action = "DO NOTHING"
-        else:
-            action = f"DO UPDATE SET {', '.join(sets)} WHERE {changed}"
-        insert = (
-            f"INSERT INTO {self.table} ({insert_cols}) SELECT {select} FROM {self.name} s "
-            f"{' '.join(joins)} WHERE {self._good('s')} ON CONFLICT ({conflict}) {action}"
+            updated = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {self.table} ({', '.join(select_of)}) "
+            f"SELECT {', '.join(select_of.values())} FROM {source} WHERE {good} "
+            f"AND NOT EXISTS (SELECT 1 FROM {self.table} t WHERE {same_key})",
+            insert_params,
         )
-        if self.postgres:
-            cursor.execute(
-                f"WITH ups AS ({insert} RETURNING (xmax = 0) AS inserted) "
-                "SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted) "
-                "FROM ups",
-                params,
-            )
-            created, updated = cursor.fetchone()
-        else:
-            on = " AND ".join(
-                f"t.{self.spec.target_column(k)} = {select_of[self.spec.target_column(k)]}"
-                for k in self.spec.key
-            )
-            cursor.execute(
-                f"SELECT COUNT(*) FROM {self.name} s {' '.join(joins)} "
-                f"JOIN {self.table} t ON {on} WHERE {self._good('s')}"
-            )
-            existing = cursor.fetchone()[0]
-            cursor.execute(insert, params)
-            created = good_rows - existing
-            updated = cursor.rowcount - created
+        created = cursor.rowcount
         return created, updated, good_rows - created - updated
+
+
+@contextmanager
+def _pg_settings(cursor: Any, settings_: dict[str, str]) -> Iterator[None]:
+    """PostgreSQL settings for a few statements of this transaction, then the previous ones."""
+    names = list(settings_)
+    cursor.execute(f"SELECT {', '.join('current_setting(%s)' for _name in names)}", names)
+    previous = cursor.fetchone()
+    for name, value in settings_.items():
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+    try:
+        yield
+    finally:
+        for name, value in zip(names, previous, strict=True):
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 def _reference_error(ref: Reference) -> Callable[[tuple[Any, ...]], RowError]:
@@ -257,23 +281,48 @@ def _check_error(check: CrossCheck) -> Callable[[tuple[Any, ...]], RowError]:
     return make
 
 
-def _copy_value(value: Any) -> str:
+def _copy_text(value: str | None) -> str:
     if value is None:
         return "\\N"
-    if isinstance(value, str):
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            return (
-                value.replace("\\", "\\\\")
-                .replace("\t", "\\t")
-                .replace("\n", "\\n")
-                .replace("\r", "\\r")
-            )
-        return value
-    return str(value)
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return (
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return value
 
 
-def _copy_line(row: tuple[Any, ...]) -> str:
-    return "\t".join(map(_copy_value, row)) + "\n"
+def _copy_integer(value: int | None) -> str:
+    return "\\N" if value is None else str(value)
+
+
+def _copy_date(value: str | None) -> str:
+    """A date is staged as ISO text already (see ``_staged``): never needs escaping."""
+    return "\\N" if value is None else value
+
+
+def _copy_column(kind: str, values: tuple[Any, ...]) -> Iterable[str]:
+    """One staged column as COPY text fields: a column-wide check, a conversion per value only
+    where needed (NULLs, integers, text with a backslash, tab or line break)."""
+    nulls = None in values
+    if kind == "integer":
+        return map(_copy_integer, values) if nulls else map(str, values)
+    if kind == "date":  # ISO text already
+        return map(_copy_date, values) if nulls else values
+    if nulls:
+        return map(_copy_text, values)
+    joined = "".join(values)
+    if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
+        return map(_copy_text, values)
+    return values
+
+
+def _copy_text_of(rows: list[tuple[Any, ...]], kinds: list[str]) -> str:
+    """Rows in PostgreSQL's COPY text format, converted column by column."""
+    columns = [_copy_column(k, v) for k, v in zip(kinds, zip(*rows, strict=True), strict=True)]
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
 
 
 def _read_header(
@@ -315,6 +364,44 @@ def _max_lengths(spec: ImportSpec, present: Sequence[Column]) -> dict[str, int]:
     return lengths
 
 
+class _Cell(NamedTuple):
+    """How one file column becomes staged values, settled once before the rows are read."""
+
+    position: int  # index of the value in the record
+    name: str
+    convert: Callable[[str], Any]  # stripped, non-empty text -> staged value (or CellError)
+    required: bool
+    empty: Any  # staged for an empty cell: NULL, or "" in a text column
+    limit: int  # longest allowed value, 0 for no limit
+    derive: Callable[[str], Any] | None  # the derived column's value from the text
+
+
+def _iso_date(parse: Callable[[str], Any]) -> Callable[[str], str]:
+    """A date column is staged as ISO text: the same for both databases, no adapter per value."""
+
+    @lru_cache(maxsize=65536)
+    def convert(text: str) -> str:
+        return parse(text).isoformat()  # type: ignore[no-any-return]
+
+    return convert
+
+
+def _cells(spec: ImportSpec, present: Sequence[Column], indexes: Sequence[int]) -> list[_Cell]:
+    lengths = _max_lengths(spec, present)
+    return [
+        _Cell(
+            position=idx,
+            name=col.name,
+            convert=_iso_date(col.parse) if col.sql_type == "date" else col.parse,
+            required=col.required,
+            empty="" if col.sql_type == "text" else None,
+            limit=lengths.get(col.name, 0),
+            derive=col.derived[1] if col.derived else None,
+        )
+        for col, idx in zip(present, indexes, strict=True)
+    ]
+
+
 def run_import(
     *,
     spec: ImportSpec,
@@ -334,14 +421,13 @@ def run_import(
     with transaction.atomic():
         records = stream.records()
         present, indexes, width = _read_header(stream, records, spec)
-        lengths = _max_lengths(spec, present)
+        cells = _cells(spec, present, indexes)
         stage = _Stage(spec, present)
-        plan = list(zip(present, indexes, strict=True))
         with connection.cursor() as cursor:
             stage.create(cursor)
             # DDL is transactional on both databases: a rollback also removes the stage.
             good = _stream_rows(
-                stream, records, plan, width, lengths, stage, cursor, outcome, chunk_rows, progress
+                stream, records, cells, width, stage, cursor, outcome, chunk_rows, progress
             )
             if outcome.rows_total == 0:
                 raise FileRefused(_("the file has a header but no data rows"))
@@ -352,7 +438,9 @@ def run_import(
             if outcome.errors and not partial:
                 transaction.set_rollback(True)
                 return outcome
-            outcome.created, outcome.updated, outcome.unchanged = stage.upsert(cursor, good)
+            with stage.bulk_settings(cursor):
+                counts = stage.upsert(cursor, good)
+            outcome.created, outcome.updated, outcome.unchanged = counts
             outcome.taken = True
             stage.drop(cursor)
     return outcome
@@ -360,10 +448,9 @@ def run_import(
 
 def _stream_rows(
     stream: CsvStream,
-    records: Iterable[Any],
-    plan: list[tuple[Column, int]],
+    records: Iterable[Record],
+    cells: list[_Cell],
     width: int,
-    lengths: dict[str, int],
     stage: _Stage,
     cursor: Any,
     outcome: ImportOutcome,
@@ -373,16 +460,18 @@ def _stream_rows(
     """Parse every data record; stage the good ones; return how many were staged."""
     buffer: list[tuple[Any, ...]] = []
     staged = 0
+    rows_total = 0
     errors = outcome.errors
     for record in records:
         values = record.values
         if not values or (len(values) == 1 and not values[0].strip()):
             continue  # a blank line
-        outcome.rows_total += 1
+        rows_total += 1
+        line = record.line
         if record.undecodable:
             errors.append(
                 RowError(
-                    record.line,
+                    line,
                     "-",
                     _("bytes that do not decode as %(encoding)s") % {"encoding": stream.encoding},
                 )
@@ -391,42 +480,37 @@ def _stream_rows(
         if len(values) != width:
             errors.append(
                 RowError(
-                    record.line,
+                    line,
                     "-",
                     _("expected %(expected)s fields, found %(found)s")
                     % {"expected": width, "found": len(values)},
                 )
             )
             continue
-        row: list[Any] = [record.line]
-        for col, idx in plan:
-            text = values[idx].strip()
+        row: list[Any] = [line]
+        for position, name, convert, required, empty, limit, derive in cells:
+            text = values[position].strip()
             if not text:
-                if col.required:
-                    errors.append(RowError(record.line, col.name, _("a value is required")))
+                if required:
+                    errors.append(RowError(line, name, _("a value is required")))
                     break
-                row.append(None if col.sql_type != "text" else "")
-                if col.derived:
+                row.append(empty)
+                if derive:
                     row.append("")
                 continue
             try:
-                value = col.parse(text)
+                value = convert(text)
             except CellError as exc:
-                errors.append(RowError(record.line, col.name, str(exc)))
+                errors.append(RowError(line, name, str(exc)))
                 break
-            limit = lengths.get(col.name)
             if limit and len(value) > limit:
                 errors.append(
-                    RowError(
-                        record.line,
-                        col.name,
-                        _("longer than %(limit)s characters") % {"limit": limit},
-                    )
+                    RowError(line, name, _("longer than %(limit)s characters") % {"limit": limit})
                 )
                 break
             row.append(value)
-            if col.derived:
-                row.append(col.derived[1](text))
+            if derive:
+                row.append(derive(text))
         else:
             buffer.append(tuple(row))
             if len(buffer) >= chunk_rows:
@@ -434,9 +518,11 @@ def _stream_rows(
                 staged += len(buffer)
                 buffer = []
                 if progress:
-                    progress(stream.bytes_read, outcome.rows_total)
+                    outcome.rows_total = rows_total
+                    progress(stream.bytes_read, rows_total)
     stage.load(cursor, buffer)
     staged += len(buffer)
+    outcome.rows_total = rows_total
     if progress:
-        progress(stream.bytes_read, outcome.rows_total)
+        progress(stream.bytes_read, rows_total)
     return staged

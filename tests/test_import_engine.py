@@ -1,0 +1,46 @@
+"""The reader's fast path (a file that decodes wholly) and its line-by-line path agree."""
+
+import io
+
+import pytest
+
+from refunds.imports.engine import _copy_text_of
+from refunds.imports.errors import FileRefused
+from refunds.imports.reader import CsvStream
+
+TEXT = 'a,b\n1,"two\nlines"\n\n3,"x\r\ny"\r\n4,四\n5,"三\n行\nです"\n6,end\n'
+
+
+def records(data: bytes, encoding: str) -> list[tuple[int, list[str], bool]]:
+    stream = CsvStream(io.BytesIO(data), "f.csv", encoding)
+    return [(r.line, r.values, r.undecodable) for r in stream.records()]
+
+
+def test_multi_line_records_have_the_same_line_numbers_in_utf8_and_cp932() -> None:
+    utf8 = records(TEXT.encode("utf-8"), "utf-8")
+    assert [line for line, _values, _bad in utf8] == [1, 2, 4, 5, 7, 8, 11]
+    assert utf8 == records(TEXT.encode("cp932"), "cp932")
+    assert utf8 == records(b"\xef\xbb\xbf" + TEXT.encode("utf-8"), "utf-8")  # BOM
+
+
+def test_a_bad_line_falls_back_to_line_by_line_decoding() -> None:
+    data = TEXT.encode("utf-8").replace(b"6,end", b"6,\xff")
+    found = records(data, "utf-8")
+    assert [line for line, _values, bad in found if bad] == [11]
+    assert [line for line, _values, _bad in found] == [1, 2, 4, 5, 7, 8, 11]
+
+
+def test_a_nul_byte_refuses_the_file_at_its_line() -> None:
+    data = TEXT.encode("utf-8").replace(b"4,", b"4\x00,")
+    with pytest.raises(FileRefused) as exc:
+        records(data, "utf-8")
+    assert exc.value.line == 7
+
+
+def test_copy_text_escapes_only_what_needs_it() -> None:
+    rows = [(2, "a\tb", None, 5, "x"), (3, "c\\d", "2024-01-01", None, "y\nz")]
+    kinds = ["integer", "text", "date", "integer", "text"]
+    assert _copy_text_of(rows, kinds) == (
+        "2\ta\\tb\t\\N\t5\tx\n3\tc\\\\d\t2024-01-01\t\\N\ty\\nz\n"
+    )
+    assert _copy_text_of([(1, "p", "2024-02-01", 7, "q")], kinds) == "1\tp\t2024-02-01\t7\tq\n"
