@@ -35,6 +35,7 @@ class Command(BaseCommand):
         except DetectionLocked as exc:
             raise CommandError(str(exc)) from None
         detection_run_task.delay(run.pk)
+        run.refresh_from_db()
         while run.status == RunStatus.RUNNING:  # the workers share the chunks; wait for them
             time.sleep(0.5)
             run.refresh_from_db()
