@@ -13,3 +13,11 @@ def yen(value: Any) -> str:
     if value is None or value == "":
         return "—"
     return _("%(amount)s yen") % {"amount": intcomma(int(value))}
+
+
+@register.filter
+def plain(value: Any) -> str:
+    """A stored parameter as people write it: lists comma-separated."""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
