@@ -333,6 +333,53 @@ def test_case_numbers_are_readable_and_sort_in_creation_order(program):
     assert numbers == ["SH10-000001", "SH10-000002", "SH10-000003"]
 
 
+def test_a_created_case_has_its_evidence_lines_and_audit_event(program, admin_user):
+    from refunds.detection.rule import Parameters, evidence_rows
+
+    a = contract(
+        status="withdrawn",
+        withdrawn_on=dt.date(2009, 9, 1),
+        ended_on=dt.date(2009, 7, 31),
+        after=(
+            ("2009-08", "base_fee", 7000),
+            ("2009-08", "option", 315),
+            ("2009-09", "base_fee", 6720),
+            ("2009-09", "refund", -500),
+        ),
+    )
+    b = contract()
+    run = detect(program, user=admin_user)
+    case = case_of(a)
+    assert (case.category, case.amount_yen, case.computed_amount_yen) == (2, 13220, 13220)
+    assert case.status == CaseStatus.DETECTED and case.program_code == CODE
+    assert case.tariff_mismatch and case.flagged and case.flag_reason
+    assert case.flag_difference_yen is None and case.member_id == a.member_id
+    assert case.created_by_run_id == run.pk and case.last_run_id == run.pk
+    assert not case_of(b).flagged and case_of(b).flag_reason == ""
+    got = list(
+        case.evidence.order_by("period", "item").values_list(
+            "billing_line_id", "period", "item", "amount_yen", "tariff_yen"
+        )
+    )
+    expected = [row[1:] for row in evidence_rows(Parameters.of(program), [a.pk])]
+    assert got == [tuple(row) for row in expected] and len(got) == 3
+    assert [(g[2], g[4]) for g in got] == [("base_fee", 6720), ("base_fee", 6720), ("refund", None)]
+    event = AuditEvent.objects.get(object_id=str(case.pk))
+    assert (event.action, event.object_type, event.actor_id) == (
+        "case.created",
+        "refunds.case",
+        admin_user.pk,
+    )
+    assert event.changes == {
+        "run": run.pk,
+        "status": [None, "detected"],
+        "amount_yen": [None, 13220],
+        "category": [None, 2],
+    }
+    assert event.reason == "" and event.created_at is not None
+    assert AuditEvent.objects.filter(action="case.created").count() == 2
+
+
 # -- chunks, failures and the lock -------------------------------------------------------------
 def test_a_run_that_dies_half_way_is_completed_by_a_rerun(program, monkeypatch, settings):
     from refunds.services import detection as service

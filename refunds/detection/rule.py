@@ -133,26 +133,39 @@ def findings(p: Parameters, contract_range: tuple[int, int] | None = None) -> It
                 yield Finding(contract_id, member_id, int(category), int(amount), bool(mismatch))
 
 
+def evidence_lines_sql(p: Parameters) -> tuple[str, str, list[Any], list[Any]]:
+    """The evidence lines of a contract ``c`` among billing lines ``b``: what to select, when.
+
+    Returns (columns, condition, column parameters, condition parameters): the line, its period,
+    item and amount, and the tariff of its month for overcharge items; the counted items billed
+    after the month of the end date.
+    """
+    columns = (
+        "b.id, b.period, b.item, b.amount_yen, "
+        f"CASE WHEN b.item IN ({_in(p.overcharge_items)}) THEN {_tariff_fee()} END"
+    )
+    condition = f"b.item IN ({_in(p.counted_items)}) AND b.period > c.ended_on"
+    return columns, condition, [*p.overcharge_items], [*p.counted_items]
+
+
 def evidence_rows(p: Parameters, contract_ids: Sequence[int]) -> list[tuple[Any, ...]]:
     """The lines that make the amounts of these contracts, with the tariff of their month."""
     if not contract_ids:
         return []
+    columns, condition, column_params, condition_params = evidence_lines_sql(p)
     rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         for start in range(0, len(contract_ids), 500):
             chunk = list(contract_ids[start : start + 500])
             cursor.execute(
                 f"""
-                SELECT b.contract_id, b.id, b.period, b.item, b.amount_yen,
-                       CASE WHEN b.item IN ({_in(p.overcharge_items)})
-                            THEN {_tariff_fee()} END
+                SELECT b.contract_id, {columns}
                 FROM refunds_billingline b
                 JOIN refunds_contract c ON c.id = b.contract_id
-                WHERE b.contract_id IN ({_in(chunk)}) AND b.item IN ({_in(p.counted_items)})
-                  AND b.period > c.ended_on
+                WHERE b.contract_id IN ({_in(chunk)}) AND {condition}
                 ORDER BY b.contract_id, b.period, b.item
                 """,
-                [*p.overcharge_items, *chunk, *p.counted_items],
+                [*column_params, *chunk, *condition_params],
             )
             rows.extend(cursor.fetchall())
     return rows

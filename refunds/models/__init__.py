@@ -1,6 +1,15 @@
 from .audit import AuditEvent
 from .billing import BillingLine, Tariff
-from .cases import Case, CaseEvidence, CaseStatus, Category, DataProblem, DetectionRun, RunStatus
+from .cases import (
+    Case,
+    CaseEvidence,
+    CaseNumberCounter,
+    CaseStatus,
+    Category,
+    DataProblem,
+    DetectionRun,
+    RunStatus,
+)
 from .contracts import Area, Contract
 from .imports import ImportBatch, ImportKind, ImportRowError, ImportStatus
 from .members import Member, MemberStatus
@@ -12,6 +21,7 @@ __all__ = [
     "BillingLine",
     "Case",
     "CaseEvidence",
+    "CaseNumberCounter",
     "CaseStatus",
     "Category",
     "Contract",

@@ -240,3 +240,23 @@ class DataProblem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.contract_id}"
+
+
+class CaseNumberCounter(models.Model):
+    """The last case number handed out for a case prefix.
+
+    Detection reserves a block of numbers here in a short transaction of its own before a chunk
+    writes its cases, so chunks running side by side never wait for one another's numbers. A
+    chunk that fails after reserving leaves a gap in the numbering; numbers stay unique and sort
+    in creation order.
+    """
+
+    prefix = models.CharField(_("case number prefix"), max_length=8, primary_key=True)
+    last_number = models.PositiveIntegerField(_("last number handed out"), default=0)
+
+    class Meta:
+        verbose_name = _("case number counter")
+        verbose_name_plural = _("case number counters")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.last_number:06d}"
