@@ -171,31 +171,33 @@ def evidence_rows(p: Parameters, contract_ids: Sequence[int]) -> list[tuple[Any,
     return rows
 
 
-def problems(p: Parameters) -> list[tuple[int, str, str]]:
-    """Data problems among the contracts that pass rules 1 and 2: (contract, kind, detail)."""
+def problems_sql(p: Parameters) -> tuple[str, list[Any]]:
+    """Data problems among the contracts that pass rules 1 and 2: (contract, kind, detail).
+
+    The detail of a missing end date is the date the cancellation was requested.
+    """
     scope, params = _scope(p)
-    found: list[tuple[int, str, str]] = []
+    sql = f"""
+        SELECT c.id, 'no_end_date', CAST(c.cancel_requested_on AS VARCHAR(10))
+        FROM refunds_contract c WHERE {scope} AND c.ended_on IS NULL
+        UNION ALL
+        SELECT c.id, 'no_tariff', c.course || '/' || c.plan || '/' || c.area
+        FROM refunds_contract c
+        WHERE {scope} AND NOT EXISTS (SELECT 1 FROM refunds_tariff t WHERE t.course = c.course
+          AND t.plan = c.plan AND t.area = c.area)
+        UNION ALL
+        SELECT c.id, 'no_overcharge_item', MIN(b.item)
+        FROM refunds_contract c
+        JOIN refunds_billingline b ON b.contract_id = c.id AND b.period > c.ended_on
+        WHERE {scope} AND c.ended_on IS NOT NULL
+        GROUP BY c.id
+        HAVING SUM(CASE WHEN b.item IN ({_in(p.overcharge_items)}) THEN 1 ELSE 0 END) = 0
+    """
+    return sql, [*params, *params, *params, *p.overcharge_items]
+
+
+def problems(p: Parameters) -> list[tuple[int, str, str]]:
+    sql, params = problems_sql(p)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT c.id, c.contract_no FROM refunds_contract c WHERE {scope} "
-            "AND c.ended_on IS NULL",
-            params,
-        )
-        found += [(cid, "no_end_date", no) for cid, no in cursor.fetchall()]
-        cursor.execute(
-            f"""SELECT c.id, c.course || '/' || c.plan || '/' || c.area FROM refunds_contract c
-            WHERE {scope} AND NOT EXISTS (SELECT 1 FROM refunds_tariff t WHERE t.course = c.course
-              AND t.plan = c.plan AND t.area = c.area)""",
-            params,
-        )
-        found += [(cid, "no_tariff", detail) for cid, detail in cursor.fetchall()]
-        cursor.execute(
-            f"""SELECT c.id, MIN(b.item) FROM refunds_contract c
-            JOIN refunds_billingline b ON b.contract_id = c.id AND b.period > c.ended_on
-            WHERE {scope} AND c.ended_on IS NOT NULL
-            GROUP BY c.id
-            HAVING SUM(CASE WHEN b.item IN ({_in(p.overcharge_items)}) THEN 1 ELSE 0 END) = 0""",
-            [*params, *p.overcharge_items],
-        )
-        found += [(cid, "no_overcharge_item", item) for cid, item in cursor.fetchall()]
-    return found
+        cursor.execute(sql, params)
+        return [(cid, kind, detail) for cid, kind, detail in cursor.fetchall()]

@@ -29,6 +29,7 @@ from refunds.detection.rule import (
     evidence_rows,
     findings,
     problems,
+    problems_sql,
 )
 from refunds.models import (
     AuditEvent,
@@ -37,7 +38,6 @@ from refunds.models import (
     CaseNumberCounter,
     CaseStatus,
     Category,
-    DataProblem,
     DetectionRun,
     RemediationProgram,
     RunStatus,
@@ -293,18 +293,18 @@ def detection_ranges(*, run: DetectionRun) -> list[ContractRange]:
 
 
 def detection_record_problems(*, run: DetectionRun) -> int:
-    """Store the run's data problems (idempotent: a retried task replaces them)."""
-    found = problems(Parameters.of(run.program))
-    with transaction.atomic():
+    """Store the run's data problems, set-based (idempotent: a retried task replaces them)."""
+    sql, params = problems_sql(Parameters.of(run.program))
+    with transaction.atomic(), connection.cursor() as cursor:
         run.data_problems.all().delete()
-        DataProblem.objects.bulk_create(
-            [DataProblem(run=run, contract_id=cid, kind=k, detail=d) for cid, k, d in found],
-            batch_size=2000,
+        cursor.execute(
+            "INSERT INTO refunds_dataproblem (run_id, contract_id, kind, detail) "
+            f"SELECT %s, found.* FROM ({sql}) found",
+            [run.pk, *params],
         )
-        DetectionRun.objects.filter(pk=run.pk).update(
-            problems=len(found), heartbeat_at=timezone.now()
-        )
-    return len(found)
+        found = cursor.rowcount
+        DetectionRun.objects.filter(pk=run.pk).update(problems=found, heartbeat_at=timezone.now())
+    return found
 
 
 def detection_apply_chunk(*, run: DetectionRun, contract_range: ContractRange) -> dict[str, int]:
