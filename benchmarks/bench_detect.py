@@ -36,12 +36,8 @@ from typing import Any
 
 import psycopg2
 import redis
+from common import BENCH_DIR, MANAGE, PYTHON, ROOT, Row, merge_results, rounded, step
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = ROOT / "benchmarks"
-RESULTS = BENCH_DIR / "results.json"
-PYTHON = sys.executable
-MANAGE = str(ROOT / "manage.py")
 CELERY = str(Path(PYTHON).parent / "celery")
 
 SIZES = [int(s) for s in os.environ.get("BENCH_DETECT_SIZES", "1000000,10000000").split(",")]
@@ -125,23 +121,7 @@ class Check:
         return self.missing == 0 and self.unexpected == 0
 
 
-@dataclass
-class Row:
-    metric: str
-    value: float
-    unit: str
-    baseline: float | None
-    baseline_name: str
-    ratio: float | None
-    goal: str
-    passed: bool | None
-
-
 # -- processes ----------------------------------------------------------------------------
-def step(message: str) -> None:
-    print(f"[bench] {message}", flush=True)
-
-
 def _env(database_url: str, broker: str | None = None, **extra: str) -> dict[str, str]:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.local", DJANGO_DEBUG="0")
     env["DATABASE_URL"] = database_url
@@ -558,40 +538,22 @@ def print_checks(res: dict[str, Any]) -> None:
         )
 
 
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 4)
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return value
-
-
 def write_results(scenarios: dict[str, Any], growth: list[Row]) -> None:
-    """Merge into results.json (read again just before writing: others write other keys)."""
-    results: dict[str, Any] = {}
-    if RESULTS.exists():
-        try:
-            results = json.loads(RESULTS.read_text())
-        except json.JSONDecodeError:
-            results = {}
-    previous = results.get("detect") or {}
-    merged = dict(previous.get("scenarios") or {})
-    merged.update(scenarios)
-    results["detect"] = _rounded(
-        {
-            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "cores": os.cpu_count(),
-            "sizes": sorted(int(s) for s in merged),
-            "scenarios": dict(sorted(merged.items(), key=lambda kv: int(kv[0]))),
-            "growth": [asdict(row) for row in growth] if growth else previous.get("growth", []),
-        }
-    )
-    tmp = RESULTS.with_suffix(".json.tmp-detect")
-    tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    os.replace(tmp, RESULTS)
-    print(f"\nwritten: {RESULTS.relative_to(ROOT)} (key 'detect')")
+    def make(previous: dict[str, Any]) -> dict[str, Any]:
+        merged = dict(previous.get("scenarios") or {})
+        merged.update(scenarios)
+        return rounded(
+            {
+                "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "cores": os.cpu_count(),
+                "sizes": sorted(int(s) for s in merged),
+                "scenarios": dict(sorted(merged.items(), key=lambda kv: int(kv[0]))),
+                "growth": [asdict(row) for row in growth] if growth else previous.get("growth", []),
+            },
+            digits=4,
+        )
+
+    merge_results("detect", make)
 
 
 def main() -> int:

@@ -29,12 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg2
-
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = ROOT / "benchmarks"
-RESULTS = BENCH_DIR / "results.json"
-PYTHON = sys.executable
-MANAGE = str(ROOT / "manage.py")
+from common import BENCH_DIR, MANAGE, PYTHON, ROOT, Row, merge_results, rounded, step
 
 LINES = int(os.environ.get("BENCH_LINES", "1000000"))
 SEED = int(os.environ.get("BENCH_SEED", "2010"))
@@ -62,18 +57,6 @@ class Run:
 
     def counts(self) -> dict[str, int]:
         return {k: int(v) for k, v in (p.split("=") for p in self.summary.split())}
-
-
-@dataclass
-class Row:
-    metric: str
-    value: float
-    unit: str
-    baseline: float | None
-    baseline_name: str
-    ratio: float | None
-    goal: str
-    passed: bool | None
 
 
 # -- processes ----------------------------------------------------------------------------
@@ -109,10 +92,6 @@ def psql(sql: str, database: str = PG_DB) -> Run:
     return timed(
         ["psql", f"{PG_SERVER}/{database}", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql]
     )
-
-
-def step(message: str) -> None:
-    print(f"[bench] {message}", flush=True)
 
 
 # -- data -----------------------------------------------------------------------------------
@@ -356,34 +335,19 @@ def print_table(lines: int, rows: list[Row]) -> None:
             print("  ".join("-" * w for w in widths))
 
 
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 3)
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return value
-
-
 def write_results(lines: int, rows: list[Row], pg: dict[str, Any], lite: dict[str, Any]) -> None:
-    results: dict[str, Any] = {}
-    if RESULTS.exists():
-        try:
-            results = json.loads(RESULTS.read_text())
-        except json.JSONDecodeError:
-            results = {}
-    results["import"] = _rounded(
-        {
-            "lines": lines,
-            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "metrics": [asdict(row) for row in rows],
-            "postgres": pg,
-            "sqlite": lite,
-        }
+    merge_results(
+        "import",
+        lambda _previous: rounded(
+            {
+                "lines": lines,
+                "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "metrics": [asdict(row) for row in rows],
+                "postgres": pg,
+                "sqlite": lite,
+            }
+        ),
     )
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print(f"\nwritten: {RESULTS.relative_to(ROOT)} (key 'import')")
 
 
 def main() -> int:
