@@ -165,3 +165,19 @@ def test_case_detail_shows_evidence_and_history(staff_client):
     case.evidence.create(period="2009-08-01", item="base_fee", amount_yen=7000, tariff_yen=6720)
     page = staff_client.get(case.get_absolute_url()).content.decode()
     assert "table-warning" in page and "280" in page
+
+
+def test_every_page_is_in_the_permission_table():
+    from django.urls import get_resolver
+
+    def names(resolver, prefix=""):
+        for pattern in resolver.url_patterns:
+            if hasattr(pattern, "url_patterns"):
+                namespace = f"{pattern.namespace}:" if pattern.namespace else prefix
+                yield from names(pattern, namespace)
+            elif pattern.name:
+                yield prefix + pattern.name
+
+    listed = {name for name, _args, _roles in PAGES}
+    exempt = {"accounts:login", "accounts:logout", "accounts:password_change_done", "set_language"}
+    assert set(names(get_resolver())) - listed - exempt == set()

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
@@ -32,5 +31,4 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
 
 
 class ObjectDetailView(RoleRequiredMixin, DetailView):  # type: ignore[type-arg]
-    def get_queryset(self) -> QuerySet[Any]:
-        return super().get_queryset()
+    """A detail page open to the view's roles (every role unless ``allowed_roles`` says less)."""
