@@ -12,6 +12,7 @@ from django.views.generic import DetailView, FormView
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
+from refunds.csvcells import escape_cell
 from refunds.filters import ImportBatchFilter
 from refunds.forms.imports import ImportUploadForm
 from refunds.imports.errors import ImportLocked
@@ -93,14 +94,9 @@ class ImportErrorsCsvView(RoleRequiredMixin, View):
             yield "\ufeff" + writer.writerow(["file", "line", "column", "reason"])
             for error in batch.row_errors.order_by("line", "id").iterator(chunk_size=2000):
                 yield writer.writerow(
-                    [batch.file_name, error.line, error.column, _escape(error.reason)]
+                    [batch.file_name, error.line, error.column, escape_cell(error.reason)]
                 )
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
         return response
-
-
-def _escape(value: str) -> str:
-    """A cell that a spreadsheet would read as a formula is prefixed with a quote."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

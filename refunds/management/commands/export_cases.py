@@ -4,16 +4,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from refunds.csvcells import escape_cell
 from refunds.models import Case, RemediationProgram
 
 COLUMNS = ("case_no", "program", "member_no", "contract_no", "category", "amount_yen", "status")
-
-
-def escape_cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula is prefixed with a quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 class Command(BaseCommand):
