@@ -388,11 +388,11 @@ def test_a_run_that_dies_half_way_is_completed_by_a_rerun(program, monkeypatch, 
     contracts = [contract() for _ in range(6)]
     real_apply, calls = service._apply, []
 
-    def dying(plan, run, contract_range):
-        calls.append(contract_range)
+    def dying(plan, run):
+        calls.append(plan)
         if len(calls) == 2:
             raise RuntimeError("worker lost")
-        return real_apply(plan, run, contract_range)
+        return real_apply(plan, run)
 
     monkeypatch.setattr(service, "_apply", dying)
     run = detection_start(program=program)

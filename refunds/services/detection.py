@@ -315,7 +315,7 @@ def detection_apply_chunk(*, run: DetectionRun, contract_range: ContractRange) -
         # below then holds no lock that other chunks wait for.
         plan.case_numbers = reserve_case_numbers(run.program, plan.count()["create"])
         with transaction.atomic():
-            _apply(plan, run, contract_range)
+            _apply(plan, run)
             DetectionRun.objects.filter(pk=run.pk).update(
                 chunks_done=F("chunks_done") + 1, heartbeat_at=timezone.now()
             )
@@ -384,7 +384,7 @@ def reserve_case_numbers(program: RemediationProgram, count: int) -> list[str]:
     return [f"{prefix}-{n:06d}" for n in range(end - count + 1, end + 1)]
 
 
-def _apply(plan: Plan, run: DetectionRun, contract_range: ContractRange) -> None:
+def _apply(plan: Plan, run: DetectionRun) -> None:
     changes = [c for c in plan.changes if c.action not in ("unchanged", "create")]
     creates = [c for c in plan.changes if c.action == "create"]
     if creates:
@@ -403,8 +403,9 @@ def _create_cases(plan: Plan, run: DetectionRun, creates: list[Change]) -> None:
     The new cases (with their reserved numbers) go into a temporary table; three
     ``INSERT … SELECT`` statements then write the cases, the counted lines billed after the end
     month as their evidence (the same lines as ``evidence_rows``) and one ``case.created``
-    event each, with the same content as ``_event``. One code path for PostgreSQL and SQLite;
-    only the JSON building of the audit changes differs.
+    event each (changes: the run, and status, amount and category from nothing to their value).
+    One code path for PostgreSQL and SQLite; only the JSON building of the audit changes
+    differs.
     """
     program = run.program
     ops = connection.ops
@@ -518,12 +519,12 @@ def _apply_changes(plan: Plan, run: DetectionRun, changes: list[Change]) -> None
             )
             CaseEvidence.objects.filter(case_id=case_id).delete()
             refreshed_evidence.append(c.contract_id)
-            events.append(_event(actor, _ACTION_EVENTS[c.action], case_id, c.case_id, c, run))
+            events.append(_event(actor, case_id, c, run))
         elif c.action == "close":
             Case.objects.filter(pk=case_id).update(
                 status=CaseStatus.NO_LONGER_AFFECTED, last_run=run, updated_at=timezone.now()
             )
-            events.append(_event(actor, "case.no_longer_affected", case_id, case_id, c, run))
+            events.append(_event(actor, case_id, c, run))
         elif c.action == "flag":
             Case.objects.filter(pk=case_id).update(
                 flagged=c.flag_difference_yen is not None or c.tariff_mismatch,
@@ -532,18 +533,24 @@ def _apply_changes(plan: Plan, run: DetectionRun, changes: list[Change]) -> None
                 last_run=run,
                 updated_at=timezone.now(),
             )
-            events.append(_event(actor, "case.flagged", case_id, case_id, c, run))
+            events.append(_event(actor, case_id, c, run))
     _write_evidence(plan.parameters, refreshed_evidence, program)
     AuditEvent.objects.bulk_create(events, batch_size=2000)
 
 
-_ACTION_EVENTS = {"update": "case.updated", "reopen": "case.reopened"}
+_ACTION_EVENTS = {
+    "update": "case.updated",
+    "reopen": "case.reopened",
+    "close": "case.no_longer_affected",
+    "flag": "case.flagged",
+}
 
 
 def _lock_cases(case_ids: list[int]) -> None:
     """Row locks on the cases this run changes, taken in pk order (no deadlocks)."""
-    for start in range(0, len(case_ids), 2000):
-        chunk = sorted(case_ids)[start : start + 2000]
+    ordered = sorted(case_ids)
+    for start in range(0, len(ordered), 2000):
+        chunk = ordered[start : start + 2000]
         list(Case.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values("pk"))
 
 
@@ -578,14 +585,10 @@ def _write_evidence(
     )
 
 
-def _event(
-    actor: Any, action: str, case_id: int, old_case_id: int | None, c: Change, run: DetectionRun
-) -> AuditEvent:
+def _event(actor: Any, case_id: int, c: Change, run: DetectionRun) -> AuditEvent:
+    """The audit event of a change to an existing case (new cases: see ``_create_cases``)."""
     changes: dict[str, Any] = {"run": run.pk}
-    if c.action == "create":
-        changes.update(status=[None, Category(c.category).starting_status])  # type: ignore[arg-type]
-        changes.update(amount_yen=[None, c.amount_yen], category=[None, c.category])
-    elif c.action == "close":
+    if c.action == "close":
         changes.update(status=[c.old_status, CaseStatus.NO_LONGER_AFFECTED])
     elif c.action == "flag":
         changes.update(flag_difference_yen=[None, c.flag_difference_yen], found=c.amount_yen)
@@ -597,7 +600,7 @@ def _event(
         )
     return AuditEvent(
         actor=actor,
-        action=action,
+        action=_ACTION_EVENTS[c.action],
         object_type="refunds.case",
         object_id=str(case_id),
         changes=changes,
