@@ -156,3 +156,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Call center.
+# The free-dial line: number and opening hours ("HH:MM-HH:MM", every day) unless a program sets
+# its own; after-hours messages and promised callbacks fall due at the next opening.
+FREE_DIAL_NUMBER = env.str("FREE_DIAL_NUMBER", default="0120-000-000")
+FREE_DIAL_HOURS = env.str("FREE_DIAL_HOURS", default="09:00-18:00")
+# A callback promised while the line is open falls due this much later (still within hours).
+CALLBACK_DELAY_MINUTES = env.int("CALLBACK_DELAY_MINUTES", default=60)
+# A complaint must have its outcome within this many days.
+COMPLAINT_DUE_DAYS = env.int("COMPLAINT_DUE_DAYS", default=3)
+# Identity check: how many of name, birth date, address, phone the caller must confirm before
+# staff see a refund amount or take bank details, and how long a confirmation lasts.
+IDENTITY_CHECK_REQUIRED_ITEMS = env.int("IDENTITY_CHECK_REQUIRED_ITEMS", default=2)
+IDENTITY_CHECK_VALID_MINUTES = env.int("IDENTITY_CHECK_VALID_MINUTES", default=60)
+# Search results shown at most (a narrower query finds the rest).
+SEARCH_RESULTS_LIMIT = env.int("SEARCH_RESULTS_LIMIT", default=50)

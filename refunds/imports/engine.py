@@ -65,9 +65,9 @@ class _Stage:
         for col in self.present:
             self.columns.append(col.name)
             self.types[col.name] = col.sql_type
-            if col.derived:
-                self.columns.append(col.derived[0])
-                self.types[col.derived[0]] = "text"
+            for derived_name, _derive in col.derived:
+                self.columns.append(derived_name)
+                self.types[derived_name] = "text"
         self._indexed = False
         self._copy_kinds = ["integer"] + [self.types[c] for c in self.columns]  # line first
 
@@ -373,7 +373,9 @@ class _Cell(NamedTuple):
     required: bool
     empty: Any  # staged for an empty cell: NULL, or "" in a text column
     limit: int  # longest allowed value, 0 for no limit
-    derive: Callable[[str], Any] | None  # the derived column's value from the text
+    # The derived columns' values from the text, and what they are for an empty cell.
+    derive: Callable[[str], tuple[Any, ...]] | None
+    derive_empty: tuple[str, ...]
 
 
 def _iso_date(parse: Callable[[str], Any]) -> Callable[[str], str]:
@@ -386,6 +388,13 @@ def _iso_date(parse: Callable[[str], Any]) -> Callable[[str], str]:
     return convert
 
 
+def _derive_all(col: Column) -> Callable[[str], tuple[Any, ...]] | None:
+    if not col.derived:
+        return None
+    functions = [derive for _name, derive in col.derived]
+    return lambda text: tuple(derive(text) for derive in functions)
+
+
 def _cells(spec: ImportSpec, present: Sequence[Column], indexes: Sequence[int]) -> list[_Cell]:
     lengths = _max_lengths(spec, present)
     return [
@@ -396,7 +405,8 @@ def _cells(spec: ImportSpec, present: Sequence[Column], indexes: Sequence[int]) 
             required=col.required,
             empty="" if col.sql_type == "text" else None,
             limit=lengths.get(col.name, 0),
-            derive=col.derived[1] if col.derived else None,
+            derive=_derive_all(col),
+            derive_empty=("",) * len(col.derived),
         )
         for col, idx in zip(present, indexes, strict=True)
     ]
@@ -488,7 +498,7 @@ def _stream_rows(
             )
             continue
         row: list[Any] = [line]
-        for position, name, convert, required, empty, limit, derive in cells:
+        for position, name, convert, required, empty, limit, derive, derive_empty in cells:
             text = values[position].strip()
             if not text:
                 if required:
@@ -496,7 +506,7 @@ def _stream_rows(
                     break
                 row.append(empty)
                 if derive:
-                    row.append("")
+                    row.extend(derive_empty)
                 continue
             try:
                 value = convert(text)
@@ -510,7 +520,7 @@ def _stream_rows(
                 break
             row.append(value)
             if derive:
-                row.append(derive(text))
+                row.extend(derive(text))
         else:
             buffer.append(tuple(row))
             if len(buffer) >= chunk_rows:

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from refunds.search import keys
+
 from . import normalize as n
 
 
@@ -15,8 +17,8 @@ class Column:
     parse: Callable[[str], Any]
     required: bool = False
     sql_type: str = "text"  # text | date | integer
-    # A column the file does not have but which is computed from this one (e.g. phone digits).
-    derived: tuple[str, Callable[[str], Any]] | None = None
+    # Columns the file does not have but which are computed from this one (e.g. phone digits).
+    derived: tuple[tuple[str, Callable[[str], Any]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,14 @@ MEMBERS = ImportSpec(
     timestamps=True,
     columns=(
         Column("member_no", n.parse_code, required=True),
-        Column("name", n.parse_text, required=True),
-        Column("name_kana", n.parse_kana, required=True),
+        Column("name", n.parse_text, required=True, derived=(("name_key", keys.name_key),)),
+        Column("name_kana", n.parse_kana, required=True, derived=(("kana_key", keys.kana_key),)),
         Column("birth_date", n.parse_date, sql_type="date"),
-        Column("phone", n.parse_plain, derived=("phone_digits", n.digits_only)),
+        Column(
+            "phone",
+            n.parse_plain,
+            derived=(("phone_digits", keys.digits), ("phone_rev", keys.reversed_digits)),
+        ),
         Column("email", n.parse_plain),
         Column("postal_code", n.parse_postal_code),
         Column("address", n.parse_text),

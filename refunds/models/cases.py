@@ -41,6 +41,11 @@ class Category(models.IntegerChoices):
         return CaseStatus.AWAITING_CLAIM if self == Category.EARLIER_LEAVER else CaseStatus.DETECTED
 
 
+class CaseOrigin(models.TextChoices):
+    DETECTION = "detection", _("Detection")
+    INVESTIGATION = "investigation", _("Investigation (caller not in the data)")
+
+
 class RunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Finished")
@@ -145,6 +150,13 @@ class Case(models.Model):
     computed_amount_yen = models.IntegerField(_("computed amount (yen)"), null=True, blank=True)
     amount_yen = models.IntegerField(_("amount (yen)"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=32, choices=CaseStatus.choices)
+    origin = models.CharField(
+        _("origin"),
+        max_length=16,
+        choices=CaseOrigin.choices,
+        default=CaseOrigin.DETECTION,
+        db_default=CaseOrigin.DETECTION,  # detection writes its cases with set-based SQL
+    )
     flagged = models.BooleanField(_("flagged"), default=False)
     flag_reason = models.CharField(_("flag"), max_length=300, blank=True)
     flag_difference_yen = models.IntegerField(_("difference found (yen)"), null=True, blank=True)
@@ -183,6 +195,14 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=Q(amount_yen__isnull=True) | Q(amount_yen__gte=0),
                 name="case_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(origin__in=CaseOrigin.values), name="case_origin_valid"
+            ),
+            # A detected case is about a contract; an investigation may not know one yet.
+            models.CheckConstraint(
+                condition=Q(origin=CaseOrigin.INVESTIGATION) | Q(contract__isnull=False),
+                name="case_detected_has_contract",
             ),
         ]
 

@@ -1,7 +1,12 @@
+import re
+
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from refunds.search import keys
 
 
 class MemberStatus(models.TextChoices):
@@ -15,9 +20,13 @@ class Member(models.Model):
     member_no = models.CharField(_("member number"), max_length=32)
     name = models.CharField(_("name"), max_length=200)
     name_kana = models.CharField(_("name (kana)"), max_length=200)
+    # Search keys (refunds.search.keys), written by the import with the columns they come from.
+    name_key = models.CharField(_("name search key"), max_length=200, blank=True)
+    kana_key = models.CharField(_("kana search key"), max_length=200, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     phone_digits = models.CharField(_("phone digits"), max_length=40, blank=True)
+    phone_rev = models.CharField(_("phone digits reversed"), max_length=40, blank=True)
     email = models.CharField(_("email"), max_length=254, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=8, blank=True)
     address = models.CharField(_("address"), max_length=400, blank=True)
@@ -31,6 +40,21 @@ class Member(models.Model):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         ordering = ["member_no"]
+        indexes = [
+            # Prefix searches (LIKE 'x%'); the pattern opclass is PostgreSQL's, others ignore it.
+            # Trigram indexes for substring searches are added on PostgreSQL by migration 0009.
+            models.Index(
+                fields=["kana_key"], name="member_kana_key", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["name_key"], name="member_name_key", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["phone_rev"], name="member_phone_rev", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["postal_code"], name="member_postal_code"),
+            models.Index(Lower("email"), name="member_email_lower"),
+        ]
         constraints = [
             # A constraint, not unique=True: no second (LIKE) index on PostgreSQL.
             models.UniqueConstraint(fields=["member_no"], name="member_no_unique"),
@@ -54,3 +78,41 @@ class Member(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("refunds:member_detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == MemberStatus.ACTIVE
+
+    @property
+    def prefecture(self) -> str:
+        """The prefecture the address starts with (都道府県), or an empty string."""
+        match = _PREFECTURE_RE.match(self.address)
+        return match.group(0) if match else ""
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_digits(self.phone)
+
+    def refresh_search_keys(self) -> None:
+        """Recompute the search keys from the columns they come from (for code that saves)."""
+        self.name_key = keys.name_key(self.name)
+        self.kana_key = keys.kana_key(self.name_kana)
+        self.phone_digits = keys.digits(self.phone)
+        self.phone_rev = keys.reversed_digits(self.phone)
+
+
+_PREFECTURE_RE = re.compile(r"^(東京都|北海道|(?:京都|大阪)府|.{2,3}県)")
+
+
+def mask_digits(text: str, visible: int = 4) -> str:
+    """Every digit but the last ``visible`` replaced by "*"; separators are kept."""
+    total = sum(ch.isdigit() for ch in text)
+    seen = 0
+    out = []
+    for ch in text:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen > total - visible else "*")
+        else:
+            out.append(ch)
+    return "".join(out)

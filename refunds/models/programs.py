@@ -19,6 +19,10 @@ class RemediationProgram(models.Model):
     second_approval_threshold_yen = models.PositiveIntegerField(
         _("second approval above (yen)"), default=10_000
     )
+    # The free-dial line printed in letters and used for callback due times; empty: settings.
+    free_dial_number = models.CharField(_("free-dial number"), max_length=20, blank=True)
+    opens_at = models.TimeField(_("line opens at"), null=True, blank=True)
+    closes_at = models.TimeField(_("line closes at"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -1,0 +1,146 @@
+"""The one search box: read what the operator typed, try every reading that fits, merge.
+
+A query is read as a member, contract or case number, a phone number (the last four or more
+digits), a postal code, an email address, a kana reading or a name. Each reading is one indexed
+query with a limit; results are merged with the readings that found each member.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from refunds.models import Case, Contract, Member
+
+from . import keys
+
+MIN_LENGTH = 2
+MAX_LENGTH = 100
+# Substring (not only prefix) matches for names of at least this many characters: a trigram
+# index serves them on PostgreSQL; shorter ones would read the whole table.
+SUBSTRING_MIN_LENGTH = 3
+PHONE_MIN_DIGITS = 4
+
+_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]*$")
+_POSTAL_RE = re.compile(r"^〒?\s*(\d{3})-?(\d{4})$")
+_PHONE_CHARS_RE = re.compile(r"^[\d\s()+\-]+$")
+
+MATCH_LABELS = {
+    "member_no": gettext_lazy("member number"),
+    "contract_no": gettext_lazy("contract number"),
+    "case_no": gettext_lazy("case number"),
+    "phone": gettext_lazy("phone"),
+    "postal_code": gettext_lazy("postal code"),
+    "email": gettext_lazy("email"),
+    "kana": gettext_lazy("kana"),
+    "name": gettext_lazy("name"),
+}
+
+
+@dataclass
+class Hit:
+    member: Member
+    matched: list[str] = field(default_factory=list)
+
+    @property
+    def matched_labels(self) -> list[str]:
+        return [str(MATCH_LABELS[m]) for m in self.matched]
+
+
+@dataclass
+class SearchResult:
+    query: str
+    error: str = ""
+    hits: list[Hit] = field(default_factory=list)
+    readings: list[str] = field(default_factory=list)
+    truncated: bool = False
+    # Where to go straight away: an exact case, or the one member an exact number names.
+    redirect_to: str = ""
+
+
+def _readings(text: str) -> dict[str, QuerySet[Member]]:
+    """Each way the text can be read, as a query of members."""
+    folded = unicodedata.normalize("NFKC", text).strip()
+    compact = keys.name_key(folded)
+    upper = compact.upper()
+    found: dict[str, QuerySet[Member]] = {}
+    members = Member.objects.order_by()
+    if "@" in folded:
+        found["email"] = members.alias(email_lower=Lower("email")).filter(
+            email_lower=folded.lower()
+        )
+        return found
+    if _CODE_RE.match(upper):
+        found["member_no"] = members.filter(member_no=upper)
+        found["contract_no"] = members.filter(
+            pk__in=Contract.objects.filter(contract_no=upper).values("member_id")
+        )
+    postal = _POSTAL_RE.match(folded)
+    if postal:
+        found["postal_code"] = members.filter(postal_code=f"{postal.group(1)}-{postal.group(2)}")
+    if _PHONE_CHARS_RE.match(folded):
+        digits = keys.digits(folded)
+        if len(digits) >= PHONE_MIN_DIGITS:
+            found["phone"] = members.filter(phone_rev__startswith=digits[::-1])
+        return found
+    kana = keys.kana_key(folded)
+    if keys.is_kana(kana):
+        found["kana"] = members.filter(_name_filter("kana_key", kana))
+    elif not _CODE_RE.match(upper) or not any(ch.isdigit() for ch in upper):
+        found["name"] = members.filter(_name_filter("name_key", compact))
+    return found
+
+
+def _name_filter(column: str, value: str) -> Q:
+    prefix = Q(**{f"{column}__startswith": value})
+    if len(value) >= SUBSTRING_MIN_LENGTH:
+        return prefix | Q(**{f"{column}__contains": value})
+    return prefix
+
+
+def search(text: str, *, limit: int | None = None) -> SearchResult:
+    """Find members (and an exact case) for what the operator typed."""
+    limit = limit or settings.SEARCH_RESULTS_LIMIT
+    query = (text or "").strip()
+    result = SearchResult(query=query)
+    size = len(keys.name_key(query))
+    if size == 0:
+        result.error = _(
+            "Type a member, contract or case number, a phone number, a name, a postal code "
+            "or an email address."
+        )
+        return result
+    if size < MIN_LENGTH:
+        result.error = _("Type at least %(count)s characters.") % {"count": MIN_LENGTH}
+        return result
+    if len(query) > MAX_LENGTH:
+        result.error = _("Type at most %(count)s characters.") % {"count": MAX_LENGTH}
+        return result
+
+    upper = keys.name_key(unicodedata.normalize("NFKC", query)).upper()
+    if _CODE_RE.match(upper):
+        case = Case.objects.filter(case_no=upper).only("pk").first()
+        if case is not None:
+            result.redirect_to = case.get_absolute_url()
+            result.readings = ["case_no"]
+            return result
+
+    hits: dict[int, Hit] = {}
+    readings = _readings(query)
+    result.readings = list(readings)
+    for reading, members in readings.items():
+        for member in members[: limit + 1]:
+            hit = hits.setdefault(member.pk, Hit(member))
+            hit.matched.append(reading)
+    ordered = sorted(hits.values(), key=lambda h: (h.member.kana_key, h.member.member_no))
+    result.truncated = len(ordered) > limit
+    result.hits = ordered[:limit]
+    exact = {"member_no", "contract_no"}
+    if len(result.hits) == 1 and exact & set(result.hits[0].matched):
+        result.redirect_to = result.hits[0].member.get_absolute_url()
+    return result

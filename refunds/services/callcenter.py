@@ -1,0 +1,519 @@
+"""Call-center writes: inquiries, identity checks, claims and payees, investigations, reveals.
+
+Each function is keyword-only, runs in one transaction, locks what it changes (case rows in pk
+order) and writes an audit event.
+"""
+
+import datetime
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from refunds import payee as payee_rules
+from refunds.hours import OpeningHours
+from refunds.models import (
+    IDENTITY_ITEMS,
+    Case,
+    CaseOrigin,
+    CaseStatus,
+    Channel,
+    Claim,
+    Contract,
+    Direction,
+    Inquiry,
+    InquiryOutcome,
+    InquiryReason,
+    Investigation,
+    Member,
+    PayoutMethod,
+    PersonalDataAccess,
+    RemediationProgram,
+)
+from refunds.services.audit import audit_record
+from refunds.services.detection import reserve_case_numbers
+from refunds.workflow import CLAIMABLE, PAYEE_CHANGE_LEADS_TO, record_transition
+
+PERSONAL_FIELDS = ("birth_date", "phone", "email", "postal_code", "address")
+
+
+def identity_confirmed(items: Iterable[str]) -> bool:
+    """Whether the confirmed identity items meet the rule (``IDENTITY_CHECK_REQUIRED_ITEMS``)."""
+    return len(set(items) & set(IDENTITY_ITEMS)) >= settings.IDENTITY_CHECK_REQUIRED_ITEMS
+
+
+def verified_inquiry(*, user: Any, member: Member | None) -> Inquiry | None:
+    """The caller's identity check this user recorded for this member, if it is still valid."""
+    if member is None:
+        return None
+    since = timezone.now() - datetime.timedelta(minutes=settings.IDENTITY_CHECK_VALID_MINUTES)
+    return (
+        Inquiry.objects.filter(
+            member=member, created_by=user, identity_verified=True, started_at__gte=since
+        )
+        .order_by("-started_at", "-id")
+        .first()
+    )
+
+
+def may_see_amounts(*, user: Any, member: Member | None) -> bool:
+    """Supervisors and admins see amounts; staff once the caller's identity is confirmed."""
+    if user.has_role(Role.SUPERVISOR, Role.ADMIN):
+        return True
+    return verified_inquiry(user=user, member=member) is not None
+
+
+def _program_for(member: Member | None, case: Case | None) -> RemediationProgram | None:
+    if case is not None:
+        return case.program
+    return RemediationProgram.objects.filter(is_active=True).order_by("code", "-version").first()
+
+
+def _apply_follow_up_rules(inquiry: Inquiry, *, callback_requested: bool) -> None:
+    """Callback due times and complaint due dates, from the outcome, reason and time."""
+    hours = OpeningHours.for_program(_program_for(inquiry.member, inquiry.case))
+    received = inquiry.started_at
+    after_hours_message = (
+        inquiry.direction == Direction.INBOUND
+        and inquiry.channel == Channel.PHONE
+        and not hours.is_open(received)
+    )
+    wants_callback = callback_requested or inquiry.outcome in (
+        InquiryOutcome.CALLBACK_PROMISED,
+        InquiryOutcome.MESSAGE_TAKEN,
+    )
+    if (wants_callback or after_hours_message) and inquiry.callback_due_at is None:
+        moment = received if after_hours_message else timezone.now()
+        inquiry.callback_due_at = hours.callback_due(moment)
+        inquiry.follow_up_needed = True
+        if not inquiry.outcome:
+            inquiry.outcome = (
+                InquiryOutcome.MESSAGE_TAKEN
+                if after_hours_message
+                else InquiryOutcome.CALLBACK_PROMISED
+            )
+    if inquiry.reason == InquiryReason.COMPLAINT and inquiry.complaint_due_at is None:
+        inquiry.complaint_due_at = timezone.now() + datetime.timedelta(
+            days=settings.COMPLAINT_DUE_DAYS
+        )
+        inquiry.follow_up_needed = True
+
+
+def _inquiry_changes(inquiry: Inquiry) -> dict[str, Any]:
+    return {
+        "member": inquiry.member_id,
+        "case": inquiry.case_id,
+        "channel": inquiry.channel,
+        "reason": inquiry.reason,
+        "outcome": inquiry.outcome,
+        "identity": [name for name in IDENTITY_ITEMS if getattr(inquiry, name)],
+        "callback_due_at": inquiry.callback_due_at.isoformat() if inquiry.callback_due_at else None,
+        "complaint_due_at": (
+            inquiry.complaint_due_at.isoformat() if inquiry.complaint_due_at else None
+        ),
+    }
+
+
+@transaction.atomic
+def inquiry_start(
+    *,
+    user: Any,
+    member: Member,
+    confirmed: Iterable[str],
+    channel: str = Channel.PHONE,
+    case: Case | None = None,
+) -> Inquiry:
+    """Open an inquiry for a caller, with the identity items the caller confirmed."""
+    items = set(confirmed) & set(IDENTITY_ITEMS)
+    inquiry = Inquiry(
+        member=member,
+        case=case,
+        channel=channel,
+        direction=Direction.INBOUND,
+        started_at=timezone.now(),
+        created_by=user,
+        identity_verified=identity_confirmed(items),
+        **{name: name in items for name in IDENTITY_ITEMS},
+    )
+    inquiry.save()
+    audit_record(actor=user, action="inquiry.start", obj=inquiry, changes=_inquiry_changes(inquiry))
+    return inquiry
+
+
+@transaction.atomic
+def inquiry_log(
+    *,
+    user: Any,
+    reason: str,
+    note: str = "",
+    outcome: str = "",
+    channel: str = Channel.PHONE,
+    direction: str = Direction.INBOUND,
+    member: Member | None = None,
+    case: Case | None = None,
+    started_at: datetime.datetime | None = None,
+    ended_at: datetime.datetime | None = None,
+    caller_name: str = "",
+    caller_phone: str = "",
+    follow_up_needed: bool = False,
+    callback_requested: bool = False,
+) -> Inquiry:
+    """Record a whole inquiry at once (a letter, an email, a short call, a message)."""
+    now = timezone.now()
+    started = started_at or now
+    ended = ended_at or max(now, started)
+    if ended < started:
+        raise ValidationError({"ended_at": _("The end is before the start.")})
+    inquiry = Inquiry(
+        member=member,
+        case=case,
+        channel=channel,
+        direction=direction,
+        started_at=started,
+        ended_at=ended,
+        reason=reason,
+        note=note,
+        outcome=outcome,
+        caller_name=caller_name,
+        caller_phone=caller_phone,
+        follow_up_needed=follow_up_needed,
+        created_by=user,
+    )
+    _apply_follow_up_rules(inquiry, callback_requested=callback_requested)
+    inquiry.save()
+    audit_record(actor=user, action="inquiry.log", obj=inquiry, changes=_inquiry_changes(inquiry))
+    return inquiry
+
+
+@transaction.atomic
+def inquiry_close(
+    *,
+    inquiry: Inquiry,
+    user: Any,
+    reason: str,
+    outcome: str,
+    note: str = "",
+    follow_up_needed: bool = False,
+    callback_requested: bool = False,
+) -> Inquiry:
+    """End an open inquiry with its reason, outcome and note."""
+    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if inquiry.ended_at is not None:
+        raise ValidationError(_("This inquiry is already closed."))
+    inquiry.ended_at = max(timezone.now(), inquiry.started_at)
+    inquiry.reason = reason
+    inquiry.outcome = outcome
+    inquiry.note = note
+    inquiry.follow_up_needed = follow_up_needed
+    _apply_follow_up_rules(inquiry, callback_requested=callback_requested)
+    inquiry.save()
+    audit_record(actor=user, action="inquiry.close", obj=inquiry, changes=_inquiry_changes(inquiry))
+    return inquiry
+
+
+@transaction.atomic
+def inquiry_follow_up_done(*, inquiry: Inquiry, user: Any, note: str = "") -> Inquiry:
+    """Mark a follow-up (and its callback) done."""
+    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if not inquiry.follow_up_needed or inquiry.follow_up_done_at is not None:
+        raise ValidationError(_("This inquiry has no open follow-up."))
+    inquiry.follow_up_done_at = timezone.now()
+    inquiry.follow_up_done_by = user
+    if note:
+        inquiry.note = f"{inquiry.note}\n{note}".strip()
+    inquiry.save(update_fields=["follow_up_done_at", "follow_up_done_by", "note"])
+    audit_record(actor=user, action="inquiry.follow_up_done", obj=inquiry, reason=note)
+    return inquiry
+
+
+@transaction.atomic
+def complaint_close(*, inquiry: Inquiry, user: Any, outcome: str) -> Inquiry:
+    """A supervisor records a complaint's outcome."""
+    if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
+        raise PermissionDenied
+    if not outcome.strip():
+        raise ValidationError({"outcome": _("Say how the complaint was resolved.")})
+    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if not inquiry.complaint_open:
+        raise ValidationError(_("This complaint is already closed."))
+    inquiry.complaint_outcome = outcome.strip()
+    inquiry.complaint_closed_at = timezone.now()
+    inquiry.complaint_closed_by = user
+    inquiry.save(update_fields=["complaint_outcome", "complaint_closed_at", "complaint_closed_by"])
+    audit_record(
+        actor=user, action="complaint.close", obj=inquiry, reason=inquiry.complaint_outcome
+    )
+    return inquiry
+
+
+# -- claims and payees ----------------------------------------------------------------------
+
+
+def _clean_payout(
+    *, member: Member | None, method: str, bank: dict[str, str], credit_contract: Contract | None
+) -> dict[str, Any]:
+    """The payee fields to store, validated again here whatever form they came from."""
+    if method == PayoutMethod.BANK_TRANSFER:
+        bank_code = payee_rules.validate_bank_code(bank.get("bank_code", ""))
+        branch = payee_rules.validate_branch(bank_code, bank.get("branch_code", ""))
+        account_type = bank.get("account_type", "")
+        if account_type not in payee_rules.AccountType.values:
+            raise ValidationError({"account_type": _("Choose the account type.")})
+        return {
+            "method": method,
+            "bank_code": branch.bank_code,
+            "bank_name": branch.bank_name,
+            "branch_code": branch.branch_code,
+            "branch_name": branch.branch_name,
+            "account_type": account_type,
+            "account_number": payee_rules.validate_account_number(bank.get("account_number", "")),
+            "holder_name": payee_rules.normalize_holder_name(bank.get("holder_name", "")),
+            "credit_contract": None,
+        }
+    if method == PayoutMethod.BILL_CREDIT:
+        if member is None or not member.is_active:
+            raise ValidationError(
+                {"method": _("A bill credit needs an active member; take bank details instead.")}
+            )
+        if (
+            credit_contract is None
+            or credit_contract.member_id != member.pk
+            or credit_contract.ended_on is not None
+        ):
+            raise ValidationError(
+                {"credit_contract": _("Choose one of the member's running contracts.")}
+            )
+        empty = dict.fromkeys(
+            ("bank_code", "bank_name", "branch_code", "branch_name", "account_type"), ""
+        )
+        return {
+            "method": method,
+            **empty,
+            "account_number": "",
+            "holder_name": "",
+            "credit_contract": credit_contract,
+        }
+    raise ValidationError({"method": _("Choose how the refund is paid.")})
+
+
+def _require_identity(*, user: Any, member: Member | None, inquiry: Inquiry | None) -> None:
+    if user.has_role(Role.SUPERVISOR, Role.ADMIN) or member is None:
+        return
+    if inquiry is None or not inquiry.identity_verified or inquiry.member_id != member.pk:
+        raise PermissionDenied(_("Confirm the caller's identity before taking bank details."))
+
+
+@transaction.atomic
+def claim_record(
+    *,
+    case: Case,
+    user: Any,
+    method: str,
+    bank: dict[str, str] | None = None,
+    credit_contract: Contract | None = None,
+    inquiry: Inquiry | None = None,
+    channel: str = Channel.PHONE,
+    submission_key: uuid.UUID | None = None,
+) -> tuple[Claim, bool]:
+    """Record a member's claim with its payee and move the case to ``claim_received``.
+
+    Returns ``(claim, created)``. The same form submitted twice (same ``submission_key``)
+    returns the first claim with ``created`` False; the database allows one claim per case.
+    """
+    case = Case.objects.select_for_update().select_related("member").get(pk=case.pk)
+    existing = Claim.objects.filter(case=case).first()
+    if existing is not None:
+        if submission_key is not None and existing.submission_key == submission_key:
+            return existing, False  # the same form again (double click, back and resubmit)
+        raise ValidationError(
+            _("A claim is already recorded for %(case)s; change its payee instead.")
+            % {"case": case.case_no}
+        )
+    _require_identity(user=user, member=case.member, inquiry=inquiry)
+    if case.status not in CLAIMABLE:
+        raise ValidationError(
+            _("Case %(case)s is “%(state)s”; a claim cannot be taken now.")
+            % {"case": case.case_no, "state": case.get_status_display()}
+        )
+    values = _clean_payout(
+        member=case.member, method=method, bank=bank or {}, credit_contract=credit_contract
+    )
+    claim = Claim(
+        case=case,
+        member=case.member,
+        inquiry=inquiry,
+        channel=channel,
+        received_at=timezone.now(),
+        created_by=user,
+        submission_key=submission_key or uuid.uuid4(),
+        **values,
+    )
+    claim.save()
+    audit_record(
+        actor=user,
+        action="claim.record",
+        obj=claim,
+        changes={"payee": [None, claim.payee_values()]},
+    )
+    record_transition(
+        case=case,
+        to=CaseStatus.CLAIM_RECEIVED,
+        actor=user,
+        action="case.claim_received",
+        changes={"claim": claim.pk},
+    )
+    return claim, True
+
+
+@transaction.atomic
+def claim_change_payee(
+    *,
+    claim: Claim,
+    user: Any,
+    method: str,
+    reason: str,
+    bank: dict[str, str] | None = None,
+    credit_contract: Contract | None = None,
+    inquiry: Inquiry | None = None,
+) -> Claim:
+    """Change how a claim is paid; the old and new payee go into the audit event."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the payee changes.")})
+    case = Case.objects.select_for_update().select_related("member").get(pk=claim.case_id)
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    _require_identity(user=user, member=case.member, inquiry=inquiry)
+    leads_to = PAYEE_CHANGE_LEADS_TO.get(case.status)
+    if leads_to is None:
+        raise ValidationError(
+            _("Case %(case)s is “%(state)s”; its payee can no longer be changed.")
+            % {"case": case.case_no, "state": case.get_status_display()}
+        )
+    values = _clean_payout(
+        member=case.member, method=method, bank=bank or {}, credit_contract=credit_contract
+    )
+    before = claim.payee_values()
+    for name, value in values.items():
+        setattr(claim, name, value)
+    after = claim.payee_values()
+    if before == after:
+        return claim
+    claim.save()
+    audit_record(
+        actor=user,
+        action="claim.change_payee",
+        obj=claim,
+        changes={"payee": [before, after]},
+        reason=reason.strip(),
+    )
+    if leads_to != case.status:
+        record_transition(
+            case=case,
+            to=leads_to,
+            actor=user,
+            action="case.payee_changed",
+            reason=reason.strip(),
+        )
+    return claim
+
+
+# -- investigations -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def investigation_open(
+    *,
+    user: Any,
+    program: RemediationProgram,
+    caller_name: str,
+    story: str,
+    caller_kana: str = "",
+    caller_phone: str = "",
+    caller_postal_code: str = "",
+    caller_address: str = "",
+    stated_member_no: str = "",
+    stated_contract_no: str = "",
+    member: Member | None = None,
+    inquiry: Inquiry | None = None,
+) -> Case:
+    """Open a case for a caller the data does not know; a supervisor settles its amount."""
+    if not caller_name.strip() or not story.strip():
+        raise ValidationError(_("The caller's name and story are required."))
+    (case_no,) = reserve_case_numbers(program, 1)
+    case = Case.objects.create(
+        case_no=case_no,
+        program=program,
+        program_code=program.code,
+        member=member,
+        status=CaseStatus.CLAIM_RECEIVED,
+        origin=CaseOrigin.INVESTIGATION,
+    )
+    Investigation.objects.create(
+        case=case,
+        caller_name=caller_name.strip(),
+        caller_kana=caller_kana.strip(),
+        caller_phone=caller_phone.strip(),
+        caller_postal_code=caller_postal_code.strip(),
+        caller_address=caller_address.strip(),
+        stated_member_no=stated_member_no.strip(),
+        stated_contract_no=stated_contract_no.strip(),
+        story=story.strip(),
+    )
+    if inquiry is not None:
+        Inquiry.objects.filter(pk=inquiry.pk, case__isnull=True).update(case=case)
+    audit_record(
+        actor=user,
+        action="case.investigation_open",
+        obj=case,
+        changes={"status": [None, case.status], "origin": case.origin},
+        reason=story.strip(),
+    )
+    return case
+
+
+@transaction.atomic
+def investigation_settle(*, case: Case, user: Any, amount_yen: int, reason: str) -> Case:
+    """A supervisor sets an investigation's amount (0 is allowed) with the reason for it."""
+    if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say how the amount was established.")})
+    if amount_yen < 0:
+        raise ValidationError({"amount_yen": _("The amount cannot be negative.")})
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    investigation = Investigation.objects.select_for_update().get(case=case)
+    if case.status != CaseStatus.CLAIM_RECEIVED:
+        raise ValidationError(_("Only an investigation waiting to be settled can be settled."))
+    before = case.amount_yen
+    case.amount_yen = amount_yen
+    case.save(update_fields=["amount_yen", "updated_at"])
+    investigation.settled_at = timezone.now()
+    investigation.settled_by = user
+    investigation.settlement_reason = reason.strip()
+    investigation.save(update_fields=["settled_at", "settled_by", "settlement_reason"])
+    audit_record(
+        actor=user,
+        action="case.investigation_settle",
+        obj=case,
+        changes={"amount_yen": [before, amount_yen]},
+        reason=reason.strip(),
+    )
+    return case
+
+
+# -- personal data --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_reveal(*, user: Any, member: Member) -> PersonalDataAccess:
+    """Log that ``user`` is shown ``member``'s masked personal data."""
+    access = PersonalDataAccess.objects.create(
+        user=user, member=member, fields=list(PERSONAL_FIELDS)
+    )
+    audit_record(actor=user, action="member.reveal", obj=member, changes={"fields": access.fields})
+    return access
