@@ -1,8 +1,21 @@
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from refunds.models import Area, Case, Contract, ImportBatch, Member, RemediationProgram, Tariff
+from refunds.models import (
+    Area,
+    Case,
+    CaseStatus,
+    Claim,
+    Contract,
+    ImportBatch,
+    Inquiry,
+    Investigation,
+    Member,
+    RemediationProgram,
+    Tariff,
+)
 
 
 class MemberFilter(django_filters.FilterSet):
@@ -63,3 +76,71 @@ class ProgramFilter(django_filters.FilterSet):
     class Meta:
         model = RemediationProgram
         fields = ["code", "is_active"]
+
+
+class InquiryFilter(django_filters.FilterSet):
+    open = django_filters.BooleanFilter(method="filter_open", label=_("open"))
+    started_from = django_filters.DateFilter(
+        field_name="started_at", lookup_expr="date__gte", label=_("from")
+    )
+
+    class Meta:
+        model = Inquiry
+        fields = ["channel", "reason", "outcome", "follow_up_needed"]
+
+    def filter_open(
+        self, queryset: QuerySet[Inquiry], name: str, value: bool | None
+    ) -> QuerySet[Inquiry]:
+        if value is None:
+            return queryset
+        is_open = Q(ended_at__isnull=True) | Q(
+            follow_up_needed=True, follow_up_done_at__isnull=True
+        )
+        return queryset.filter(is_open) if value else queryset.exclude(is_open)
+
+
+class CallbackFilter(django_filters.FilterSet):
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
+    mine = django_filters.BooleanFilter(method="filter_mine", label=_("taken by me"))
+
+    class Meta:
+        model = Inquiry
+        fields = ["reason"]
+
+    def filter_overdue(
+        self, queryset: QuerySet[Inquiry], name: str, value: bool | None
+    ) -> QuerySet[Inquiry]:
+        if value is None:
+            return queryset
+        lookup = {"callback_due_at__lt": timezone.now()}
+        return queryset.filter(**lookup) if value else queryset.exclude(**lookup)
+
+    def filter_mine(
+        self, queryset: QuerySet[Inquiry], name: str, value: bool | None
+    ) -> QuerySet[Inquiry]:
+        if not value:
+            return queryset
+        return queryset.filter(created_by=self.request.user)  # type: ignore[union-attr]
+
+
+class ClaimFilter(django_filters.FilterSet):
+    case_status = django_filters.ChoiceFilter(
+        field_name="case__status", choices=CaseStatus.choices, label=_("case status")
+    )
+    program = django_filters.ModelChoiceFilter(
+        field_name="case__program", queryset=RemediationProgram.objects.all(), label=_("program")
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["case_status", "program", "method", "channel"]
+
+
+class InvestigationFilter(django_filters.FilterSet):
+    settled = django_filters.BooleanFilter(
+        field_name="settled_at", lookup_expr="isnull", exclude=True, label=_("settled")
+    )
+
+    class Meta:
+        model = Investigation
+        fields = ["settled"]

@@ -3,9 +3,12 @@ from django.utils.translation import gettext_lazy as _
 
 from refunds.models import (
     Case,
+    Claim,
     Contract,
     DetectionRun,
     ImportBatch,
+    Inquiry,
+    Investigation,
     Member,
     RemediationProgram,
     Tariff,
@@ -172,6 +175,152 @@ class ProgramTable(tables.Table):
             "recent_leaver_from",
             "second_approval_threshold_yen",
             "is_active",
+        )
+        default_columns = fields
+        attrs = {"class": "table table-sm table-hover align-middle"}
+
+
+_MEMBER_LINK = {
+    "accessor": "member__member_no",
+    "verbose_name": _("member"),
+    "linkify": lambda record: record.member.get_absolute_url() if record.member_id else None,
+}
+_CASE_LINK = {
+    "accessor": "case__case_no",
+    "verbose_name": _("case"),
+    "linkify": lambda record: record.case.get_absolute_url() if record.case_id else None,
+}
+
+
+class InquiryTable(tables.Table):
+    id = tables.Column(linkify=True, verbose_name="#")
+    member = tables.Column(**_MEMBER_LINK)  # type: ignore[arg-type]
+    case = tables.Column(**_CASE_LINK)  # type: ignore[arg-type]
+    caller = tables.TemplateColumn(
+        "{{ record.member.name|default:record.caller_name }}",
+        verbose_name=_("caller"),
+        orderable=False,
+    )
+    created_by = tables.Column(verbose_name=_("taken by"))
+
+    class Meta:
+        model = Inquiry
+        fields: tuple[str, ...] = (
+            "id",
+            "started_at",
+            "channel",
+            "direction",
+            "member",
+            "caller",
+            "case",
+            "reason",
+            "outcome",
+            "callback_due_at",
+            "created_by",
+        )
+        default_columns: tuple[str, ...] = fields
+        attrs = {"class": "table table-sm table-hover align-middle"}
+
+
+class CallbackTable(InquiryTable):
+    callback_due_at = tables.TemplateColumn(
+        '<span class="{% if record.callback_due_at < now %}text-danger fw-semibold{% endif %}">'
+        "{{ value|date:'Y-m-d H:i' }}</span>",
+        verbose_name=_("callback due"),
+    )
+    phone = tables.TemplateColumn(
+        "{% if record.caller_phone %}{{ record.caller_phone }}"
+        "{% elif record.member %}{{ record.member.masked_phone }}{% endif %}",
+        verbose_name=_("phone"),
+        orderable=False,
+    )
+
+    class Meta(InquiryTable.Meta):
+        fields = (
+            "callback_due_at",
+            "id",
+            "member",
+            "caller",
+            "phone",
+            "reason",
+            "note",
+            "created_by",
+        )
+        default_columns = fields
+        order_by = ("callback_due_at",)
+
+
+class ComplaintTable(InquiryTable):
+    class Meta(InquiryTable.Meta):
+        fields = ("complaint_due_at", "id", "member", "caller", "case", "note", "created_by")
+        default_columns = fields
+        order_by = ("complaint_due_at",)
+
+
+class ClaimTable(tables.Table):
+    case = tables.Column(**_CASE_LINK)  # type: ignore[arg-type]
+    member = tables.Column(**_MEMBER_LINK)  # type: ignore[arg-type]
+    status = tables.TemplateColumn(
+        '{% include "refunds/includes/case_status_badge.html" with record=record.case %}',
+        accessor="case__status",
+        verbose_name=_("case status"),
+    )
+    amount = tables.TemplateColumn(
+        "{{ record.case.amount_yen|yen }}",
+        accessor="case__amount_yen",
+        verbose_name=_("amount"),
+        attrs={"td": {"class": "text-end"}},
+    )
+    payee = tables.TemplateColumn(
+        "{% if record.method == 'bank_transfer' %}{{ record.bank_name }} {{ record.branch_name }}"
+        " {{ record.masked_account }}{% else %}{{ record.credit_contract }}{% endif %}",
+        verbose_name=_("payee"),
+        orderable=False,
+    )
+    created_by = tables.Column(verbose_name=_("taken by"))
+
+    class Meta:
+        model = Claim
+        fields = (
+            "received_at",
+            "case",
+            "member",
+            "status",
+            "amount",
+            "method",
+            "payee",
+            "created_by",
+        )
+        default_columns = fields
+        attrs = {"class": "table table-sm table-hover align-middle"}
+
+
+class InvestigationTable(tables.Table):
+    case = tables.Column(
+        accessor="case__case_no",
+        verbose_name=_("case"),
+        linkify=lambda record: record.case.get_absolute_url(),
+    )
+    program = tables.Column(accessor="case__program", verbose_name=_("program"))
+    opened = tables.DateTimeColumn(accessor="case__created_at", verbose_name=_("opened"))
+    amount = tables.TemplateColumn(
+        "{{ record.case.amount_yen|yen }}",
+        accessor="case__amount_yen",
+        verbose_name=_("amount"),
+        attrs={"td": {"class": "text-end"}},
+    )
+
+    class Meta:
+        model = Investigation
+        fields = (
+            "case",
+            "program",
+            "opened",
+            "caller_name",
+            "caller_phone",
+            "story",
+            "amount",
+            "settled_at",
         )
         default_columns = fields
         attrs = {"class": "table table-sm table-hover align-middle"}

@@ -1,12 +1,45 @@
 from django.urls import path
 
-from .views import cases, data, detection, imports, programs
+from .views import callcenter, cases, data, detection, imports, programs
 
 app_name = "refunds"
 
 urlpatterns = [
     path("members/", data.MemberListView.as_view(), name="member_list"),
-    path("members/<int:pk>/", data.MemberDetailView.as_view(), name="member_detail"),
+    path("search/", callcenter.SearchView.as_view(), name="search"),
+    path("members/<int:pk>/", callcenter.MemberDetailView.as_view(), name="member_detail"),
+    path("members/<int:pk>/reveal/", callcenter.MemberRevealView.as_view(), name="member_reveal"),
+    path("members/<int:pk>/identity/", callcenter.InquiryStartView.as_view(), name="inquiry_start"),
+    path("inquiries/", callcenter.InquiryListView.as_view(), name="inquiry_list"),
+    path("inquiries/new/", callcenter.InquiryCreateView.as_view(), name="inquiry_create"),
+    path("inquiries/<int:pk>/", callcenter.InquiryDetailView.as_view(), name="inquiry_detail"),
+    path("inquiries/<int:pk>/close/", callcenter.InquiryCloseView.as_view(), name="inquiry_close"),
+    path(
+        "inquiries/<int:pk>/follow-up-done/",
+        callcenter.InquiryFollowUpDoneView.as_view(),
+        name="inquiry_follow_up_done",
+    ),
+    path(
+        "inquiries/<int:pk>/complaint/",
+        callcenter.ComplaintCloseView.as_view(),
+        name="complaint_close",
+    ),
+    path("callbacks/", callcenter.CallbackListView.as_view(), name="callback_list"),
+    path("complaints/", callcenter.ComplaintListView.as_view(), name="complaint_list"),
+    path("claims/", callcenter.ClaimListView.as_view(), name="claim_list"),
+    path("cases/<int:pk>/claim/", callcenter.ClaimCreateView.as_view(), name="claim_create"),
+    path("claims/<int:pk>/payee/", callcenter.PayeeChangeView.as_view(), name="payee_change"),
+    path("investigations/", callcenter.InvestigationListView.as_view(), name="investigation_list"),
+    path(
+        "investigations/new/",
+        callcenter.InvestigationCreateView.as_view(),
+        name="investigation_create",
+    ),
+    path(
+        "cases/<int:pk>/settle/",
+        callcenter.InvestigationSettleView.as_view(),
+        name="investigation_settle",
+    ),
     path("contracts/", data.ContractListView.as_view(), name="contract_list"),
     path("tariffs/", data.TariffListView.as_view(), name="tariff_list"),
     path("cases/", cases.CaseListView.as_view(), name="case_list"),

@@ -31,6 +31,13 @@ class MemberFactory(factory.django.DjangoModelFactory):
     name_kana = "ヤマダ　タロウ"
     status = "active"
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        member = model_class(*args, **kwargs)
+        member.refresh_search_keys()
+        member.save()
+        return member
+
 
 class ContractFactory(factory.django.DjangoModelFactory):
     class Meta:

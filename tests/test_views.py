@@ -1,15 +1,19 @@
 """Every page for every role, the upload flow, and constant query counts on list pages."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from refunds.models import DetectionRun, ImportBatch, ImportStatus, RemediationProgram
-from tests.factories import CaseFactory, MemberFactory, TariffFactory
+from tests.factories import CaseFactory, MemberFactory, TariffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+User = get_user_model()
 
 ALL = ("anonymous", "staff", "supervisor", "admin")
+CALL_CENTER = ("staff", "supervisor", "admin")
 
 
 def _batch():
@@ -39,7 +43,71 @@ PAGES = [
     ("refunds:program_create", None, ("admin",)),
     ("refunds:program_update", lambda: [RemediationProgram.objects.first().pk], ("admin",)),
     ("refunds:detection_detail", lambda: [_run().pk], ("supervisor", "admin")),
+    ("refunds:search", None, CALL_CENTER),
+    ("refunds:inquiry_start", lambda: [MemberFactory().pk], CALL_CENTER),
+    ("refunds:inquiry_list", None, CALL_CENTER),
+    ("refunds:inquiry_create", None, CALL_CENTER),
+    ("refunds:inquiry_detail", lambda: [_inquiry().pk], CALL_CENTER),
+    ("refunds:inquiry_close", lambda: [_inquiry(open_=True).pk], ("staff",)),
+    ("refunds:inquiry_follow_up_done", lambda: [_inquiry().pk], CALL_CENTER),
+    ("refunds:complaint_close", lambda: [_inquiry().pk], ("supervisor", "admin")),
+    ("refunds:callback_list", None, CALL_CENTER),
+    ("refunds:complaint_list", None, ("supervisor", "admin")),
+    ("refunds:claim_list", None, CALL_CENTER),
+    ("refunds:claim_create", lambda: [CaseFactory().pk], CALL_CENTER),
+    ("refunds:payee_change", lambda: [_claim().pk], CALL_CENTER),
+    ("refunds:investigation_list", None, CALL_CENTER),
+    ("refunds:investigation_create", None, CALL_CENTER),
+    ("refunds:investigation_settle", lambda: [_investigation().pk], ("supervisor", "admin")),
 ]
+# POST-only actions: a GET is refused (405) for those allowed, like any other page otherwise.
+POST_ONLY = [
+    ("refunds:member_reveal", lambda: [MemberFactory().pk], CALL_CENTER),
+]
+
+
+def _inquiry(open_=False):
+    """An inquiry taken by the staff user of the role fixtures."""
+    from refunds.models import Inquiry
+
+    user = User.objects.filter(username="staff-user").first() or UserFactory(
+        username="staff-user", roles=["staff"]
+    )
+    return Inquiry.objects.create(
+        member=MemberFactory(),
+        started_at=timezone.now(),
+        ended_at=None if open_ else timezone.now(),
+        reason="" if open_ else "amount",
+        created_by=user,
+    )
+
+
+def _claim():
+    from refunds.models import Claim
+
+    case = CaseFactory(status="claim_received")
+    return Claim.objects.create(
+        case=case,
+        member=case.member,
+        received_at=timezone.now(),
+        method="bank_transfer",
+        bank_code="0001",
+        branch_code="001",
+        account_type="1",
+        account_number="1234567",
+        holder_name="ヤマダ　タロウ",
+        created_by=UserFactory(),
+    )
+
+
+def _investigation():
+    from refunds.models import Investigation
+
+    case = CaseFactory(
+        contract=None, member=None, origin="investigation", status="claim_received", amount_yen=None
+    )
+    Investigation.objects.create(case=case, caller_name="佐藤", story="billed after cancelling")
+    return case
 
 
 def _run():
@@ -61,6 +129,20 @@ def test_page_permissions(role_client, request, name, args, allowed):
         assert response.status_code == 200
     else:
         assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role_client", ALL, indirect=True)
+@pytest.mark.parametrize(("name", "args", "allowed"), POST_ONLY, ids=[p[0] for p in POST_ONLY])
+def test_post_only_permissions(role_client, request, name, args, allowed):
+    role = request.node.callspec.params["role_client"]
+    url = reverse(name, args=args() if args else None)
+    get, post = role_client.get(url), role_client.post(url)
+    if role == "anonymous":
+        assert get.status_code == post.status_code == 302
+    elif role in allowed:
+        assert get.status_code == 405 and post.status_code in (200, 302)
+    else:
+        assert get.status_code == post.status_code == 403
 
 
 def test_login_page_is_japanese_by_default(client):
@@ -178,6 +260,6 @@ def test_every_page_is_in_the_permission_table():
             elif pattern.name:
                 yield prefix + pattern.name
 
-    listed = {name for name, _args, _roles in PAGES}
+    listed = {name for name, _args, _roles in PAGES + POST_ONLY}
     exempt = {"accounts:login", "accounts:logout", "accounts:password_change_done", "set_language"}
     assert set(names(get_resolver())) - listed - exempt == set()

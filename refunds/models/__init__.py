@@ -2,6 +2,7 @@ from .audit import AuditEvent
 from .billing import BillingLine, Tariff
 from .callcenter import (
     IDENTITY_ITEMS,
+    IDENTITY_LABELS,
     Channel,
     Claim,
     Direction,
@@ -30,6 +31,7 @@ from .programs import RemediationProgram
 
 __all__ = [
     "IDENTITY_ITEMS",
+    "IDENTITY_LABELS",
     "Area",
     "AuditEvent",
     "BillingLine",

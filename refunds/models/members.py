@@ -90,6 +90,10 @@ class Member(models.Model):
         return match.group(0) if match else ""
 
     @property
+    def email_domain(self) -> str:
+        return self.email.rpartition("@")[2]
+
+    @property
     def masked_phone(self) -> str:
         return mask_digits(self.phone)
 

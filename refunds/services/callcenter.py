@@ -43,6 +43,10 @@ from refunds.workflow import CLAIMABLE, PAYEE_CHANGE_LEADS_TO, record_transition
 PERSONAL_FIELDS = ("birth_date", "phone", "email", "postal_code", "address")
 
 
+def required_identity_items() -> int:
+    return int(settings.IDENTITY_CHECK_REQUIRED_ITEMS)
+
+
 def identity_confirmed(items: Iterable[str]) -> bool:
     """Whether the confirmed identity items meet the rule (``IDENTITY_CHECK_REQUIRED_ITEMS``)."""
     return len(set(items) & set(IDENTITY_ITEMS)) >= settings.IDENTITY_CHECK_REQUIRED_ITEMS
@@ -67,6 +71,11 @@ def may_see_amounts(*, user: Any, member: Member | None) -> bool:
     if user.has_role(Role.SUPERVISOR, Role.ADMIN):
         return True
     return verified_inquiry(user=user, member=member) is not None
+
+
+def may_take_payee(*, user: Any, member: Member | None) -> bool:
+    """Bank details are taken by supervisors, or by staff once the caller is verified."""
+    return member is None or may_see_amounts(user=user, member=member)
 
 
 def _program_for(member: Member | None, case: Case | None) -> RemediationProgram | None:

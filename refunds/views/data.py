@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -7,7 +5,7 @@ from refunds.filters import ContractFilter, MemberFilter, TariffFilter
 from refunds.models import Contract, Member, Tariff
 from refunds.tables import ContractTable, MemberTable, TariffTable
 
-from .base import ObjectDetailView, ObjectListView
+from .base import ObjectListView
 
 
 class MemberListView(ObjectListView):
@@ -15,16 +13,6 @@ class MemberListView(ObjectListView):
     table_class = MemberTable
     filterset_class = MemberFilter
     title = _("Members")
-
-
-class MemberDetailView(ObjectDetailView):
-    model = Member
-    template_name = "refunds/member_detail.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["contracts"] = self.object.contracts.order_by("applied_on")
-        return context
 
 
 class ContractListView(ObjectListView):

@@ -4,3 +4,48 @@ document.addEventListener("change", (event) => {
     event.target.form.submit();
   }
 });
+
+// "/" jumps to the search box from anywhere but a text field (call-center shortcut).
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  if (target.closest("input, textarea, select, [contenteditable]")) return;
+  const box = document.getElementById("search-q") || document.querySelector(".js-global-search");
+  if (box) {
+    event.preventDefault();
+    box.focus();
+    box.select();
+  }
+});
+
+// Payee forms: show the bank fields or the bill-credit contract for the chosen payout.
+function syncPayout(form) {
+  const chosen = form.querySelector("input[name=method]:checked");
+  const bank = !chosen || chosen.value === "bank_transfer";
+  form.querySelectorAll(".js-bank-field").forEach((el) => el.classList.toggle("d-none", !bank));
+  form.querySelectorAll(".js-credit-field").forEach((el) => el.classList.toggle("d-none", bank));
+}
+document.addEventListener("change", (event) => {
+  if (event.target.matches("input[name=method]")) syncPayout(event.target.form);
+});
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form.js-payee-form").forEach(syncPayout);
+});
+
+// Confirmation for buttons that say so (data-confirm), e.g. revealing personal data.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+});
+
+// A form marked js-once is sent once: its buttons are disabled after the first submit.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.matches(".js-once")) return;
+  if (form.dataset.sent) {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.sent = "1";
+  setTimeout(() => form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; }), 0);
+});

@@ -1,0 +1,236 @@
+"""Call-center forms. They validate and show errors; the services do the writing."""
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from refunds import payee
+from refunds.models import (
+    IDENTITY_ITEMS,
+    IDENTITY_LABELS,
+    Channel,
+    Contract,
+    Direction,
+    InquiryOutcome,
+    InquiryReason,
+    Member,
+    PayoutMethod,
+    RemediationProgram,
+)
+
+
+def _blank_choice(choices: Any) -> list[tuple[str, Any]]:
+    return [("", "---------"), *choices]
+
+
+class IdentityCheckForm(forms.Form):
+    """Which items the caller confirmed; starting the inquiry records them."""
+
+    items = forms.MultipleChoiceField(
+        label=_("The caller confirmed"),
+        choices=[(name, IDENTITY_LABELS[name]) for name in IDENTITY_ITEMS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices, initial=Channel.PHONE)
+
+
+class InquiryCloseForm(forms.Form):
+    """How an open inquiry ended: reason, outcome and a note."""
+
+    reason = forms.ChoiceField(label=_("reason"), choices=_blank_choice(InquiryReason.choices))
+    outcome = forms.ChoiceField(label=_("outcome"), choices=_blank_choice(InquiryOutcome.choices))
+    note = forms.CharField(
+        label=_("note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    follow_up_needed = forms.BooleanField(label=_("follow-up needed"), required=False)
+    callback_requested = forms.BooleanField(
+        label=_("call back (due at the next opening hour)"), required=False
+    )
+
+
+class InquiryForm(forms.Form):
+    """A whole inquiry at once: three fields are enough, the rest is optional."""
+
+    reason = forms.ChoiceField(label=_("reason"), choices=_blank_choice(InquiryReason.choices))
+    note = forms.CharField(
+        label=_("note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    outcome = forms.ChoiceField(
+        label=_("outcome"), choices=_blank_choice(InquiryOutcome.choices), required=False
+    )
+    # Optional details ("more").
+    channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices, initial=Channel.PHONE)
+    direction = forms.ChoiceField(
+        label=_("direction"), choices=Direction.choices, initial=Direction.INBOUND
+    )
+    member_no = forms.CharField(label=_("member number"), required=False, max_length=32)
+    caller_name = forms.CharField(label=_("caller's name"), required=False, max_length=200)
+    caller_phone = forms.CharField(label=_("caller's phone"), required=False, max_length=40)
+    started_at = forms.DateTimeField(
+        label=_("received at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Leave empty for now; a message left after hours gets a callback."),
+    )
+    follow_up_needed = forms.BooleanField(label=_("follow-up needed"), required=False)
+    callback_requested = forms.BooleanField(
+        label=_("call back (due at the next opening hour)"), required=False
+    )
+
+    def clean_member_no(self) -> Member | None:
+        number = self.cleaned_data["member_no"].strip().upper()
+        if not number:
+            return None
+        member = Member.objects.filter(member_no=number).first()
+        if member is None:
+            raise ValidationError(_("No member has the number %(no)s.") % {"no": number})
+        return member
+
+
+class ComplaintCloseForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("complaint outcome"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+
+class FollowUpDoneForm(forms.Form):
+    note = forms.CharField(label=_("note"), required=False, max_length=4000)
+
+
+class PayeeForm(forms.Form):
+    """How the refund is paid: bank transfer (checked against the Zengin master) or bill credit."""
+
+    method = forms.ChoiceField(
+        label=_("payout"), choices=PayoutMethod.choices, widget=forms.RadioSelect
+    )
+    bank_code = forms.CharField(label=_("bank code"), required=False, max_length=8)
+    branch_code = forms.CharField(label=_("branch code"), required=False, max_length=8)
+    account_type = forms.ChoiceField(
+        label=_("account type"),
+        choices=payee.AccountType.choices,
+        initial=payee.AccountType.ORDINARY,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    account_number = forms.CharField(label=_("account number"), required=False, max_length=16)
+    holder_name = forms.CharField(
+        label=_("account holder (kana)"),
+        required=False,
+        max_length=60,
+        help_text=_(
+            "Katakana as the bank holds it; capital letters, digits and ( ) . - / allowed."
+        ),
+    )
+    credit_contract = forms.ModelChoiceField(
+        label=_("credited contract"), queryset=Contract.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, member: Member | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.member = member
+        if member is not None and member.is_active:
+            self.fields["credit_contract"].queryset = member.contracts.filter(  # type: ignore[attr-defined]
+                ended_on__isnull=True
+            ).order_by("contract_no")
+        else:
+            self.fields["method"].choices = [  # type: ignore[attr-defined]
+                (PayoutMethod.BANK_TRANSFER, PayoutMethod.BANK_TRANSFER.label)
+            ]
+            del self.fields["credit_contract"]
+        self.branch: payee.BankBranch | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        method = data.get("method")
+        if method == PayoutMethod.BANK_TRANSFER:
+            self._clean_bank(data)
+        elif method == PayoutMethod.BILL_CREDIT:
+            if self.member is None or not self.member.is_active:
+                self.add_error(
+                    "method",
+                    _("A bill credit needs an active member; take bank details instead."),
+                )
+            elif not data.get("credit_contract"):
+                self.add_error("credit_contract", _("Choose the contract to credit."))
+        return data
+
+    def _clean_bank(self, data: dict[str, Any]) -> None:
+        checks = {
+            "bank_code": lambda: payee.validate_bank_code(data.get("bank_code", "")),
+            "account_number": lambda: payee.validate_account_number(data.get("account_number", "")),
+            "holder_name": lambda: payee.normalize_holder_name(data.get("holder_name", "")),
+        }
+        for name, check in checks.items():
+            if not data.get(name):
+                self.add_error(name, _("This field is required."))
+                continue
+            try:
+                data[name] = check()
+            except ValidationError as exc:
+                self.add_error(name, exc)
+        if not data.get("account_type"):
+            self.add_error("account_type", _("Choose the account type."))
+        if "bank_code" in self.errors:
+            return
+        if not data.get("branch_code"):
+            self.add_error("branch_code", _("This field is required."))
+            return
+        try:
+            self.branch = payee.validate_branch(data["bank_code"], data["branch_code"])
+            data["branch_code"] = self.branch.branch_code
+        except ValidationError as exc:
+            self.add_error("branch_code", exc)
+
+    def bank_values(self) -> dict[str, str]:
+        names = ("bank_code", "branch_code", "account_type", "account_number", "holder_name")
+        return {name: self.cleaned_data.get(name) or "" for name in names}
+
+
+class ClaimForm(PayeeForm):
+    """A claim: the payee, plus a one-time key so that submitting twice records one claim."""
+
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    channel = forms.ChoiceField(
+        label=_("received by"), choices=Channel.choices, initial=Channel.PHONE
+    )
+
+
+class PayeeChangeForm(PayeeForm):
+    reason = forms.CharField(label=_("reason for the change"), max_length=1000)
+
+
+class InvestigationForm(forms.Form):
+    program = forms.ModelChoiceField(
+        label=_("program"), queryset=RemediationProgram.objects.filter(is_active=True)
+    )
+    caller_name = forms.CharField(label=_("caller's name"), max_length=200)
+    caller_kana = forms.CharField(label=_("caller's name (kana)"), max_length=200, required=False)
+    caller_phone = forms.CharField(label=_("caller's phone"), max_length=40, required=False)
+    caller_postal_code = forms.CharField(label=_("postal code"), max_length=8, required=False)
+    caller_address = forms.CharField(label=_("address"), max_length=400, required=False)
+    stated_member_no = forms.CharField(
+        label=_("member number stated"), max_length=32, required=False
+    )
+    stated_contract_no = forms.CharField(
+        label=_("contract number stated"), max_length=32, required=False
+    )
+    story = forms.CharField(
+        label=_("what the caller says"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        programs = self.fields["program"].queryset  # type: ignore[attr-defined]
+        if programs.count() == 1:
+            self.fields["program"].initial = programs.first()
+
+
+class SettleForm(forms.Form):
+    amount_yen = forms.IntegerField(label=_("amount (yen)"), min_value=0, max_value=10_000_000)
+    reason = forms.CharField(
+        label=_("how the amount was established"), widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -1,0 +1,175 @@
+"""Reads that pages share: the member's 360° view and the call-center queues."""
+
+import datetime
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from refunds.casetext import next_step
+from refunds.models import (
+    AuditEvent,
+    BillingLine,
+    Case,
+    Claim,
+    Contract,
+    Inquiry,
+    Investigation,
+    Member,
+)
+from refunds.services.callcenter import may_see_amounts, verified_inquiry
+from refunds.workflow import CLAIMABLE, PAYEE_CHANGE_LEADS_TO
+
+
+@dataclass
+class BillingMonth:
+    period: datetime.date
+    lines: list[BillingLine]
+    after_end: bool
+
+    @property
+    def total_yen(self) -> int:
+        return sum(line.amount_yen for line in self.lines)
+
+
+@dataclass
+class ContractTimeline:
+    contract: Contract
+    months: list[BillingMonth] = field(default_factory=list)
+
+    @property
+    def months_after_end(self) -> int:
+        return sum(1 for month in self.months if month.after_end)
+
+
+@dataclass
+class CaseRow:
+    case: Case
+    claim: Claim | None
+    next_step: str
+    may_claim: bool
+    may_change_payee: bool
+
+
+@dataclass
+class MemberView:
+    member: Member
+    timelines: list[ContractTimeline]
+    cases: list[CaseRow]
+    inquiries: list[Inquiry]
+    claims: list[Claim]
+    events: list[AuditEvent]
+    open_inquiry: Inquiry | None
+    verified: Inquiry | None
+    show_amounts: bool
+
+
+def _end_month(contract: Contract) -> datetime.date | None:
+    return contract.ended_on.replace(day=1) if contract.ended_on else None
+
+
+def contract_timelines(contracts: list[Contract]) -> list[ContractTimeline]:
+    """Each contract's billing by month; months after the end month are marked."""
+    by_id = {c.pk: ContractTimeline(c) for c in contracts}
+    lines = BillingLine.objects.filter(contract__in=list(by_id)).order_by(
+        "contract_id", "period", "item"
+    )
+    for (contract_id, period), group in groupby(lines, key=lambda b: (b.contract_id, b.period)):
+        timeline = by_id[contract_id]
+        end = _end_month(timeline.contract)
+        timeline.months.append(
+            BillingMonth(period, list(group), after_end=end is not None and period > end)
+        )
+    return list(by_id.values())
+
+
+def member_view(*, member: Member, user: Any) -> MemberView:
+    """Everything the member page shows, in a fixed number of queries."""
+    contracts = list(member.contracts.order_by("applied_on", "contract_no"))
+    cases = list(
+        Case.objects.filter(member=member).select_related("program", "contract").order_by("case_no")
+    )
+    claims = list(
+        Claim.objects.filter(Q(member=member) | Q(case__member=member))
+        .select_related("case", "credit_contract", "created_by")
+        .order_by("-received_at")
+    )
+    claim_by_case = {claim.case_id: claim for claim in claims}
+    rows = [
+        CaseRow(
+            case=case,
+            claim=claim_by_case.get(case.pk),
+            next_step=next_step(
+                case, claim_by_case[case.pk].method if case.pk in claim_by_case else None
+            ),
+            may_claim=case.status in CLAIMABLE and case.pk not in claim_by_case,
+            may_change_payee=case.pk in claim_by_case and case.status in PAYEE_CHANGE_LEADS_TO,
+        )
+        for case in cases
+    ]
+    inquiries = list(
+        Inquiry.objects.filter(member=member)
+        .select_related("created_by", "case")
+        .order_by("-started_at", "-id")[:100]
+    )
+    open_inquiry = next(
+        (i for i in inquiries if i.ended_at is None and i.created_by_id == user.pk), None
+    )
+    events = list(
+        AuditEvent.objects.filter(
+            Q(object_type="refunds.member", object_id=str(member.pk))
+            | Q(object_type="refunds.claim", object_id__in=[str(c.pk) for c in claims])
+        ).select_related("actor")[:100]
+    )
+    return MemberView(
+        member=member,
+        timelines=contract_timelines(contracts),
+        cases=rows,
+        inquiries=inquiries,
+        claims=claims,
+        events=events,
+        open_inquiry=open_inquiry,
+        verified=verified_inquiry(user=user, member=member),
+        show_amounts=may_see_amounts(user=user, member=member),
+    )
+
+
+# -- queues ---------------------------------------------------------------------------------
+
+
+def inquiries() -> QuerySet[Inquiry]:
+    return Inquiry.objects.select_related("member", "case", "created_by")
+
+
+def my_open_inquiries(user: Any) -> QuerySet[Inquiry]:
+    """The user's inquiries still open: not ended, or with a follow-up not done."""
+    return (
+        inquiries()
+        .filter(created_by=user)
+        .filter(Q(ended_at__isnull=True) | Q(follow_up_needed=True, follow_up_done_at__isnull=True))
+    )
+
+
+def callbacks_open() -> QuerySet[Inquiry]:
+    return (
+        inquiries()
+        .filter(callback_due_at__isnull=False, follow_up_done_at__isnull=True)
+        .order_by("callback_due_at", "id")
+    )
+
+
+def complaints_open() -> QuerySet[Inquiry]:
+    return (
+        inquiries()
+        .filter(complaint_due_at__isnull=False, complaint_closed_at__isnull=True)
+        .order_by("complaint_due_at", "id")
+    )
+
+
+def claims() -> QuerySet[Claim]:
+    return Claim.objects.select_related("case", "member", "created_by", "credit_contract")
+
+
+def investigations() -> QuerySet[Investigation]:
+    return Investigation.objects.select_related("case", "case__program", "settled_by")

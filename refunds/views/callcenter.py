@@ -1,0 +1,491 @@
+"""The call-center workspace: search, the member page's actions, inquiries, claims, queues."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import FormView
+
+from accounts.mixins import RoleRequiredMixin
+from accounts.roles import Role
+from refunds import selectors
+from refunds.filters import CallbackFilter, ClaimFilter, InquiryFilter, InvestigationFilter
+from refunds.forms.callcenter import (
+    ClaimForm,
+    ComplaintCloseForm,
+    FollowUpDoneForm,
+    IdentityCheckForm,
+    InquiryCloseForm,
+    InquiryForm,
+    InvestigationForm,
+    PayeeChangeForm,
+    SettleForm,
+)
+from refunds.models import Case, CaseStatus, Claim, Inquiry, Investigation, Member
+from refunds.search.query import search
+from refunds.services import callcenter as services
+from refunds.tables import (
+    CallbackTable,
+    ClaimTable,
+    ComplaintTable,
+    InquiryTable,
+    InvestigationTable,
+)
+from refunds.workflow import TransitionNotAllowed
+
+from .base import ObjectDetailView, ObjectListView
+
+SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
+CALL_CENTER = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+
+
+class SearchView(RoleRequiredMixin, View):
+    """The one search box; an HTMX request gets the results only (search as you type)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        text = request.GET.get("q", "")
+        result = search(text) if "q" in request.GET else None
+        if result and result.redirect_to and not request.htmx:  # type: ignore[attr-defined]
+            return redirect(result.redirect_to)
+        template = (
+            "refunds/includes/search_results.html"
+            if request.htmx  # type: ignore[attr-defined]
+            else "refunds/search.html"
+        )
+        return render(request, template, {"result": result, "query": text})
+
+
+class MemberDetailView(ObjectDetailView):
+    """The member's 360° page: identity (masked), call panel, cases, billing, history."""
+
+    model = Member
+    template_name = "refunds/member_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        view = selectors.member_view(member=self.object, user=self.request.user)
+        context["view"] = view
+        context["identity_form"] = IdentityCheckForm()
+        context["required_items"] = services.required_identity_items()
+        context["close_form"] = InquiryCloseForm()
+        context["revealed"] = False
+        return context
+
+
+class MemberRevealView(RoleRequiredMixin, View):
+    """Show a member's personal data unmasked; each reveal is logged."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        member = get_object_or_404(Member, pk=pk)
+        services.member_reveal(user=request.user, member=member)
+        context = {"object": member, "revealed": True}
+        if request.htmx:  # type: ignore[attr-defined]
+            return render(request, "refunds/includes/member_identity.html", context)
+        messages.info(request, _("Personal data shown; this was logged."))
+        return redirect(member)
+
+
+class ServiceFormView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
+    """A form whose valid data is handed to one service; its refusals become form errors."""
+
+    model: type[Model]
+    object: Any = None
+    template_name = "refunds/form_page.html"
+    page_title: Any = ""
+    page_help: Any = ""
+    submit_label: Any = ""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if "pk" in kwargs and request.user.is_authenticated:
+            self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.model._default_manager.all()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["object"] = self.object
+        context["page_title"] = self.page_title
+        context["page_help"] = self.page_help
+        context["submit_label"] = self.submit_label
+        return context
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            return self.perform(form)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        except (PermissionDenied, TransitionNotAllowed) as exc:
+            form.add_error(None, str(exc) or _("You may not do this."))
+        return self.form_invalid(form)
+
+    def perform(self, form: Any) -> HttpResponse:
+        raise NotImplementedError
+
+
+class InquiryStartView(ServiceFormView):
+    """Record the identity check and open an inquiry for the caller on the member page."""
+
+    model = Member
+    form_class = IdentityCheckForm
+    page_title = gettext_lazy("Identity check")
+    submit_label = gettext_lazy("Start the inquiry")
+
+    def perform(self, form: IdentityCheckForm) -> HttpResponse:
+        inquiry = services.inquiry_start(
+            user=self.request.user,
+            member=self.object,
+            confirmed=form.cleaned_data["items"],
+            channel=form.cleaned_data["channel"],
+        )
+        if inquiry.identity_verified:
+            messages.success(self.request, _("Identity confirmed: the amounts are shown."))
+        else:
+            messages.warning(
+                self.request,
+                _("Identity not confirmed: at least %(count)s items are needed.")
+                % {"count": services.required_identity_items()},
+            )
+        return redirect(self.object)
+
+
+class InquiryCloseView(ServiceFormView):
+    model = Inquiry
+    form_class = InquiryCloseForm
+    page_title = gettext_lazy("End the inquiry")
+
+    def get_queryset(self) -> QuerySet[Inquiry]:
+        return Inquiry.objects.filter(ended_at__isnull=True)
+
+    def test_func(self) -> bool:
+        # Only the person who took the call ends it.
+        inquiry = Inquiry.objects.filter(pk=self.kwargs["pk"]).only("created_by_id").first()
+        return super().test_func() and (
+            inquiry is None or inquiry.created_by_id == self.request.user.pk
+        )
+
+    def perform(self, form: InquiryCloseForm) -> HttpResponse:
+        inquiry = services.inquiry_close(
+            inquiry=self.object, user=self.request.user, **form.cleaned_data
+        )
+        messages.success(self.request, _("Inquiry %(id)s saved.") % {"id": inquiry.pk})
+        return redirect(inquiry.member or inquiry)
+
+
+class InquiryCreateView(ServiceFormView):
+    """Log an inquiry in one go: a letter, an email, a message, a call about nobody known."""
+
+    model = Inquiry
+    form_class = InquiryForm
+    page_title = gettext_lazy("Log an inquiry")
+    page_help = gettext_lazy(
+        "Reason, note and outcome are enough; the other fields are for letters, emails, "
+        "messages left after hours and callers without a member number."
+    )
+
+    def get_initial(self) -> dict[str, Any]:
+        initial = super().get_initial()
+        for name in ("member_no", "channel", "reason"):
+            if name in self.request.GET:
+                initial[name] = self.request.GET[name]
+        return initial
+
+    def perform(self, form: InquiryForm) -> HttpResponse:
+        data = form.cleaned_data
+        inquiry = services.inquiry_log(
+            user=self.request.user,
+            reason=data["reason"],
+            note=data["note"],
+            outcome=data["outcome"],
+            channel=data["channel"],
+            direction=data["direction"],
+            member=data["member_no"],
+            caller_name=data["caller_name"],
+            caller_phone=data["caller_phone"],
+            started_at=data["started_at"],
+            follow_up_needed=data["follow_up_needed"],
+            callback_requested=data["callback_requested"],
+        )
+        messages.success(self.request, _("Inquiry %(id)s saved.") % {"id": inquiry.pk})
+        if inquiry.callback_due_at:
+            due = timezone.localtime(inquiry.callback_due_at)
+            messages.info(
+                self.request, _("Callback due %(due)s.") % {"due": f"{due:%Y-%m-%d %H:%M}"}
+            )
+        return redirect(inquiry)
+
+
+class InquiryDetailView(ObjectDetailView):
+    model = Inquiry
+    template_name = "refunds/inquiry_detail.html"
+
+    def get_queryset(self) -> QuerySet[Inquiry]:
+        return selectors.inquiries().select_related("follow_up_done_by", "complaint_closed_by")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["follow_up_form"] = FollowUpDoneForm()
+        context["complaint_form"] = ComplaintCloseForm()
+        context["claims"] = self.object.claims.select_related("case")
+        return context
+
+
+class InquiryFollowUpDoneView(ServiceFormView):
+    model = Inquiry
+    form_class = FollowUpDoneForm
+    page_title = gettext_lazy("Follow-up done")
+
+    def perform(self, form: FollowUpDoneForm) -> HttpResponse:
+        services.inquiry_follow_up_done(
+            inquiry=self.object, user=self.request.user, note=form.cleaned_data["note"]
+        )
+        messages.success(self.request, _("Follow-up done."))
+        return redirect(self.object)
+
+
+class ComplaintCloseView(ServiceFormView):
+    allowed_roles = SUPERVISORS
+    model = Inquiry
+    form_class = ComplaintCloseForm
+    page_title = gettext_lazy("Close the complaint")
+
+    def perform(self, form: ComplaintCloseForm) -> HttpResponse:
+        services.complaint_close(
+            inquiry=self.object, user=self.request.user, outcome=form.cleaned_data["outcome"]
+        )
+        messages.success(self.request, _("Complaint closed."))
+        return redirect(self.object)
+
+
+class InquiryListView(ObjectListView):
+    """My inquiries (open by default); supervisors may look at everyone's."""
+
+    model = Inquiry
+    table_class = InquiryTable
+    filterset_class = InquiryFilter
+    title = gettext_lazy("My inquiries")
+    create_url = "refunds:inquiry_create"
+    create_roles = CALL_CENTER
+
+    def get_queryset(self) -> QuerySet[Inquiry]:
+        return selectors.inquiries().filter(created_by=self.request.user.pk)
+
+    def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        if not self.request.GET:
+            kwargs["data"] = {"open": "true"}
+        return kwargs
+
+
+class CallbackListView(ObjectListView):
+    model = Inquiry
+    table_class = CallbackTable
+    filterset_class = CallbackFilter
+    title = gettext_lazy("Callbacks due")
+
+    def get_queryset(self) -> QuerySet[Inquiry]:
+        return selectors.callbacks_open()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["now"] = timezone.now()
+        return context
+
+
+class ComplaintListView(ObjectListView):
+    allowed_roles = SUPERVISORS
+    model = Inquiry
+    table_class = ComplaintTable
+    title = gettext_lazy("Complaints")
+    filterset_class = None
+
+    def get_queryset(self) -> QuerySet[Inquiry]:
+        return selectors.complaints_open()
+
+
+class ClaimListView(ObjectListView):
+    """Claims; by default those received and waiting to be prepared."""
+
+    model = Claim
+    table_class = ClaimTable
+    filterset_class = ClaimFilter
+    title = gettext_lazy("Claims")
+
+    def get_queryset(self) -> QuerySet[Claim]:
+        return selectors.claims()
+
+    def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        if not self.request.GET:
+            kwargs["data"] = {"case_status": CaseStatus.CLAIM_RECEIVED}
+        return kwargs
+
+
+class ClaimCreateView(ServiceFormView):
+    """Take a claim for a case: the payee, once the caller's identity is confirmed."""
+
+    model = Case
+    form_class = ClaimForm
+    template_name = "refunds/claim_form.html"
+
+    def get_queryset(self) -> QuerySet[Case]:
+        return Case.objects.select_related("member", "program", "contract")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["member"] = self.object.member
+        return kwargs
+
+    def get_initial(self) -> dict[str, Any]:
+        initial = super().get_initial()
+        initial["method"] = "bank_transfer"
+        return initial
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["verified"] = services.verified_inquiry(
+            user=self.request.user, member=self.object.member
+        )
+        context["needs_identity"] = not services.may_take_payee(
+            user=self.request.user, member=self.object.member
+        )
+        return context
+
+    def perform(self, form: ClaimForm) -> HttpResponse:
+        case: Case = self.object
+        claim, created = services.claim_record(
+            case=case,
+            user=self.request.user,
+            method=form.cleaned_data["method"],
+            bank=form.bank_values(),
+            credit_contract=form.cleaned_data.get("credit_contract"),
+            inquiry=services.verified_inquiry(user=self.request.user, member=case.member),
+            channel=form.cleaned_data["channel"],
+            submission_key=form.cleaned_data["submission_key"],
+        )
+        if created:
+            messages.success(
+                self.request, _("Claim recorded for %(case)s.") % {"case": case.case_no}
+            )
+        else:
+            messages.info(self.request, _("This claim was already recorded."))
+        return redirect(case.member or case)
+
+
+class PayeeChangeView(ServiceFormView):
+    model = Claim
+    form_class = PayeeChangeForm
+    template_name = "refunds/claim_form.html"
+
+    def get_queryset(self) -> QuerySet[Claim]:
+        return Claim.objects.select_related("case", "case__member", "case__program")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["member"] = self.object.case.member
+        return kwargs
+
+    def get_initial(self) -> dict[str, Any]:
+        claim: Claim = self.object
+        return {
+            "method": claim.method,
+            "bank_code": claim.bank_code,
+            "branch_code": claim.branch_code,
+            "account_type": claim.account_type,
+            "account_number": claim.account_number,
+            "holder_name": claim.holder_name,
+            "credit_contract": claim.credit_contract_id,
+        }
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        member = self.object.case.member
+        context["case"] = self.object.case
+        context["verified"] = services.verified_inquiry(user=self.request.user, member=member)
+        context["needs_identity"] = not services.may_take_payee(
+            user=self.request.user, member=member
+        )
+        context["changing"] = True
+        return context
+
+    def perform(self, form: PayeeChangeForm) -> HttpResponse:
+        claim: Claim = self.object
+        services.claim_change_payee(
+            claim=claim,
+            user=self.request.user,
+            method=form.cleaned_data["method"],
+            reason=form.cleaned_data["reason"],
+            bank=form.bank_values(),
+            credit_contract=form.cleaned_data.get("credit_contract"),
+            inquiry=services.verified_inquiry(user=self.request.user, member=claim.case.member),
+        )
+        messages.success(self.request, _("Payee changed."))
+        return redirect(claim.case.member or claim.case)
+
+
+class InvestigationCreateView(ServiceFormView):
+    model = Case
+    form_class = InvestigationForm
+    page_title = gettext_lazy("Open an investigation")
+    page_help = gettext_lazy(
+        "For a caller the data does not know. The case has no computed amount; a supervisor "
+        "settles it."
+    )
+
+    def get_initial(self) -> dict[str, Any]:
+        initial = super().get_initial()
+        for name in ("caller_name", "caller_phone", "caller_kana"):
+            if name in self.request.GET:
+                initial[name] = self.request.GET[name][:200]
+        return initial
+
+    def perform(self, form: InvestigationForm) -> HttpResponse:
+        case = services.investigation_open(user=self.request.user, **form.cleaned_data)
+        messages.success(
+            self.request,
+            _("Investigation %(case)s opened for a supervisor.") % {"case": case.case_no},
+        )
+        return redirect(case)
+
+
+class InvestigationListView(ObjectListView):
+    model = Investigation
+    table_class = InvestigationTable
+    filterset_class = InvestigationFilter
+    title = gettext_lazy("Investigations")
+
+    def get_queryset(self) -> QuerySet[Investigation]:
+        return selectors.investigations()
+
+    def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        if not self.request.GET:
+            kwargs["data"] = {"settled": "false"}
+        return kwargs
+
+
+class InvestigationSettleView(ServiceFormView):
+    allowed_roles = SUPERVISORS
+    model = Case
+    form_class = SettleForm
+    page_title = gettext_lazy("Settle the investigation")
+
+    def get_queryset(self) -> QuerySet[Case]:
+        return Case.objects.filter(investigation__isnull=False)
+
+    def perform(self, form: SettleForm) -> HttpResponse:
+        services.investigation_settle(case=self.object, user=self.request.user, **form.cleaned_data)
+        messages.success(self.request, _("Amount set."))
+        return redirect(self.object)

@@ -1,0 +1,554 @@
+"""The call-center workspace: search, identity, inquiries, claims and payees, investigations."""
+
+import datetime
+import uuid
+import zoneinfo
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from refunds.models import (
+    AuditEvent,
+    Case,
+    Claim,
+    Inquiry,
+    PersonalDataAccess,
+    RemediationProgram,
+)
+from refunds.search.query import search
+from refunds.services import callcenter as services
+from tests.factories import CaseFactory, ContractFactory, MemberFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
+BANK = {
+    "bank_code": "0001",
+    "branch_code": "001",
+    "account_type": "1",
+    "account_number": "1234567",
+    "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ",
+}
+
+
+@pytest.fixture
+def staff_client(staff_client):
+    staff_client.cookies["django_language"] = "en"
+    return staff_client
+
+
+@pytest.fixture
+def supervisor_client(supervisor_client):
+    supervisor_client.cookies["django_language"] = "en"
+    return supervisor_client
+
+
+def _member(**kwargs):
+    defaults = {
+        "name": "山田　太郎",
+        "name_kana": "ヤマダ　タロウ",
+        "phone": "03-1234-5678",
+        "postal_code": "100-0001",
+        "email": "Taro.Yamada@example.jp",
+        "address": "東京都千代田区千代田1-1",
+        "birth_date": datetime.date(1970, 4, 1),
+    }
+    return MemberFactory(**{**defaults, **kwargs})
+
+
+def _verified(user, member):
+    return services.inquiry_start(
+        user=user, member=member, confirmed=["verified_name", "verified_birth_date"]
+    )
+
+
+# -- search -----------------------------------------------------------------------------------
+class TestSearch:
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "ﾔﾏﾀﾞ ﾀﾛｳ",  # half-width kana with a space
+            "やまだたろう",  # hiragana typed by the operator
+            "ヤマダ　タロウ",  # full-width with an ideographic space
+            "ヤマダ",  # surname prefix
+            "タロウ",  # given name (substring)
+            "山田",  # kanji prefix
+            "田太郎",  # kanji substring
+            "5678",  # last four digits of the phone
+            "03(1234)5678",  # the phone in another format
+            "０３－１２３４－５６７８",  # full-width
+            "1000001",  # postal code without the hyphen
+            "〒100-0001",
+            "taro.yamada@EXAMPLE.jp",  # email, any case
+        ],
+    )
+    def test_every_reading_finds_the_member(self, query):
+        member = _member()
+        _member(
+            name="佐藤　花子",
+            name_kana="サトウ　ハナコ",
+            phone="06-9999-0000",
+            email="x@y.jp",
+            postal_code="530-0001",
+        )
+        result = search(query)
+        assert not result.error
+        assert [hit.member for hit in result.hits] == [member]
+
+    def test_member_or_contract_number_goes_straight_to_the_member(self):
+        contract = ContractFactory(member=_member())
+        assert (
+            search(contract.member.member_no.lower()).redirect_to
+            == contract.member.get_absolute_url()
+        )
+        assert search(contract.contract_no).redirect_to == contract.member.get_absolute_url()
+
+    def test_case_number_goes_to_the_case(self):
+        case = CaseFactory()
+        assert search(case.case_no.lower()).redirect_to == case.get_absolute_url()
+
+    def test_namesakes_are_told_apart(self, staff_client):
+        _member(
+            birth_date=datetime.date(1950, 1, 1), address="大阪府大阪市北区1", phone="06-1111-2222"
+        )
+        _member(birth_date=datetime.date(1988, 1, 1), address="北海道札幌市1", phone="011-333-4444")
+        page = staff_client.get(reverse("refunds:search"), {"q": "ヤマダ タロウ"}).content.decode()
+        for detail in ("1950", "1988", "大阪府", "北海道", "**-****-2222", "***-***-4444"):
+            assert detail in page
+
+    @pytest.mark.parametrize(
+        ("query", "message"), [("", "Type a member"), ("ヤ", "at least 2"), ("x" * 101, "at most")]
+    )
+    def test_too_little_or_too_much_is_explained(self, staff_client, query, message):
+        page = staff_client.get(reverse("refunds:search"), {"q": query}).content.decode()
+        assert message in page
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "' OR 1=1 --",
+            "<script>alert(1)</script>",
+            "%_%",
+            "ヤ%",
+            "'; DROP TABLE refunds_member; --",
+        ],
+    )
+    def test_sql_and_html_are_just_text(self, staff_client, query):
+        _member()
+        response = staff_client.get(reverse("refunds:search"), {"q": query})
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "<script>alert(1)</script>" not in page
+        assert "山田" not in page.split('id="search-results"')[1]  # matched nothing
+
+    def test_htmx_request_gets_only_the_results(self, staff_client):
+        _member()
+        response = staff_client.get(
+            reverse("refunds:search"), {"q": "ヤマダ"}, HTTP_HX_REQUEST="true"
+        )
+        page = response.content.decode()
+        assert "<html" not in page and "ヤマダ" in page
+
+    def test_results_are_limited(self, settings):
+        settings.SEARCH_RESULTS_LIMIT = 3
+        for _ in range(5):
+            _member()
+        result = search("ヤマダ")
+        assert len(result.hits) == 3 and result.truncated
+
+
+# -- member page, reveal, identity --------------------------------------------------------------
+class TestMemberPage:
+    def test_personal_data_is_masked_and_amounts_wait_for_the_identity_check(
+        self, staff_client, staff_user
+    ):
+        case = CaseFactory(contract=ContractFactory(member=_member()), amount_yen=6720)
+        url = case.member.get_absolute_url()
+        page = staff_client.get(url).content.decode()
+        assert "03-1234-5678" not in page and "**-****-5678" in page
+        assert "千代田区" not in page and "1970-04-01" not in page
+        assert "6,720" not in page
+        staff_client.post(
+            reverse("refunds:inquiry_start", args=[case.member.pk]),
+            {"items": ["verified_name", "verified_birth_date"], "channel": "phone"},
+        )
+        page = staff_client.get(url).content.decode()
+        assert "6,720" in page
+
+    def test_one_item_is_not_enough_and_the_rule_is_a_setting(self, staff_user, settings):
+        member = _member()
+        one = services.inquiry_start(user=staff_user, member=member, confirmed=["verified_phone"])
+        assert not one.identity_verified
+        assert not services.may_see_amounts(user=staff_user, member=member)
+        settings.IDENTITY_CHECK_REQUIRED_ITEMS = 1
+        assert services.inquiry_start(
+            user=staff_user, member=member, confirmed=["verified_phone"]
+        ).identity_verified
+
+    def test_a_check_is_valid_for_a_while_only(self, staff_user, settings):
+        member = _member()
+        inquiry = _verified(staff_user, member)
+        Inquiry.objects.filter(pk=inquiry.pk).update(
+            started_at=timezone.now() - datetime.timedelta(hours=2)
+        )
+        assert not services.may_see_amounts(user=staff_user, member=member)
+
+    def test_supervisors_see_amounts(self, supervisor_client):
+        case = CaseFactory(amount_yen=4321)
+        assert "4,321" in supervisor_client.get(case.member.get_absolute_url()).content.decode()
+
+    def test_reveal_is_logged(self, staff_client, staff_user):
+        member = _member()
+        response = staff_client.post(
+            reverse("refunds:member_reveal", args=[member.pk]), HTTP_HX_REQUEST="true"
+        )
+        page = response.content.decode()
+        assert "03-1234-5678" in page and "東京都千代田区千代田1-1" in page
+        access = PersonalDataAccess.objects.get()
+        assert access.user == staff_user and access.member == member
+        assert AuditEvent.objects.filter(action="member.reveal", object_id=str(member.pk)).exists()
+
+    def test_billing_after_the_end_month_is_highlighted(self, staff_client):
+        from tests.factories import BillingLineFactory
+
+        contract = ContractFactory(member=_member(), ended_on=datetime.date(2009, 6, 30))
+        for month in (5, 6, 7):
+            BillingLineFactory(contract=contract, period=datetime.date(2009, month, 1))
+        page = staff_client.get(contract.member.get_absolute_url()).content.decode()
+        assert page.count("billing-month after-end") == 1
+
+    def test_member_page_runs_a_constant_number_of_queries(
+        self, staff_client, django_assert_max_num_queries
+    ):
+        member = _member()
+        for _ in range(8):
+            CaseFactory(contract=ContractFactory(member=member))
+        with django_assert_max_num_queries(16):
+            assert staff_client.get(member.get_absolute_url()).status_code == 200
+
+
+# -- inquiries ----------------------------------------------------------------------------------
+class TestInquiries:
+    def test_three_fields_are_enough(self, staff_client):
+        response = staff_client.post(
+            reverse("refunds:inquiry_create"),
+            {
+                "reason": "amount",
+                "note": "asked",
+                "outcome": "answered",
+                "channel": "phone",
+                "direction": "in",
+            },
+        )
+        assert response.status_code == 302
+        inquiry = Inquiry.objects.get()
+        assert inquiry.reason == "amount" and inquiry.ended_at is not None
+
+    def test_after_hours_message_becomes_a_callback_at_the_next_opening(self, staff_user):
+        evening = datetime.datetime(2010, 11, 5, 20, 30, tzinfo=TOKYO)
+        inquiry = services.inquiry_log(
+            user=staff_user, reason="when_paid", started_at=evening, caller_phone="090-0000-1111"
+        )
+        assert inquiry.callback_due_at == datetime.datetime(2010, 11, 6, 9, 0, tzinfo=TOKYO)
+        assert inquiry.outcome == "message" and inquiry.follow_up_needed
+
+    def test_callback_queue_and_done(self, staff_client, staff_user):
+        inquiry = services.inquiry_log(user=staff_user, reason="amount", outcome="callback")
+        page = staff_client.get(reverse("refunds:callback_list")).content.decode()
+        assert reverse("refunds:inquiry_detail", args=[inquiry.pk]) in page
+        staff_client.post(
+            reverse("refunds:inquiry_follow_up_done", args=[inquiry.pk]), {"note": "called back"}
+        )
+        assert (
+            reverse("refunds:inquiry_detail", args=[inquiry.pk])
+            not in staff_client.get(reverse("refunds:callback_list")).content.decode()
+        )
+
+    def test_complaint_goes_to_the_supervisors_with_a_due_date(
+        self, staff_user, supervisor_client, staff_client, settings
+    ):
+        inquiry = services.inquiry_log(user=staff_user, reason="complaint", note="angry")
+        assert inquiry.complaint_due_at is not None
+        assert staff_client.get(reverse("refunds:complaint_list")).status_code == 403
+        assert "angry" in supervisor_client.get(reverse("refunds:complaint_list")).content.decode()
+        staff_response = staff_client.post(
+            reverse("refunds:complaint_close", args=[inquiry.pk]), {"outcome": "x"}
+        )
+        assert staff_response.status_code == 403
+        supervisor_client.post(
+            reverse("refunds:complaint_close", args=[inquiry.pk]),
+            {"outcome": "apologised, refund explained"},
+        )
+        inquiry.refresh_from_db()
+        assert inquiry.complaint_closed_at and inquiry.complaint_outcome.startswith("apologised")
+
+    def test_start_and_close_on_the_member_page(self, staff_client, staff_user):
+        member = _member()
+        staff_client.post(
+            reverse("refunds:inquiry_start", args=[member.pk]),
+            {"items": ["verified_name", "verified_phone"], "channel": "phone"},
+        )
+        inquiry = Inquiry.objects.get()
+        assert inquiry.identity_verified and inquiry.ended_at is None
+        response = staff_client.post(
+            reverse("refunds:inquiry_close", args=[inquiry.pk]),
+            {"reason": "affected", "outcome": "answered", "note": "told"},
+        )
+        assert response.status_code == 302
+        inquiry.refresh_from_db()
+        assert inquiry.ended_at and inquiry.reason == "affected"
+        assert list(
+            AuditEvent.objects.filter(object_type="refunds.inquiry").values_list(
+                "action", flat=True
+            )
+        ) == ["inquiry.close", "inquiry.start"]
+
+    def test_only_the_taker_ends_an_inquiry(self, staff_user, supervisor_client):
+        inquiry = _verified(staff_user, _member())
+        assert (
+            supervisor_client.post(
+                reverse("refunds:inquiry_close", args=[inquiry.pk]),
+                {"reason": "other", "outcome": "answered"},
+            ).status_code
+            == 403
+        )
+
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "refunds:inquiry_list",
+            "refunds:callback_list",
+            "refunds:complaint_list",
+            "refunds:claim_list",
+            "refunds:investigation_list",
+        ],
+    )
+    def test_queues_run_a_constant_number_of_queries(
+        self, supervisor_client, supervisor_user, django_assert_max_num_queries, name
+    ):
+        for i in range(30):
+            member = _member()
+            services.inquiry_log(
+                user=supervisor_user,
+                member=member,
+                reason="complaint",
+                outcome="callback",
+                follow_up_needed=True,
+            )
+            claim_case = CaseFactory(contract=ContractFactory(member=member))
+            services.claim_record(
+                case=claim_case, user=supervisor_user, method="bank_transfer", bank=BANK
+            )
+            services.investigation_open(
+                user=supervisor_user,
+                program=RemediationProgram.objects.first(),
+                caller_name=f"caller {i}",
+                story="story",
+            )
+        with django_assert_max_num_queries(10):
+            response = supervisor_client.get(
+                reverse(name), {"open": "true"} if name == "refunds:inquiry_list" else {}
+            )
+            assert response.status_code == 200
+        assert response.content.decode().count("<tr") >= 31
+
+
+# -- claims and payees -------------------------------------------------------------------------
+class TestClaims:
+    def _case(self, **kwargs):
+        return CaseFactory(
+            contract=ContractFactory(
+                member=_member(
+                    status=kwargs.pop("member_status", "active"),
+                    withdrawn_on=kwargs.pop("withdrawn_on", None),
+                )
+            ),
+            **kwargs,
+        )
+
+    def test_bank_transfer_claim(self, staff_client, staff_user):
+        case = self._case(status="awaiting_claim", category=3)
+        _verified(staff_user, case.member)
+        page = staff_client.get(reverse("refunds:claim_create", args=[case.pk])).content.decode()
+        key = page.split('name="submission_key" value="')[1].split('"')[0]
+        data = {**BANK, "method": "bank_transfer", "channel": "phone", "submission_key": key}
+        response = staff_client.post(reverse("refunds:claim_create", args=[case.pk]), data)
+        assert response.status_code == 302
+        claim = Claim.objects.get()
+        assert (claim.bank_name, claim.branch_name, claim.holder_name) == (
+            "みずほ",
+            "東京営業部",
+            "ヤマダ　タロウ",
+        )
+        case.refresh_from_db()
+        assert case.status == "claim_received"
+        assert AuditEvent.objects.filter(action="claim.record").exists()
+        assert AuditEvent.objects.get(action="case.claim_received").changes["status"] == [
+            "awaiting_claim",
+            "claim_received",
+        ]
+        # The same form again (double click, back and resubmit): still one claim.
+        assert (
+            staff_client.post(reverse("refunds:claim_create", args=[case.pk]), data).status_code
+            == 302
+        )
+        assert Claim.objects.count() == 1
+
+    @pytest.mark.parametrize(
+        ("field", "value", "message"),
+        [
+            ("bank_code", "9999", "Unknown bank"),
+            ("branch_code", "999", "Unknown branch"),
+            ("holder_name", "山田 太郎", "not allowed"),
+            ("holder_name", "yamada taro", "not allowed"),
+            ("account_number", "12345678", "7 digits"),
+            ("account_number", "", "required"),
+        ],
+    )
+    def test_bad_bank_details_are_refused_next_to_the_field(
+        self, staff_client, staff_user, field, value, message
+    ):
+        case = self._case(status="awaiting_claim", category=3)
+        _verified(staff_user, case.member)
+        data = {
+            **BANK,
+            field: value,
+            "method": "bank_transfer",
+            "channel": "phone",
+            "submission_key": str(uuid.uuid4()),
+        }
+        response = staff_client.post(reverse("refunds:claim_create", args=[case.pk]), data)
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert message in page and f'id="field-{field}"' in page
+        assert not Claim.objects.exists()
+        case.refresh_from_db()
+        assert case.status == "awaiting_claim"
+
+    def test_bill_credit_only_for_an_active_member(self, staff_user):
+        active = self._case()
+        running = ContractFactory(member=active.member)
+        claim, _ = services.claim_record(
+            case=active,
+            user=UserFactory(roles=["supervisor"]),
+            method="bill_credit",
+            credit_contract=running,
+        )
+        assert claim.credit_contract == running
+        withdrawn = self._case(member_status="withdrawn", withdrawn_on=datetime.date(2009, 7, 1))
+        with pytest.raises(ValidationError, match="active member"):
+            services.claim_record(
+                case=withdrawn,
+                user=UserFactory(roles=["supervisor"]),
+                method="bill_credit",
+                credit_contract=ContractFactory(member=withdrawn.member),
+            )
+        assert Claim.objects.count() == 1
+
+    def test_staff_need_the_identity_check_first(self, staff_user, staff_client):
+        case = self._case()
+        with pytest.raises(PermissionDenied):
+            services.claim_record(case=case, user=staff_user, method="bank_transfer", bank=BANK)
+        page = staff_client.get(reverse("refunds:claim_create", args=[case.pk])).content.decode()
+        assert 'id="identity-needed"' in page and 'id="payee-form"' not in page
+
+    def test_a_second_claim_is_refused(self, supervisor_user):
+        case = self._case()
+        services.claim_record(case=case, user=supervisor_user, method="bank_transfer", bank=BANK)
+        with pytest.raises(ValidationError, match="already recorded"):
+            services.claim_record(
+                case=case, user=supervisor_user, method="bank_transfer", bank=BANK
+            )
+
+    def test_payee_change_is_audited_with_old_and_new_values(
+        self, supervisor_user, staff_client, staff_user
+    ):
+        case = self._case()
+        claim, _ = services.claim_record(
+            case=case, user=supervisor_user, method="bank_transfer", bank=BANK
+        )
+        Case.objects.filter(pk=case.pk).update(status="prepared")
+        _verified(staff_user, case.member)
+        response = staff_client.post(
+            reverse("refunds:payee_change", args=[claim.pk]),
+            {
+                **BANK,
+                "account_number": "7654321",
+                "method": "bank_transfer",
+                "reason": "new account",
+            },
+        )
+        assert response.status_code == 302
+        event = AuditEvent.objects.get(action="claim.change_payee")
+        before, after = event.changes["payee"]
+        assert (before["account_number"], after["account_number"]) == ("1234567", "7654321")
+        assert event.reason == "new account"
+        case.refresh_from_db()
+        assert case.status == "claim_received"  # to be prepared again
+
+    def test_no_payee_change_once_paid(self, supervisor_user):
+        case = self._case()
+        claim, _ = services.claim_record(
+            case=case, user=supervisor_user, method="bank_transfer", bank=BANK
+        )
+        Case.objects.filter(pk=case.pk).update(status="paid")
+        with pytest.raises(ValidationError, match="no longer"):
+            services.claim_change_payee(
+                claim=claim,
+                user=supervisor_user,
+                method="bank_transfer",
+                bank={**BANK, "account_number": "7654321"},
+                reason="x",
+            )
+
+    def test_claims_are_unique_per_case_in_the_database(self, supervisor_user):
+        from django.db import IntegrityError, transaction
+
+        case = self._case()
+        claim, _ = services.claim_record(
+            case=case, user=supervisor_user, method="bank_transfer", bank=BANK
+        )
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Claim.objects.create(
+                **{
+                    f.attname: getattr(claim, f.attname)
+                    for f in Claim._meta.concrete_fields
+                    if f.name not in ("id", "submission_key")
+                }
+            )
+
+
+# -- investigations -----------------------------------------------------------------------------
+class TestInvestigations:
+    def test_open_and_settle(self, staff_client, supervisor_user):
+        program = RemediationProgram.objects.first()
+        response = staff_client.post(
+            reverse("refunds:investigation_create"),
+            {
+                "program": program.pk,
+                "caller_name": "鈴木　一郎",
+                "caller_phone": "090-1111-2222",
+                "story": "Billed in April after cancelling in March.",
+            },
+        )
+        assert response.status_code == 302
+        case = Case.objects.get(origin="investigation")
+        assert case.status == "claim_received" and case.amount_yen is None and case.contract is None
+        assert case.case_no.startswith(program.case_prefix)
+        with pytest.raises(PermissionDenied):
+            services.investigation_settle(
+                case=case, user=UserFactory(roles=["staff"]), amount_yen=3402, reason="x"
+            )
+        services.investigation_settle(
+            case=case, user=supervisor_user, amount_yen=3402, reason="bank statement seen"
+        )
+        case.refresh_from_db()
+        assert case.amount_yen == 3402 and case.investigation.settled_by == supervisor_user
+
+    def test_story_is_required(self, staff_client):
+        response = staff_client.post(
+            reverse("refunds:investigation_create"),
+            {"program": RemediationProgram.objects.first().pk, "caller_name": "x", "story": ""},
+        )
+        assert response.status_code == 200 and not Case.objects.exists()
