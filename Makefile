@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_DIR := var/demo
 DEMO_MEMBERS ?= 3000
 
-.PHONY: venv demo serve test lint format typecheck check messages bench bench-import bench-detect clean
+.PHONY: venv demo serve test lint format typecheck check messages bench bench-import bench-detect bench-search clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,16 +51,19 @@ typecheck: $(STAMP)
 check: lint typecheck test
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l ja -l en --ignore=.venv --ignore=var --ignore=benchmarks
+	$(PY) manage.py makemessages -l ja -l en --ignore=.venv --ignore=var --ignore=benchmarks --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
 
-bench: bench-import bench-detect
+bench: bench-import bench-detect bench-search
 
 bench-import: $(STAMP)
 	$(PY) benchmarks/bench_import.py
 
 bench-detect: $(STAMP)
 	$(PY) benchmarks/bench_detect.py
+
+bench-search: $(STAMP)
+	$(PY) benchmarks/bench_search.py
 
 clean:
 	rm -rf var/demo var/cache
