@@ -28,6 +28,7 @@ urlpatterns = [
     path("complaints/", callcenter.ComplaintListView.as_view(), name="complaint_list"),
     path("claims/", callcenter.ClaimListView.as_view(), name="claim_list"),
     path("cases/<int:pk>/claim/", callcenter.ClaimCreateView.as_view(), name="claim_create"),
+    path("payee/bank-lookup/", callcenter.BankLookupView.as_view(), name="bank_lookup"),
     path("claims/<int:pk>/payee/", callcenter.PayeeChangeView.as_view(), name="payee_change"),
     path("investigations/", callcenter.InvestigationListView.as_view(), name="investigation_list"),
     path(

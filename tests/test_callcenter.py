@@ -426,6 +426,16 @@ class TestClaims:
         case.refresh_from_db()
         assert case.status == "awaiting_claim"
 
+    def test_bank_and_branch_names_are_shown_back_while_typing(self, staff_client):
+        url = reverse("refunds:bank_lookup")
+        page = staff_client.get(url, {"bank_code": "0001", "branch_code": "001"}).content.decode()
+        assert "みずほ" in page and "東京営業部" in page
+        assert "unknown bank" in staff_client.get(url, {"bank_code": "9999"}).content.decode()
+        assert (
+            "unknown branch"
+            in staff_client.get(url, {"bank_code": "0001", "branch_code": "999"}).content.decode()
+        )
+
     def test_bill_credit_only_for_an_active_member(self, staff_user):
         active = self._case()
         running = ContractFactory(member=active.member)

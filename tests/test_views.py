@@ -56,6 +56,7 @@ PAGES = [
     ("refunds:claim_list", None, CALL_CENTER),
     ("refunds:claim_create", lambda: [CaseFactory().pk], CALL_CENTER),
     ("refunds:payee_change", lambda: [_claim().pk], CALL_CENTER),
+    ("refunds:bank_lookup", None, CALL_CENTER),
     ("refunds:investigation_list", None, CALL_CENTER),
     ("refunds:investigation_create", None, CALL_CENTER),
     ("refunds:investigation_settle", lambda: [_investigation().pk], ("supervisor", "admin")),

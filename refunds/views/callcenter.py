@@ -15,7 +15,7 @@ from django.views.generic import FormView
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
-from refunds import selectors
+from refunds import payee, selectors
 from refunds.filters import CallbackFilter, ClaimFilter, InquiryFilter, InvestigationFilter
 from refunds.forms.callcenter import (
     ClaimForm,
@@ -60,6 +60,21 @@ class SearchView(RoleRequiredMixin, View):
             else "refunds/search.html"
         )
         return render(request, template, {"result": result, "query": text})
+
+
+class BankLookupView(RoleRequiredMixin, View):
+    """The bank and branch names for the codes being typed (HTMX, shown under the fields)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        bank_code = request.GET.get("bank_code", "").strip()
+        branch_code = request.GET.get("branch_code", "").strip()
+        bank = payee.find_bank_name(bank_code) if bank_code else None
+        branch = payee.find_branch(bank_code, branch_code) if bank and branch_code else None
+        return render(
+            request,
+            "refunds/includes/bank_names.html",
+            {"bank": bank, "branch": branch, "bank_code": bank_code, "branch_code": branch_code},
+        )
 
 
 class MemberDetailView(ObjectDetailView):
