@@ -335,7 +335,7 @@ def claim_record(
     Returns ``(claim, created)``. The same form submitted twice (same ``submission_key``)
     returns the first claim with ``created`` False; the database allows one claim per case.
     """
-    case = Case.objects.select_for_update().select_related("member").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("member").get(pk=case.pk)
     existing = Claim.objects.filter(case=case).first()
     if existing is not None:
         if submission_key is not None and existing.submission_key == submission_key:
@@ -394,7 +394,7 @@ def claim_change_payee(
     """Change how a claim is paid; the old and new payee go into the audit event."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the payee changes.")})
-    case = Case.objects.select_for_update().select_related("member").get(pk=claim.case_id)
+    case = Case.objects.select_for_update(of=("self",)).select_related("member").get(pk=claim.case_id)
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     _require_identity(user=user, member=case.member, inquiry=inquiry)
     leads_to = PAYEE_CHANGE_LEADS_TO.get(case.status)
