@@ -194,6 +194,17 @@ class TestMemberPage:
         )
         assert not services.may_see_amounts(user=staff_user, member=member)
 
+    def test_staff_see_no_amount_in_the_case_list_or_an_unverified_case(
+        self, staff_client, staff_user, supervisor_client
+    ):
+        case = CaseFactory(amount_yen=4321)
+        assert "4,321" not in staff_client.get(reverse("refunds:case_list")).content.decode()
+        assert "4,321" in supervisor_client.get(reverse("refunds:case_list")).content.decode()
+        page = staff_client.get(case.get_absolute_url()).content.decode()
+        assert "4,321" not in page and 'id="amount-hidden"' in page
+        _verified(staff_user, case.member)
+        assert "4,321" in staff_client.get(case.get_absolute_url()).content.decode()
+
     def test_supervisors_see_amounts(self, supervisor_client):
         case = CaseFactory(amount_yen=4321)
         assert "4,321" in supervisor_client.get(case.member.get_absolute_url()).content.decode()
@@ -555,6 +566,8 @@ class TestInvestigations:
         )
         case.refresh_from_db()
         assert case.amount_yen == 3402 and case.investigation.settled_by == supervisor_user
+        page = staff_client.get(case.get_absolute_url()).content.decode()
+        assert 'id="investigation"' in page and "Billed in April" in page
 
     def test_story_is_required(self, staff_client):
         response = staff_client.post(

@@ -243,10 +243,10 @@ def test_dry_run_from_the_page_downloads_the_difference(admin_client_role):
     assert DetectionRun.objects.count() == 0
 
 
-def test_case_detail_shows_evidence_and_history(staff_client):
+def test_case_detail_shows_evidence_and_history(supervisor_client):
     case = CaseFactory()
     case.evidence.create(period="2009-08-01", item="base_fee", amount_yen=7000, tariff_yen=6720)
-    page = staff_client.get(case.get_absolute_url()).content.decode()
+    page = supervisor_client.get(case.get_absolute_url()).content.decode()
     assert "table-warning" in page and "280" in page
 
 

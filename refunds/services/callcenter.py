@@ -394,7 +394,9 @@ def claim_change_payee(
     """Change how a claim is paid; the old and new payee go into the audit event."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the payee changes.")})
-    case = Case.objects.select_for_update(of=("self",)).select_related("member").get(pk=claim.case_id)
+    case = (
+        Case.objects.select_for_update(of=("self",)).select_related("member").get(pk=claim.case_id)
+    )
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     _require_identity(user=user, member=case.member, inquiry=inquiry)
     leads_to = PAYEE_CHANGE_LEADS_TO.get(case.status)

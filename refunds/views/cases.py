@@ -3,9 +3,12 @@ from typing import Any
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Role
 from refunds.filters import CaseFilter
-from refunds.models import AuditEvent, Case
+from refunds.models import AuditEvent, Case, Investigation
+from refunds.services.callcenter import may_see_amounts
 from refunds.tables import CaseTable
+from refunds.workflow import CLAIMABLE, PAYEE_CHANGE_LEADS_TO
 
 from .base import ObjectDetailView, ObjectListView
 
@@ -18,6 +21,12 @@ class CaseListView(ObjectListView):
 
     def get_queryset(self) -> QuerySet[Case]:
         return Case.objects.select_related("member", "contract", "program")
+
+    def get_table_kwargs(self) -> dict[str, Any]:
+        # Staff see an amount on the member page once the caller's identity is confirmed.
+        if self.request.user.has_role(Role.SUPERVISOR, Role.ADMIN):  # type: ignore[union-attr]
+            return {}
+        return {"exclude": ("amount_yen",)}
 
 
 class CaseDetailView(ObjectDetailView):
@@ -42,4 +51,12 @@ class CaseDetailView(ObjectDetailView):
         context["case_total"] = Case.objects.filter(member=case.member).aggregate(
             total=Sum("amount_yen")
         )["total"]
+        context["show_amounts"] = case.member is None or may_see_amounts(
+            user=self.request.user, member=case.member
+        )
+        context["investigation"] = Investigation.objects.filter(case=case).first()
+        claim = case.claims.select_related("credit_contract").first()
+        context["claim"] = claim
+        context["may_claim"] = claim is None and case.status in CLAIMABLE
+        context["may_change_payee"] = claim is not None and case.status in PAYEE_CHANGE_LEADS_TO
         return context
