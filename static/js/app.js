@@ -49,3 +49,21 @@ document.addEventListener("submit", (event) => {
   form.dataset.sent = "1";
   setTimeout(() => form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; }), 0);
 });
+
+// Search results by keyboard: ↓ from the box to the first result, ↑/↓ between results.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+  const links = Array.from(document.querySelectorAll("table.search-results tbody a"));
+  if (!links.length) return;
+  const here = links.indexOf(document.activeElement);
+  if (event.target.id === "search-q" && event.key === "ArrowDown") {
+    links[0].focus();
+  } else if (here >= 0) {
+    const next = here + (event.key === "ArrowDown" ? 1 : -1);
+    if (next < 0) document.getElementById("search-q")?.focus();
+    else if (next < links.length) links[next].focus();
+  } else {
+    return;
+  }
+  event.preventDefault();
+});
