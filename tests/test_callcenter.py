@@ -72,7 +72,9 @@ class TestSearch:
             "やまだたろう",  # hiragana typed by the operator
             "ヤマダ　タロウ",  # full-width with an ideographic space
             "ヤマダ",  # surname prefix
-            "タロウ",  # given name (substring)
+            "タロウ",  # given name
+            "たろう",
+            "太郎",  # given name in kanji, two characters
             "山田",  # kanji prefix
             "田太郎",  # kanji substring
             "5678",  # last four digits of the phone

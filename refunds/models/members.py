@@ -23,6 +23,8 @@ class Member(models.Model):
     # Search keys (refunds.search.keys), written by the import with the columns they come from.
     name_key = models.CharField(_("name search key"), max_length=200, blank=True)
     kana_key = models.CharField(_("kana search key"), max_length=200, blank=True)
+    given_name_key = models.CharField(_("given name search key"), max_length=200, blank=True)
+    given_kana_key = models.CharField(_("given name kana search key"), max_length=200, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     phone_digits = models.CharField(_("phone digits"), max_length=40, blank=True)
@@ -51,6 +53,16 @@ class Member(models.Model):
             ),
             models.Index(
                 fields=["phone_rev"], name="member_phone_rev", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["given_kana_key"],
+                name="member_given_kana_key",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["given_name_key"],
+                name="member_given_name_key",
+                opclasses=["varchar_pattern_ops"],
             ),
             models.Index(fields=["postal_code"], name="member_postal_code"),
             models.Index(Lower("email"), name="member_email_lower"),
@@ -101,6 +113,8 @@ class Member(models.Model):
         """Recompute the search keys from the columns they come from (for code that saves)."""
         self.name_key = keys.name_key(self.name)
         self.kana_key = keys.kana_key(self.name_kana)
+        self.given_name_key = keys.given_name_key(self.name)
+        self.given_kana_key = keys.given_kana_key(self.name_kana)
         self.phone_digits = keys.digits(self.phone)
         self.phone_rev = keys.reversed_digits(self.phone)
 

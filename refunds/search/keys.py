@@ -23,6 +23,20 @@ def kana_key(text: str) -> str:
     return jaconv.hira2kata(name_key(text))
 
 
+def given(text: str) -> str:
+    """The part after the first space: the given name of 「山田　太郎」 (empty without a space)."""
+    parts = _GAPS_RE.split(unicodedata.normalize("NFKC", text).strip(), maxsplit=1)
+    return parts[1] if len(parts) == 2 else ""
+
+
+def given_name_key(text: str) -> str:
+    return name_key(given(text))
+
+
+def given_kana_key(text: str) -> str:
+    return kana_key(given(text))
+
+
 def digits(text: str) -> str:
     """Only the digits, full-width digits included."""
     return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit())
