@@ -1,3 +1,6 @@
+import datetime
+from typing import Any
+
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -13,6 +16,7 @@ from refunds.models import (
     Inquiry,
     Investigation,
     Member,
+    PaymentBatch,
     RemediationProgram,
     Tariff,
 )
@@ -144,3 +148,38 @@ class InvestigationFilter(django_filters.FilterSet):
     class Meta:
         model = Investigation
         fields = ["settled"]
+
+
+class ReviewFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=[
+            (CaseStatus.PREPARED, CaseStatus.PREPARED.label),
+            (CaseStatus.AWAITING_SECOND_APPROVAL, CaseStatus.AWAITING_SECOND_APPROVAL.label),
+        ],
+        label=_("status"),
+    )
+    amount_min = django_filters.NumberFilter(
+        field_name="amount_yen", lookup_expr="gte", label=_("amount from")
+    )
+    amount_max = django_filters.NumberFilter(
+        field_name="amount_yen", lookup_expr="lte", label=_("amount to")
+    )
+    older_than = django_filters.NumberFilter(
+        method="filter_age", label=_("prepared more than (days) ago")
+    )
+
+    class Meta:
+        model = Case
+        fields = ["program", "category", "status", "flagged"]
+
+    def filter_age(self, queryset: QuerySet[Case], name: str, value: Any) -> QuerySet[Case]:
+        if value is None:
+            return queryset
+        since = timezone.now() - datetime.timedelta(days=int(value))
+        return queryset.filter(prepared_at__lt=since)
+
+
+class BatchFilter(django_filters.FilterSet):
+    class Meta:
+        model = PaymentBatch
+        fields = ["method", "status"]

@@ -10,6 +10,8 @@ from refunds.models import (
     Inquiry,
     Investigation,
     Member,
+    PaymentBatch,
+    PaymentItem,
     RemediationProgram,
     Tariff,
 )
@@ -324,3 +326,95 @@ class InvestigationTable(tables.Table):
         )
         default_columns = fields
         attrs = {"class": "table table-sm table-hover align-middle"}
+
+
+class ReviewTable(tables.Table):
+    case_no = tables.Column(linkify=True)
+    member = tables.Column(accessor="member__member_no", verbose_name=_("member"))
+    amount_yen = tables.TemplateColumn(
+        "{{ value|yen }}", verbose_name=_("amount"), attrs={"td": {"class": "text-end"}}
+    )
+    computed_amount_yen = tables.TemplateColumn(
+        "{{ value|yen }}", verbose_name=_("computed"), attrs={"td": {"class": "text-end"}}
+    )
+    status = tables.TemplateColumn(
+        template_name="refunds/includes/case_status_badge.html", verbose_name=_("status")
+    )
+    evidence = tables.TemplateColumn(
+        template_name="refunds/includes/evidence_toggle.html",
+        verbose_name=_("evidence"),
+        orderable=False,
+    )
+    decide = tables.TemplateColumn(
+        template_name="refunds/includes/review_actions.html", verbose_name="", orderable=False
+    )
+
+    class Meta:
+        model = Case
+        fields = (
+            "case_no",
+            "member",
+            "category",
+            "amount_yen",
+            "computed_amount_yen",
+            "status",
+            "flagged",
+            "qa_status",
+            "prepared_by",
+            "prepared_at",
+            "approved_by",
+            "evidence",
+            "decide",
+        )
+        default_columns = fields
+        attrs = {"class": "table table-sm table-hover align-middle"}
+        order_by = ("prepared_at",)
+
+
+class BatchTable(tables.Table):
+    id = tables.Column(linkify=True, verbose_name="#")
+    total_yen = tables.TemplateColumn(
+        "{{ value|yen }}", verbose_name=_("total"), attrs={"td": {"class": "text-end"}}
+    )
+
+    class Meta:
+        model = PaymentBatch
+        fields = (
+            "id",
+            "method",
+            "status",
+            "transfer_date",
+            "item_count",
+            "total_yen",
+            "created_by",
+            "created_at",
+            "exported_at",
+            "reconciled_at",
+        )
+        default_columns = fields
+        attrs = {"class": "table table-sm table-hover align-middle"}
+
+
+class PaymentItemTable(tables.Table):
+    case = tables.Column(
+        accessor="case__case_no",
+        verbose_name=_("case"),
+        linkify=lambda record: record.case.get_absolute_url(),
+    )
+    amount_yen = tables.TemplateColumn(
+        "{{ value|yen }}", verbose_name=_("amount"), attrs={"td": {"class": "text-end"}}
+    )
+    payee = tables.TemplateColumn(
+        "{% if record.bank_code %}{{ record.bank_code }}-{{ record.branch_code }} "
+        "{{ record.holder_kana }}{% else %}{{ record.member_no }} / {{ record.contract_no }}"
+        "{% endif %}",
+        verbose_name=_("payee"),
+        orderable=False,
+    )
+
+    class Meta:
+        model = PaymentItem
+        fields = ("case", "amount_yen", "payee", "status", "failure_reason", "result_at")
+        default_columns = fields
+        attrs = {"class": "table table-sm table-hover align-middle"}
+        orderable = False

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import callcenter, cases, data, detection, imports, programs
+from .views import callcenter, cases, data, detection, imports, payments, programs, review
 
 app_name = "refunds"
 
@@ -64,4 +64,25 @@ urlpatterns = [
         imports.ImportErrorsCsvView.as_view(),
         name="import_errors_csv",
     ),
+    path("review/", review.ReviewQueueView.as_view(), name="review_queue"),
+    path("review/approve/", review.BulkApproveView.as_view(), name="bulk_approve"),
+    path("cases/<int:pk>/evidence/", review.CaseEvidenceView.as_view(), name="case_evidence"),
+    path("cases/<int:pk>/prepare/", review.CasePrepareView.as_view(), name="case_prepare"),
+    path("cases/<int:pk>/approve/", review.CaseApproveView.as_view(), name="case_approve"),
+    path("cases/<int:pk>/reject/", review.CaseRejectView.as_view(), name="case_reject"),
+    path("cases/<int:pk>/hold/", review.CaseHoldView.as_view(), name="case_hold"),
+    path("cases/<int:pk>/release/", review.CaseReleaseView.as_view(), name="case_release"),
+    path("cases/<int:pk>/reopen/", review.CaseReopenView.as_view(), name="case_reopen"),
+    path("cases/<int:pk>/amount/", review.CaseAmountView.as_view(), name="case_amount"),
+    path("payments/", payments.BatchListView.as_view(), name="batch_list"),
+    path("payments/new/", payments.BatchCreateView.as_view(), name="batch_create"),
+    path("payments/<int:pk>/", payments.BatchDetailView.as_view(), name="batch_detail"),
+    path("payments/<int:pk>/export/", payments.BatchExportView.as_view(), name="batch_export"),
+    path("payments/<int:pk>/discard/", payments.BatchDiscardView.as_view(), name="batch_discard"),
+    path(
+        "payments/<int:pk>/reconcile/",
+        payments.BatchReconcileView.as_view(),
+        name="batch_reconcile",
+    ),
+    path("payments/<int:pk>/file/", payments.BatchFileView.as_view(), name="batch_file"),
 ]

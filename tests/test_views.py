@@ -14,6 +14,7 @@ User = get_user_model()
 
 ALL = ("anonymous", "staff", "supervisor", "admin")
 CALL_CENTER = ("staff", "supervisor", "admin")
+SUPERVISORS = ("supervisor", "admin")
 
 
 def _batch():
@@ -60,11 +61,40 @@ PAGES = [
     ("refunds:investigation_list", None, CALL_CENTER),
     ("refunds:investigation_create", None, CALL_CENTER),
     ("refunds:investigation_settle", lambda: [_investigation().pk], ("supervisor", "admin")),
+    ("refunds:review_queue", None, SUPERVISORS),
+    ("refunds:bulk_approve", None, SUPERVISORS),
+    ("refunds:case_evidence", lambda: [CaseFactory().pk], SUPERVISORS),
+    ("refunds:case_prepare", lambda: [CaseFactory(status="claim_received").pk], CALL_CENTER),
+    ("refunds:case_approve", lambda: [CaseFactory(status="prepared").pk], SUPERVISORS),
+    ("refunds:case_reject", lambda: [CaseFactory(status="prepared").pk], SUPERVISORS),
+    ("refunds:case_hold", lambda: [CaseFactory().pk], SUPERVISORS),
+    ("refunds:case_release", lambda: [CaseFactory(status="on_hold").pk], SUPERVISORS),
+    ("refunds:case_reopen", lambda: [CaseFactory(status="rejected").pk], SUPERVISORS),
+    ("refunds:case_amount", lambda: [CaseFactory().pk], CALL_CENTER),
+    ("refunds:batch_list", None, SUPERVISORS),
+    ("refunds:batch_create", None, SUPERVISORS),
+    ("refunds:batch_detail", lambda: [_batch_of_payments().pk], SUPERVISORS),
+    ("refunds:batch_file", lambda: [_batch_of_payments().pk], SUPERVISORS),
 ]
 # POST-only actions: a GET is refused (405) for those allowed, like any other page otherwise.
 POST_ONLY = [
     ("refunds:member_reveal", lambda: [MemberFactory().pk], CALL_CENTER),
+    ("refunds:batch_export", lambda: [_batch_of_payments().pk], SUPERVISORS),
+    ("refunds:batch_discard", lambda: [_batch_of_payments().pk], SUPERVISORS),
+    ("refunds:batch_reconcile", lambda: [_batch_of_payments().pk], SUPERVISORS),
 ]
+
+
+def _batch_of_payments():
+    from refunds.models import PaymentBatch
+
+    from django.core.files.base import ContentFile
+
+    batch = PaymentBatch.objects.create(
+        method="bank_transfer", transfer_date=timezone.localdate(), created_by=UserFactory()
+    )
+    batch.file.save("zengin-test.txt", ContentFile(b"1" * 120))
+    return batch
 
 
 def _inquiry(open_=False):

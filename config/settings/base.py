@@ -172,3 +172,15 @@ IDENTITY_CHECK_REQUIRED_ITEMS = env.int("IDENTITY_CHECK_REQUIRED_ITEMS", default
 IDENTITY_CHECK_VALID_MINUTES = env.int("IDENTITY_CHECK_VALID_MINUTES", default=60)
 # Search results shown at most (a narrower query finds the rest).
 SEARCH_RESULTS_LIMIT = env.int("SEARCH_RESULTS_LIMIT", default=50)
+
+# Payments: the company's own account for the Zengin 総合振込 file (half-width kana names).
+ZENGIN_CONSIGNOR_CODE = env.str("ZENGIN_CONSIGNOR_CODE", default="0000000001")
+ZENGIN_CONSIGNOR_NAME = env.str("ZENGIN_CONSIGNOR_NAME", default="ｿﾆｰﾈﾂﾄ(ｶ")
+ZENGIN_BANK_CODE = env.str("ZENGIN_BANK_CODE", default="0001")
+ZENGIN_BANK_KANA = env.str("ZENGIN_BANK_KANA", default="ﾐｽﾞﾎ")
+ZENGIN_BRANCH_CODE = env.str("ZENGIN_BRANCH_CODE", default="001")
+ZENGIN_BRANCH_KANA = env.str("ZENGIN_BRANCH_KANA", default="ﾄｳｷﾖｳｴｲｷﾞﾖｳﾌﾞ")
+ZENGIN_ACCOUNT_TYPE = env.str("ZENGIN_ACCOUNT_TYPE", default="1")
+ZENGIN_ACCOUNT_NUMBER = env.str("ZENGIN_ACCOUNT_NUMBER", default="0000001")
+# "crlf" (a record per line) or "none" (records back to back), as the bank asks.
+ZENGIN_LINE_ENDING = env.str("ZENGIN_LINE_ENDING", default="crlf")

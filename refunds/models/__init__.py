@@ -22,11 +22,13 @@ from .cases import (
     Category,
     DataProblem,
     DetectionRun,
+    QaStatus,
     RunStatus,
 )
 from .contracts import Area, Contract
 from .imports import ImportBatch, ImportKind, ImportRowError, ImportStatus
 from .members import Member, MemberStatus
+from .payments import BatchStatus, ItemStatus, PaymentBatch, PaymentItem
 from .programs import RemediationProgram
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "IDENTITY_LABELS",
     "Area",
     "AuditEvent",
+    "BatchStatus",
     "BillingLine",
     "Case",
     "CaseEvidence",
@@ -55,10 +58,14 @@ __all__ = [
     "InquiryOutcome",
     "InquiryReason",
     "Investigation",
+    "ItemStatus",
     "Member",
     "MemberStatus",
+    "PaymentBatch",
+    "PaymentItem",
     "PayoutMethod",
     "PersonalDataAccess",
+    "QaStatus",
     "RemediationProgram",
     "RunStatus",
     "Tariff",

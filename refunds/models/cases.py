@@ -1,6 +1,8 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +46,25 @@ class Category(models.IntegerChoices):
 class CaseOrigin(models.TextChoices):
     DETECTION = "detection", _("Detection")
     INVESTIGATION = "investigation", _("Investigation (caller not in the data)")
+
+
+class QaStatus(models.TextChoices):
+    NONE = "", _("Not sampled")
+    PENDING = "pending", _("QA pending")
+    PASSED = "pass", _("QA passed")
+    FAILED = "fail", _("QA failed")
+
+
+def _user_fk(verbose_name: Any) -> Any:
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
 
 
 class RunStatus(models.TextChoices):
@@ -161,6 +182,22 @@ class Case(models.Model):
     flag_reason = models.CharField(_("flag"), max_length=300, blank=True)
     flag_difference_yen = models.IntegerField(_("difference found (yen)"), null=True, blank=True)
     tariff_mismatch = models.BooleanField(_("billed amount differs from tariff"), default=False)
+    # Review and payment (four-eyes: the database refuses the same person twice).
+    prepared_by = _user_fk(_("prepared by"))
+    prepared_at = models.DateTimeField(_("prepared at"), null=True, blank=True)
+    approved_by = _user_fk(_("approved by"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    second_approved_by = _user_fk(_("second approval by"))
+    second_approved_at = models.DateTimeField(_("second approval at"), null=True, blank=True)
+    status_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    hold_return_status = models.CharField(
+        _("state before the hold"), max_length=32, choices=CaseStatus.choices, blank=True
+    )
+    qa_status = models.CharField(
+        _("QA"), max_length=8, choices=QaStatus.choices, blank=True, default=QaStatus.NONE
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    paid_amount_yen = models.IntegerField(_("paid (yen)"), null=True, blank=True)
     created_by_run = models.ForeignKey(
         DetectionRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -180,6 +217,9 @@ class Case(models.Model):
             models.Index(fields=["program", "amount_yen"], name="case_program_amount"),
             models.Index(fields=["status", "case_no"], name="case_status_no"),
             models.Index(fields=["flagged"], name="case_flagged", condition=Q(flagged=True)),
+            models.Index(
+                fields=["qa_status"], name="case_qa_pending", condition=Q(qa_status="pending")
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -198,6 +238,18 @@ class Case(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(origin__in=CaseOrigin.values), name="case_origin_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(approved_by=F("prepared_by")), name="case_approver_not_preparer"
+            ),
+            models.CheckConstraint(
+                condition=~Q(second_approved_by=F("approved_by"))
+                & ~Q(second_approved_by=F("prepared_by")),
+                name="case_second_approver_is_a_third_person",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | (Q(paid_at__isnull=False) & Q(paid_amount_yen__gt=0)),
+                name="case_paid_has_date_and_amount",
             ),
             # A detected case is about a contract; an investigation may not know one yet.
             models.CheckConstraint(

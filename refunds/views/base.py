@@ -2,12 +2,19 @@
 
 from typing import Any
 
-from django.views.generic import DetailView
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
+from refunds.workflow import TransitionNotAllowed
 
 
 class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
@@ -32,3 +39,46 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
 
 class ObjectDetailView(RoleRequiredMixin, DetailView):  # type: ignore[type-arg]
     """A detail page open to the view's roles (every role unless ``allowed_roles`` says less)."""
+
+
+class ServiceFormView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
+    """A form whose valid data is handed to one service; its refusals become form errors."""
+
+    model: type[Model]
+    object: Any = None
+    template_name = "refunds/form_page.html"
+    page_title: Any = ""
+    page_help: Any = ""
+    submit_label: Any = ""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if "pk" in kwargs and request.user.is_authenticated:
+            self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.model._default_manager.all()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["object"] = self.object
+        context["page_title"] = self.page_title
+        context["page_help"] = self.page_help
+        context["submit_label"] = self.submit_label
+        return context
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            return self.perform(form)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        except (PermissionDenied, TransitionNotAllowed) as exc:
+            form.add_error(None, str(exc) or _("You may not do this."))
+        return self.form_invalid(form)
+
+    def perform(self, form: Any) -> HttpResponse:
+        raise NotImplementedError

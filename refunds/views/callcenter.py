@@ -3,15 +3,13 @@
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import FormView
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
@@ -38,9 +36,8 @@ from refunds.tables import (
     InquiryTable,
     InvestigationTable,
 )
-from refunds.workflow import TransitionNotAllowed
 
-from .base import ObjectDetailView, ObjectListView
+from .base import ObjectDetailView, ObjectListView, ServiceFormView
 
 SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
 CALL_CENTER = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
@@ -105,49 +102,6 @@ class MemberRevealView(RoleRequiredMixin, View):
             return render(request, "refunds/includes/member_identity.html", context)
         messages.info(request, _("Personal data shown; this was logged."))
         return redirect(member)
-
-
-class ServiceFormView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
-    """A form whose valid data is handed to one service; its refusals become form errors."""
-
-    model: type[Model]
-    object: Any = None
-    template_name = "refunds/form_page.html"
-    page_title: Any = ""
-    page_help: Any = ""
-    submit_label: Any = ""
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if "pk" in kwargs and request.user.is_authenticated:
-            self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_queryset(self) -> QuerySet[Any]:
-        return self.model._default_manager.all()
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["object"] = self.object
-        context["page_title"] = self.page_title
-        context["page_help"] = self.page_help
-        context["submit_label"] = self.submit_label
-        return context
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        try:
-            return self.perform(form)
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
-        except (PermissionDenied, TransitionNotAllowed) as exc:
-            form.add_error(None, str(exc) or _("You may not do this."))
-        return self.form_invalid(form)
-
-    def perform(self, form: Any) -> HttpResponse:
-        raise NotImplementedError
 
 
 class InquiryStartView(ServiceFormView):

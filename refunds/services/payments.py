@@ -1,0 +1,438 @@
+"""Payment writes: build a batch of approved cases, export its file, reconcile the result.
+
+A case sits in at most one open batch and is paid at most once: partial unique indexes on
+``PaymentItem`` say so in the database, and these services lock the case rows (pk order) first.
+Exports and reconciliations are set-based so that a batch of 100,000 payments stays quick.
+"""
+
+import csv
+import datetime
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from refunds import payee, zengin
+from refunds.models import (
+    AuditEvent,
+    BatchStatus,
+    Case,
+    CaseStatus,
+    Claim,
+    Contract,
+    ItemStatus,
+    PaymentBatch,
+    PaymentItem,
+    PayoutMethod,
+    QaStatus,
+)
+from refunds.services.audit import audit_record
+
+S = CaseStatus
+LOCK_CHUNK = 5000
+
+
+def _require_supervisor(user: Any) -> None:
+    if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
+        raise PermissionDenied(_("Only a supervisor may do this."))
+
+
+def payable_cases(method: str) -> QuerySet[Case]:
+    """Approved cases that may go into a new batch of ``method``."""
+    open_item = PaymentItem.objects.filter(case=OuterRef("pk"), is_open=True)
+    cases = Case.objects.filter(status=S.APPROVED).exclude(qa_status=QaStatus.PENDING)
+    cases = cases.exclude(Exists(open_item))
+    claim_method = Claim.objects.filter(case=OuterRef("pk"))
+    if method == PayoutMethod.BANK_TRANSFER:
+        return cases.filter(Exists(claim_method.filter(method=method)))
+    # Bill credit: claimed as such, or a current member's case without a claim.
+    return cases.filter(
+        Exists(claim_method.filter(method=method))
+        | (~Exists(claim_method) & Q(category=1, member__status="active"))
+    )
+
+
+def _events(actor: Any, action: str, cases: Iterable[tuple[int, str]], changes: Any) -> None:
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor,
+                action=action,
+                object_type="refunds.case",
+                object_id=str(pk),
+                object_repr=case_no,
+                changes=changes(pk) if callable(changes) else changes,
+            )
+            for pk, case_no in cases
+        ],
+        batch_size=2000,
+    )
+
+
+def _lock_cases(ids: list[int]) -> None:
+    for start in range(0, len(ids), LOCK_CHUNK):
+        chunk = ids[start : start + LOCK_CHUNK]
+        list(Case.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values("pk"))
+
+
+def _running_contract(case: Case) -> Contract | None:
+    if case.member_id is None:
+        return None
+    return (
+        Contract.objects.filter(member_id=case.member_id, ended_on__isnull=True)
+        .order_by("contract_no")
+        .first()
+    )
+
+
+def _item_for(batch: PaymentBatch, case: Case, claim: Claim | None) -> PaymentItem:
+    item = PaymentItem(batch=batch, case=case, amount_yen=case.amount_yen or 0)
+    item.member_no = case.member.member_no if case.member else ""
+    if batch.method == PayoutMethod.BANK_TRANSFER:
+        assert claim is not None
+        branch = payee.find_branch(claim.bank_code, claim.branch_code)
+        item.bank_code, item.branch_code = claim.bank_code, claim.branch_code
+        item.bank_kana = branch.bank_kana if branch else ""
+        item.branch_kana = branch.branch_kana if branch else ""
+        item.account_type, item.account_number = claim.account_type, claim.account_number
+        item.holder_kana = payee.zengin_kana(claim.holder_name)
+    else:
+        contract = claim.credit_contract if claim and claim.credit_contract else None
+        contract = contract or _running_contract(case)
+        item.contract_no = contract.contract_no if contract else ""
+    return item
+
+
+@transaction.atomic
+def batch_create(
+    *,
+    method: str,
+    user: Any,
+    transfer_date: datetime.date,
+    case_ids: Iterable[int] | None = None,
+) -> PaymentBatch:
+    """A draft batch of the approved cases payable by ``method`` (all, or those listed)."""
+    _require_supervisor(user)
+    if method not in PayoutMethod.values:
+        raise ValidationError({"method": _("Choose how the batch pays.")})
+    candidates = payable_cases(method)
+    if case_ids is not None:
+        candidates = candidates.filter(pk__in=list(case_ids))
+    ids = list(candidates.order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        raise ValidationError(_("No approved case is waiting for this payout method."))
+    _lock_cases(ids)
+    # Read again under the lock: only what is still payable goes in.
+    cases = list(payable_cases(method).filter(pk__in=ids).select_related("member").order_by("pk"))
+    claims = {
+        c.case_id: c for c in Claim.objects.filter(case__in=cases).select_related("credit_contract")
+    }
+    batch = PaymentBatch.objects.create(method=method, transfer_date=transfer_date, created_by=user)
+    items = [_item_for(batch, case, claims.get(case.pk)) for case in cases]
+    missing = [
+        item.case.case_no
+        for item in items
+        if method == PayoutMethod.BILL_CREDIT and not item.contract_no
+    ]
+    if missing:
+        raise ValidationError(
+            _("No running contract to credit for %(cases)s.") % {"cases": ", ".join(missing[:10])}
+        )
+    try:
+        with transaction.atomic():
+            PaymentItem.objects.bulk_create(items, batch_size=2000)
+    except IntegrityError:
+        raise ValidationError(_("A case is already in another open batch; try again.")) from None
+    batch.item_count = len(items)
+    batch.total_yen = sum(item.amount_yen for item in items)
+    batch.save(update_fields=["item_count", "total_yen"])
+    audit_record(
+        actor=user,
+        action="batch.create",
+        obj=batch,
+        changes={"method": method, "count": batch.item_count, "total_yen": batch.total_yen},
+    )
+    return batch
+
+
+@transaction.atomic
+def batch_discard(*, batch: PaymentBatch, user: Any) -> None:
+    """Drop a draft batch: its cases stay approved and may go into another one."""
+    _require_supervisor(user)
+    batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != BatchStatus.DRAFT:
+        raise ValidationError(_("Only a draft batch can be discarded."))
+    audit_record(actor=user, action="batch.discard", obj=batch, changes={"count": batch.item_count})
+    batch.delete()
+
+
+def consignor() -> zengin.Consignor:
+    """The company's own account and consignor code, from settings."""
+    return zengin.Consignor(
+        code=settings.ZENGIN_CONSIGNOR_CODE,
+        name_kana=settings.ZENGIN_CONSIGNOR_NAME,
+        bank_code=settings.ZENGIN_BANK_CODE,
+        bank_kana=settings.ZENGIN_BANK_KANA,
+        branch_code=settings.ZENGIN_BRANCH_CODE,
+        branch_kana=settings.ZENGIN_BRANCH_KANA,
+        account_type=settings.ZENGIN_ACCOUNT_TYPE,
+        account_number=settings.ZENGIN_ACCOUNT_NUMBER,
+    )
+
+
+def _file_for(batch: PaymentBatch, items: list[PaymentItem]) -> tuple[str, bytes]:
+    if batch.method == PayoutMethod.BANK_TRANSFER:
+        transfers = (
+            zengin.Transfer(
+                bank_code=item.bank_code,
+                bank_kana=item.bank_kana,
+                branch_code=item.branch_code,
+                branch_kana=item.branch_kana,
+                account_type=item.account_type,
+                account_number=item.account_number,
+                holder_kana=item.holder_kana,
+                amount_yen=item.amount_yen,
+                customer_code1=f"{item.pk:010d}",
+            )
+            for item in items
+        )
+        data = zengin.write_transfer_file(
+            consignor=consignor(),
+            transfer_date=batch.transfer_date,
+            transfers=transfers,
+            line_ending=settings.ZENGIN_LINE_ENDING,
+        )
+        return f"zengin-{batch.pk}-{batch.transfer_date:%Y%m%d}.txt", data
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["reference", "member_no", "contract_no", "amount_yen", "case_no", "batch"])
+    for item in items:
+        writer.writerow(
+            [
+                f"{item.pk:010d}",
+                item.member_no,
+                item.contract_no,
+                item.amount_yen,
+                item.case.case_no,
+                batch.pk,
+            ]
+        )
+    return f"bill-credit-{batch.pk}-{batch.transfer_date:%Y%m%d}.csv", out.getvalue().encode(
+        "utf-8"
+    )
+
+
+@transaction.atomic
+def batch_export(*, batch: PaymentBatch, user: Any) -> PaymentBatch:
+    """Write the batch's file and move its cases to ``in_payment`` (once)."""
+    _require_supervisor(user)
+    batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != BatchStatus.DRAFT:
+        raise ValidationError(_("This batch was already exported."))
+    items = list(batch.items.select_related("case").order_by("pk"))
+    ids = [item.case_id for item in items]
+    _lock_cases(sorted(ids))
+    moved = Case.objects.filter(pk__in=ids, status=S.APPROVED).exclude(qa_status=QaStatus.PENDING)
+    if moved.count() != len(ids):
+        raise ValidationError(
+            _("Some cases of this batch are no longer approved; discard it and build a new one.")
+        )
+    name, data = _file_for(batch, items)
+    moved.update(status=S.IN_PAYMENT, updated_at=timezone.now())
+    _events(
+        user,
+        "case.in_payment",
+        ((item.case_id, item.case.case_no) for item in items),
+        {"status": [S.APPROVED, S.IN_PAYMENT], "batch": batch.pk},
+    )
+    batch.file.save(name, ContentFile(data), save=False)
+    batch.status = BatchStatus.EXPORTED
+    batch.exported_by, batch.exported_at = user, timezone.now()
+    batch.save(update_fields=["file", "status", "exported_by", "exported_at"])
+    audit_record(actor=user, action="batch.export", obj=batch, changes={"file": name})
+    return batch
+
+
+# -- reconciliation -------------------------------------------------------------------------
+
+
+@dataclass
+class ResultRow:
+    line: int
+    reference: str
+    paid: bool
+    amount_yen: int | None
+    reason: str = ""
+
+
+@dataclass
+class ReconcileOutcome:
+    paid: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+_PAID = {"paid", "ok", "済", "完了", "0"}
+_FAILED = {"failed", "ng", "不能", "エラー", "1"}
+
+
+def read_result_file(
+    data: bytes, file_name: str = "result.csv"
+) -> tuple[list[ResultRow], list[str]]:
+    """Read a result file: ``reference`` (the batch file's reference or the case number),
+    ``result`` (paid/failed, 済/不能), ``amount_yen``, ``reason``. UTF-8 or CP932."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp932", errors="replace")
+    rows: list[ResultRow] = []
+    errors: list[str] = []
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"reference", "result"} - set(reader.fieldnames or [])
+    if missing:
+        return [], [
+            _("%(file)s: missing column(s) %(cols)s")
+            % {"file": file_name, "cols": ", ".join(sorted(missing))}
+        ]
+    for record in reader:
+        line = reader.line_num
+        result = (record.get("result") or "").strip().lower()
+        if result not in _PAID | _FAILED:
+            errors.append(
+                _("%(file)s line %(line)s, column result: “%(value)s” is not paid or failed")
+                % {"file": file_name, "line": line, "value": result}
+            )
+            continue
+        amount_text = (record.get("amount_yen") or "").strip().replace(",", "")
+        if amount_text and not amount_text.isdigit():
+            errors.append(
+                _("%(file)s line %(line)s, column amount_yen: “%(value)s” is not an amount")
+                % {"file": file_name, "line": line, "value": amount_text}
+            )
+            continue
+        rows.append(
+            ResultRow(
+                line=line,
+                reference=(record.get("reference") or "").strip(),
+                paid=result in _PAID,
+                amount_yen=int(amount_text) if amount_text else None,
+                reason=(record.get("reason") or "").strip()[:300],
+            )
+        )
+    return rows, errors
+
+
+@transaction.atomic
+def batch_reconcile(
+    *, batch: PaymentBatch, user: Any, rows: list[ResultRow], file_name: str = ""
+) -> ReconcileOutcome:
+    """Apply a result file to an exported batch: all of it, or nothing when a line is wrong."""
+    _require_supervisor(user)
+    batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    outcome = ReconcileOutcome()
+    if batch.status != BatchStatus.EXPORTED:
+        outcome.errors.append(_("Only an exported batch waiting for results can be reconciled."))
+        return outcome
+    items = {item.pk: item for item in batch.items.select_related("case")}
+    by_case_no = {item.case.case_no: item for item in items.values()}
+    seen: set[int] = set()
+    matched: list[tuple[ResultRow, PaymentItem]] = []
+    where = file_name or _("result file")
+    for row in rows:
+        item = None
+        if row.reference.isdigit():
+            item = items.get(int(row.reference))
+        item = item or by_case_no.get(row.reference)
+        if item is None:
+            outcome.errors.append(
+                _("%(file)s line %(line)s: %(ref)s is not in this batch")
+                % {"file": where, "line": row.line, "ref": row.reference}
+            )
+        elif item.pk in seen:
+            outcome.errors.append(
+                _("%(file)s line %(line)s: %(ref)s is listed twice")
+                % {"file": where, "line": row.line, "ref": row.reference}
+            )
+        elif item.status != ItemStatus.PENDING:
+            outcome.errors.append(
+                _("%(file)s line %(line)s: %(ref)s already has a result")
+                % {"file": where, "line": row.line, "ref": row.reference}
+            )
+        elif row.paid and row.amount_yen is not None and row.amount_yen != item.amount_yen:
+            outcome.errors.append(
+                _("%(file)s line %(line)s: %(ref)s paid %(got)s yen, the batch says %(want)s yen")
+                % {
+                    "file": where,
+                    "line": row.line,
+                    "ref": row.reference,
+                    "got": f"{row.amount_yen:,}",
+                    "want": f"{item.amount_yen:,}",
+                }
+            )
+        else:
+            seen.add(item.pk)
+            matched.append((row, item))
+    if outcome.errors:
+        return outcome  # nothing applied
+    now = timezone.now()
+    ids = sorted(item.case_id for _row, item in matched)
+    _lock_cases(ids)
+    paid = [(row, item) for row, item in matched if row.paid]
+    failed = [(row, item) for row, item in matched if not row.paid]
+    PaymentItem.objects.filter(pk__in=[i.pk for _r, i in paid]).update(
+        status=ItemStatus.PAID, is_open=False, result_at=now
+    )
+    for row, item in failed:
+        PaymentItem.objects.filter(pk=item.pk).update(
+            status=ItemStatus.FAILED,
+            is_open=False,
+            result_at=now,
+            failure_reason=row.reason or _("refused"),
+        )
+    for _row, item in paid:
+        updated = Case.objects.filter(pk=item.case_id, status=S.IN_PAYMENT).update(
+            status=S.PAID, paid_at=now, paid_amount_yen=item.amount_yen, updated_at=now
+        )
+        if not updated:
+            raise ValidationError(
+                _("Case %(case)s is not in payment.") % {"case": item.case.case_no}
+            )
+    for row, item in failed:
+        Case.objects.filter(pk=item.case_id, status=S.IN_PAYMENT).update(
+            status=S.PAYMENT_FAILED,
+            status_reason=(row.reason or _("refused"))[:500],
+            updated_at=now,
+        )
+    _events(
+        user,
+        "case.paid",
+        ((i.case_id, i.case.case_no) for _r, i in paid),
+        lambda pk: {"status": [S.IN_PAYMENT, S.PAID], "batch": batch.pk},
+    )
+    _events(
+        user,
+        "case.payment_failed",
+        ((i.case_id, i.case.case_no) for _r, i in failed),
+        {"status": [S.IN_PAYMENT, S.PAYMENT_FAILED], "batch": batch.pk},
+    )
+    outcome.paid, outcome.failed = len(paid), len(failed)
+    if not batch.items.filter(status=ItemStatus.PENDING).exists():
+        batch.status = BatchStatus.RECONCILED
+        batch.reconciled_at = now
+        batch.save(update_fields=["status", "reconciled_at"])
+    audit_record(
+        actor=user,
+        action="batch.reconcile",
+        obj=batch,
+        changes={"paid": outcome.paid, "failed": outcome.failed, "file": file_name},
+    )
+    return outcome

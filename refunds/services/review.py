@@ -1,0 +1,275 @@
+"""Review writes: prepare, approve (four-eyes, second approval above the threshold), reject,
+hold and release, reopen, change an amount. Keyword-only, one transaction, the case row locked,
+an audit event each; ``refunds.workflow`` says which move is allowed.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from refunds.models import Case, CaseStatus, Claim, PayoutMethod, QaStatus
+from refunds.services.audit import audit_record
+from refunds.workflow import record_transition
+
+S = CaseStatus
+PREPARABLE = (S.NOTIFIED, S.CLAIM_RECEIVED, S.PAYMENT_FAILED)
+APPROVABLE = (S.PREPARED, S.AWAITING_SECOND_APPROVAL)
+
+
+def _lock(case: Case) -> Case:
+    return Case.objects.select_for_update(of=("self",)).select_related("program").get(pk=case.pk)
+
+
+def _require_supervisor(user: Any) -> None:
+    if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
+        raise PermissionDenied(_("Only a supervisor may do this."))
+
+
+def payout_problem(case: Case, claim: Claim | None) -> str:
+    """Why the case cannot be paid as it stands ('' when it can)."""
+    if case.amount_yen is None:
+        return _("The amount is not set.")
+    if case.amount_yen <= 0:
+        return _("The amount is zero.")
+    if claim is not None:
+        return ""
+    member = case.member
+    if case.category == 1 and member is not None and member.is_active:
+        return ""  # a current member's refund is credited on the bill without a claim
+    return _("No payee: the member has not claimed yet.")
+
+
+@transaction.atomic
+def case_prepare(*, case: Case, user: Any, note: str = "") -> Case:
+    """Amount and payee checked: the case waits for a supervisor who did not prepare it."""
+    if not user.has_role(Role.STAFF, Role.SUPERVISOR, Role.ADMIN):
+        raise PermissionDenied
+    case = _lock(case)
+    if case.status not in PREPARABLE:
+        raise ValidationError(
+            _("Case %(case)s is “%(state)s”; it cannot be prepared now.")
+            % {"case": case.case_no, "state": case.get_status_display()}
+        )
+    problem = payout_problem(case, case.claims.first())
+    if problem:
+        raise ValidationError(problem)
+    case.prepared_by = user
+    case.prepared_at = timezone.now()
+    case.approved_by = case.second_approved_by = None
+    case.approved_at = case.second_approved_at = None
+    case.save(
+        update_fields=[
+            "prepared_by",
+            "prepared_at",
+            "approved_by",
+            "approved_at",
+            "second_approved_by",
+            "second_approved_at",
+        ]
+    )
+    record_transition(case=case, to=S.PREPARED, actor=user, action="case.prepare", reason=note)
+    return case
+
+
+def approval_refusal(case: Case, user: Any) -> str:
+    """Why ``user`` may not approve ``case`` now ('' when they may)."""
+    if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
+        return _("Only a supervisor may approve.")
+    if case.status not in APPROVABLE:
+        return _("Case %(case)s is “%(state)s”, not waiting for an approval.") % {
+            "case": case.case_no,
+            "state": case.get_status_display(),
+        }
+    if case.prepared_by_id == user.pk:
+        return _("You prepared this case; another supervisor must approve it.")
+    if case.status == S.AWAITING_SECOND_APPROVAL and case.approved_by_id == user.pk:
+        return _("You gave the first approval; a second, different supervisor must approve.")
+    return ""
+
+
+@transaction.atomic
+def case_approve(*, case: Case, user: Any) -> Case:
+    """First approval (or the only one up to the program's threshold), else the second."""
+    case = _lock(case)
+    refusal = approval_refusal(case, user)
+    if refusal:
+        raise PermissionDenied(refusal)
+    now = timezone.now()
+    if case.status == S.PREPARED:
+        case.approved_by, case.approved_at = user, now
+        case.save(update_fields=["approved_by", "approved_at"])
+        threshold = case.program.second_approval_threshold_yen
+        to = S.AWAITING_SECOND_APPROVAL if (case.amount_yen or 0) > threshold else S.APPROVED
+        record_transition(case=case, to=to, actor=user, action="case.approve")
+    else:
+        case.second_approved_by, case.second_approved_at = user, now
+        case.save(update_fields=["second_approved_by", "second_approved_at"])
+        record_transition(case=case, to=S.APPROVED, actor=user, action="case.approve_second")
+    return case
+
+
+@transaction.atomic
+def case_reject(*, case: Case, user: Any, reason: str) -> Case:
+    """A supervisor decides no refund is due (reason required)."""
+    _require_supervisor(user)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why no refund is due.")})
+    case = _lock(case)
+    if case.prepared_by_id == user.pk:
+        raise PermissionDenied(_("You prepared this case; another supervisor must decide."))
+    case.status_reason = reason.strip()[:500]
+    case.save(update_fields=["status_reason"])
+    record_transition(case=case, to=S.REJECTED, actor=user, action="case.reject", reason=reason)
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, case: Case, user: Any, reason: str) -> Case:
+    """A supervisor reopens a rejected case: it is prepared again by someone."""
+    _require_supervisor(user)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the case is reopened.")})
+    case = _lock(case)
+    if case.status != S.REJECTED:
+        raise ValidationError(_("Only a rejected case can be reopened."))
+    case.prepared_by, case.prepared_at = user, timezone.now()
+    case.approved_by = case.second_approved_by = None
+    case.save(update_fields=["prepared_by", "prepared_at", "approved_by", "second_approved_by"])
+    record_transition(case=case, to=S.PREPARED, actor=user, action="case.reopen", reason=reason)
+    return case
+
+
+@transaction.atomic
+def case_hold(*, case: Case, user: Any, reason: str) -> Case:
+    """Pause a case (dispute, deceased member, legal); it returns to where it was."""
+    _require_supervisor(user)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the case is put on hold.")})
+    case = _lock(case)
+    case.hold_return_status = case.status
+    case.status_reason = reason.strip()[:500]
+    case.save(update_fields=["hold_return_status", "status_reason"])
+    record_transition(case=case, to=S.ON_HOLD, actor=user, action="case.hold", reason=reason)
+    return case
+
+
+@transaction.atomic
+def case_release(*, case: Case, user: Any, reason: str = "") -> Case:
+    _require_supervisor(user)
+    case = _lock(case)
+    if case.status != S.ON_HOLD or not case.hold_return_status:
+        raise ValidationError(_("This case is not on hold."))
+    back = case.hold_return_status
+    case.hold_return_status = ""
+    case.save(update_fields=["hold_return_status"])
+    record_transition(case=case, to=back, actor=user, action="case.release", reason=reason)
+    return case
+
+
+@transaction.atomic
+def case_change_amount(
+    *, case: Case, user: Any, amount_yen: int, reason: str, justification: str = ""
+) -> Case:
+    """Change the amount to pay. A reason is required; the case goes back to ``prepared``
+    (or stays before it); above the computed amount only a supervisor, with a justification."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the amount changes.")})
+    if amount_yen < 0:
+        raise ValidationError({"amount_yen": _("The amount cannot be negative.")})
+    case = _lock(case)
+    if case.status in (S.IN_PAYMENT, S.PAID):
+        raise ValidationError(_("The amount of a case in payment or paid cannot change."))
+    computed = case.computed_amount_yen
+    if computed is not None and amount_yen > computed:
+        if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
+            raise PermissionDenied(
+                _("Only a supervisor may raise an amount above the computed one.")
+            )
+        if not justification.strip():
+            raise ValidationError(
+                {
+                    "justification": _("Justify an amount above the computed %(yen)s yen.")
+                    % {"yen": f"{computed:,}"}
+                }
+            )
+    before = case.amount_yen
+    if before == amount_yen:
+        return case
+    case.amount_yen = amount_yen
+    case.save(update_fields=["amount_yen", "updated_at"])
+    changes = {"amount_yen": [before, amount_yen]}
+    why = reason.strip() + (f" / {justification.strip()}" if justification.strip() else "")
+    if case.status in (S.AWAITING_SECOND_APPROVAL, S.APPROVED, S.PREPARED):
+        case.prepared_by, case.prepared_at = user, timezone.now()
+        case.approved_by = case.second_approved_by = None
+        case.save(update_fields=["prepared_by", "prepared_at", "approved_by", "second_approved_by"])
+        if case.status != S.PREPARED:
+            record_transition(
+                case=case,
+                to=S.PREPARED,
+                actor=user,
+                action="case.change_amount",
+                reason=why,
+                changes=changes,
+            )
+            return case
+    audit_record(actor=user, action="case.change_amount", obj=case, changes=changes, reason=why)
+    return case
+
+
+# -- bulk approval --------------------------------------------------------------------------
+
+
+@dataclass
+class BulkPlan:
+    approvable: list[Case] = field(default_factory=list)
+    skipped: list[tuple[Case, str]] = field(default_factory=list)
+
+    @property
+    def total_yen(self) -> int:
+        return sum(case.amount_yen or 0 for case in self.approvable)
+
+
+def bulk_approve_plan(*, cases: Iterable[Case], user: Any) -> BulkPlan:
+    """What a bulk approval would do: the cases it approves and the ones it skips, and why."""
+    plan = BulkPlan()
+    case_list = list(cases)
+    claims = {c.case_id: c for c in Claim.objects.filter(case__in=case_list)}
+    for case in case_list:
+        reason = approval_refusal(case, user)
+        if not reason and case.flagged:
+            reason = _("Flagged: %(flag)s") % {"flag": case.flag_reason or _("check it first")}
+        if not reason:
+            reason = payout_problem(case, claims.get(case.pk))
+        if reason:
+            plan.skipped.append((case, reason))
+        else:
+            plan.approvable.append(case)
+    return plan
+
+
+def bulk_approve(*, case_ids: Iterable[int], user: Any) -> tuple[int, list[tuple[str, str]]]:
+    """Approve each case in its own transaction; returns (approved, [(case_no, why skipped)])."""
+    approved = 0
+    skipped: list[tuple[str, str]] = []
+    for case in Case.objects.filter(pk__in=list(case_ids)).order_by("pk"):
+        try:
+            case_approve(case=case, user=user)
+            approved += 1
+        except (PermissionDenied, ValidationError) as exc:
+            skipped.append((case.case_no, " ".join(getattr(exc, "messages", [str(exc)]))))
+    return approved, skipped
+
+
+def qa_blocks_payment(case: Case) -> bool:
+    return case.qa_status == QaStatus.PENDING
+
+
+def payout_method(case: Case, claim: Claim | None) -> str:
+    return claim.method if claim is not None else PayoutMethod.BILL_CREDIT

@@ -1,0 +1,149 @@
+"""Payment batches: build, export (Zengin file or bill-credit CSV), download, reconcile."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet, Sum
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from accounts.mixins import RoleRequiredMixin
+from accounts.roles import Role
+from refunds.filters import BatchFilter
+from refunds.forms.review import BatchCreateForm, ReconcileForm
+from refunds.models import PaymentBatch, PayoutMethod
+from refunds.services import payments
+from refunds.tables import BatchTable, PaymentItemTable
+
+from .base import ObjectDetailView, ObjectListView, ServiceFormView
+
+SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
+
+
+class BatchListView(ObjectListView):
+    allowed_roles = SUPERVISORS
+    model = PaymentBatch
+    table_class = BatchTable
+    filterset_class = BatchFilter
+    title = gettext_lazy("Payment batches")
+    create_url = "refunds:batch_create"
+    create_roles = SUPERVISORS
+
+    def get_queryset(self) -> QuerySet[PaymentBatch]:
+        return PaymentBatch.objects.select_related("created_by", "exported_by")
+
+
+class BatchCreateView(ServiceFormView):
+    allowed_roles = SUPERVISORS
+    model = PaymentBatch
+    form_class = BatchCreateForm
+    page_title = gettext_lazy("Build a payment batch")
+    submit_label = gettext_lazy("Build the batch")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        lines = []
+        for method in PayoutMethod:
+            cases = payments.payable_cases(method)
+            totals = cases.aggregate(total=Sum("amount_yen"))
+            lines.append(f"{method.label}: {cases.count():,} · {(totals['total'] or 0):,}")
+        context["page_help"] = _("Approved cases waiting: ") + " / ".join(lines)
+        return context
+
+    def perform(self, form: BatchCreateForm) -> HttpResponse:
+        batch = payments.batch_create(user=self.request.user, **form.cleaned_data)
+        messages.success(
+            self.request,
+            _("Batch %(id)s built: %(count)s payments.")
+            % {"id": batch.pk, "count": batch.item_count},
+        )
+        return redirect(batch)
+
+
+class BatchDetailView(ObjectDetailView):
+    allowed_roles = SUPERVISORS
+    model = PaymentBatch
+    template_name = "refunds/batch_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        items = self.object.items.select_related("case").order_by("pk")
+        table = PaymentItemTable(items)
+        table.paginate(page=self.request.GET.get("page", 1), per_page=100)
+        context["table"] = table
+        context["reconcile_form"] = ReconcileForm()
+        return context
+
+
+class BatchActionView(RoleRequiredMixin, View):
+    allowed_roles = SUPERVISORS
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        batch = get_object_or_404(PaymentBatch, pk=pk)
+        try:
+            return self.act(request, batch)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        return redirect(batch)
+
+    def act(self, request: HttpRequest, batch: PaymentBatch) -> HttpResponse:
+        raise NotImplementedError
+
+
+class BatchExportView(BatchActionView):
+    def act(self, request: HttpRequest, batch: PaymentBatch) -> HttpResponse:
+        payments.batch_export(batch=batch, user=request.user)
+        messages.success(
+            request, _("Batch exported: download the file for the bank or billing system.")
+        )
+        return redirect(batch)
+
+
+class BatchDiscardView(BatchActionView):
+    def act(self, request: HttpRequest, batch: PaymentBatch) -> HttpResponse:
+        payments.batch_discard(batch=batch, user=request.user)
+        messages.success(request, _("Draft batch discarded."))
+        return redirect("refunds:batch_list")
+
+
+class BatchReconcileView(BatchActionView):
+    def act(self, request: HttpRequest, batch: PaymentBatch) -> HttpResponse:
+        form = ReconcileForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, _("Choose the result file."))
+            return redirect(batch)
+        upload = form.cleaned_data["file"]
+        rows, errors = payments.read_result_file(upload.read(), upload.name)
+        if not errors:
+            outcome = payments.batch_reconcile(
+                batch=batch, user=request.user, rows=rows, file_name=upload.name
+            )
+            errors = outcome.errors
+        if errors:
+            messages.error(request, _("Nothing was applied; correct the file and upload it again."))
+            for error in errors[:30]:
+                messages.error(request, error)
+            return redirect(batch)
+        messages.success(
+            request,
+            _("%(paid)s paid, %(failed)s failed.")
+            % {"paid": outcome.paid, "failed": outcome.failed},
+        )
+        return redirect(batch)
+
+
+class BatchFileView(RoleRequiredMixin, View):
+    allowed_roles = SUPERVISORS
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
+        batch = get_object_or_404(PaymentBatch, pk=pk)
+        if not batch.file:
+            return redirect(batch)
+        name = (batch.file.name or "").rsplit("/", 1)[-1]
+        return FileResponse(batch.file.open("rb"), as_attachment=True, filename=name)

@@ -1,0 +1,160 @@
+"""Supervisors' review: the queue, one case's decisions, bulk approval with a confirmation."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from accounts.mixins import RoleRequiredMixin
+from accounts.roles import Role
+from refunds.filters import ReviewFilter
+from refunds.forms.review import AmountForm, NoteForm, ReasonForm
+from refunds.models import Case
+from refunds.services import review
+from refunds.tables import ReviewTable
+
+from .base import ObjectListView, ServiceFormView
+
+SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def review_queryset() -> QuerySet[Case]:
+    return Case.objects.filter(status__in=review.APPROVABLE).select_related(
+        "member", "contract", "program", "prepared_by", "approved_by"
+    )
+
+
+class ReviewQueueView(ObjectListView):
+    allowed_roles = SUPERVISORS
+    model = Case
+    table_class = ReviewTable
+    filterset_class = ReviewFilter
+    title = gettext_lazy("Review queue")
+    template_name = "refunds/review_queue.html"
+
+    def get_queryset(self) -> QuerySet[Case]:
+        return review_queryset()
+
+
+class CaseEvidenceView(RoleRequiredMixin, View):
+    """The calculation evidence of one case (HTMX, inline in the review queue)."""
+
+    allowed_roles = SUPERVISORS
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case = get_object_or_404(Case, pk=pk)
+        return render(
+            request, "refunds/includes/evidence.html", {"evidence": list(case.evidence.all())}
+        )
+
+
+class BulkApproveView(RoleRequiredMixin, View):
+    """GET: what approving the filtered set would do. POST: do it for the cases listed."""
+
+    allowed_roles = SUPERVISORS
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        filterset = ReviewFilter(request.GET, queryset=review_queryset(), request=request)
+        cases = filterset.qs if filterset.is_valid() else review_queryset().none()
+        plan = review.bulk_approve_plan(cases=cases[:5000], user=request.user)
+        return render(
+            request,
+            "refunds/bulk_approve.html",
+            {"plan": plan, "query": request.GET.urlencode(), "limited": cases.count() > 5000},
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        ids = [int(v) for v in request.POST.getlist("case") if v.isdigit()]
+        approved, skipped = review.bulk_approve(case_ids=ids, user=request.user)
+        messages.success(request, _("%(count)s cases approved.") % {"count": approved})
+        for case_no, why in skipped[:20]:
+            messages.warning(request, f"{case_no}: {why}")
+        return redirect(reverse("refunds:review_queue"))
+
+
+class CaseActionView(ServiceFormView):
+    """One decision on one case, through its service."""
+
+    model = Case
+    form_class: Any = ReasonForm
+    run: Callable[..., Any]
+    done_message: Any = ""
+
+    def perform(self, form: Any) -> HttpResponse:
+        type(self).run(case=self.object, user=self.request.user, **form.cleaned_data)
+        messages.success(self.request, str(self.done_message) % {"case": self.object.case_no})
+        return redirect(self.object)
+
+
+class CasePrepareView(CaseActionView):
+    allowed_roles = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+    form_class = NoteForm
+    page_title = gettext_lazy("Prepare for approval")
+    page_help = gettext_lazy("You confirm that the amount and the payee are right.")
+    done_message = gettext_lazy("%(case)s prepared: a supervisor will review it.")
+
+    @staticmethod
+    def run(*, case: Case, user: Any, reason: str) -> Any:
+        return review.case_prepare(case=case, user=user, note=reason)
+
+
+class CaseApproveView(CaseActionView):
+    allowed_roles = SUPERVISORS
+    form_class = NoteForm
+    page_title = gettext_lazy("Approve")
+    done_message = gettext_lazy("%(case)s approved.")
+
+    @staticmethod
+    def run(*, case: Case, user: Any, reason: str) -> Any:
+        return review.case_approve(case=case, user=user)
+
+
+class CaseRejectView(CaseActionView):
+    allowed_roles = SUPERVISORS
+    page_title = gettext_lazy("Reject: no refund is due")
+    done_message = gettext_lazy("%(case)s rejected.")
+    run = staticmethod(review.case_reject)
+
+
+class CaseHoldView(CaseActionView):
+    allowed_roles = SUPERVISORS
+    page_title = gettext_lazy("Put on hold")
+    done_message = gettext_lazy("%(case)s is on hold.")
+    run = staticmethod(review.case_hold)
+
+
+class CaseReleaseView(CaseActionView):
+    allowed_roles = SUPERVISORS
+    form_class = NoteForm
+    page_title = gettext_lazy("Release the hold")
+    done_message = gettext_lazy("%(case)s released.")
+    run = staticmethod(review.case_release)
+
+
+class CaseReopenView(CaseActionView):
+    allowed_roles = SUPERVISORS
+    page_title = gettext_lazy("Reopen")
+    done_message = gettext_lazy("%(case)s reopened.")
+    run = staticmethod(review.case_reopen)
+
+
+class CaseAmountView(CaseActionView):
+    allowed_roles = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+    form_class = AmountForm
+    page_title = gettext_lazy("Change the amount")
+    page_help = gettext_lazy(
+        "The case goes back to be prepared and approved again. Above the computed amount only "
+        "a supervisor may set it, with a justification."
+    )
+    done_message = gettext_lazy("Amount of %(case)s changed.")
+    run = staticmethod(review.case_change_amount)
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"amount_yen": self.object.amount_yen}

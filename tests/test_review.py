@@ -1,0 +1,298 @@
+"""Review and payment: four-eyes, thresholds, bulk approval, batches, Zengin export, results."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from refunds import zengin
+from refunds.models import AuditEvent, Case, PaymentBatch, PaymentItem
+from refunds.services import callcenter, payments, review
+from refunds.services.payments import ResultRow
+from tests.factories import CaseFactory, ContractFactory, MemberFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+BANK = {
+    "bank_code": "0001",
+    "branch_code": "001",
+    "account_type": "1",
+    "account_number": "1234567",
+    "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ",
+}
+DAY = datetime.date(2010, 12, 10)
+
+
+@pytest.fixture
+def people(db):
+    return {
+        "staff": UserFactory(username="prep", roles=["staff"]),
+        "a": UserFactory(username="sup-a", roles=["supervisor"]),
+        "b": UserFactory(username="sup-b", roles=["supervisor"]),
+    }
+
+
+def claimed_case(people, amount=6720, **kwargs):
+    case = CaseFactory(
+        status="awaiting_claim", category=3, amount_yen=amount, computed_amount_yen=amount, **kwargs
+    )
+    callcenter.claim_record(case=case, user=people["a"], method="bank_transfer", bank=BANK)
+    case.refresh_from_db()
+    return case
+
+
+def approved_case(people, amount=6720):
+    case = claimed_case(people, amount)
+    review.case_prepare(case=case, user=people["staff"])
+    review.case_approve(case=case, user=people["a"])
+    if amount > 10_000:
+        review.case_approve(case=case, user=people["b"])
+    case.refresh_from_db()
+    assert case.status == "approved"
+    return case
+
+
+class TestFourEyes:
+    def test_preparer_cannot_approve(self, people):
+        case = claimed_case(people)
+        review.case_prepare(case=case, user=people["a"])
+        with pytest.raises(PermissionDenied, match="prepared this case"):
+            review.case_approve(case=case, user=people["a"])
+
+    def test_staff_cannot_approve(self, people):
+        case = claimed_case(people)
+        review.case_prepare(case=case, user=people["a"])
+        with pytest.raises(PermissionDenied, match="supervisor"):
+            review.case_approve(case=case, user=people["staff"])
+
+    def test_above_the_threshold_a_second_different_supervisor(self, people):
+        case = claimed_case(people, amount=12_000)
+        review.case_prepare(case=case, user=people["staff"])
+        review.case_approve(case=case, user=people["a"])
+        case.refresh_from_db()
+        assert case.status == "awaiting_second_approval"
+        with pytest.raises(PermissionDenied, match="second, different"):
+            review.case_approve(case=case, user=people["a"])
+        review.case_approve(case=case, user=people["b"])
+        case.refresh_from_db()
+        assert case.status == "approved" and case.second_approved_by == people["b"]
+
+    def test_up_to_the_threshold_one_approval(self, people):
+        case = claimed_case(people, amount=10_000)
+        review.case_prepare(case=case, user=people["staff"])
+        review.case_approve(case=case, user=people["a"])
+        case.refresh_from_db()
+        assert case.status == "approved"
+
+    def test_the_database_refuses_the_same_person_twice(self, people):
+        case = claimed_case(people)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Case.objects.filter(pk=case.pk).update(prepared_by=people["a"], approved_by=people["a"])
+
+    def test_reject_needs_a_reason_and_reopen_goes_back_to_prepared(self, people):
+        case = claimed_case(people)
+        review.case_prepare(case=case, user=people["staff"])
+        with pytest.raises(ValidationError):
+            review.case_reject(case=case, user=people["a"], reason=" ")
+        review.case_reject(case=case, user=people["a"], reason="not a customer of the course")
+        case.refresh_from_db()
+        assert case.status == "rejected" and case.status_reason
+        review.case_reopen(case=case, user=people["b"], reason="new evidence")
+        case.refresh_from_db()
+        assert case.status == "prepared"
+
+    def test_hold_returns_to_where_it_was(self, people):
+        case = claimed_case(people)
+        review.case_hold(case=case, user=people["a"], reason="dispute")
+        case.refresh_from_db()
+        assert case.status == "on_hold"
+        review.case_release(case=case, user=people["a"])
+        case.refresh_from_db()
+        assert case.status == "claim_received"
+
+    def test_changing_the_amount_sends_it_back_and_cannot_raise_without_justification(self, people):
+        case = approved_case(people)
+        review.case_change_amount(
+            case=case, user=people["staff"], amount_yen=3402, reason="one month only"
+        )
+        case.refresh_from_db()
+        assert case.status == "prepared" and case.amount_yen == 3402 and case.approved_by is None
+        with pytest.raises(PermissionDenied):
+            review.case_change_amount(
+                case=case, user=people["staff"], amount_yen=9000, reason="more"
+            )
+        with pytest.raises(ValidationError):
+            review.case_change_amount(case=case, user=people["a"], amount_yen=9000, reason="more")
+        review.case_change_amount(
+            case=case,
+            user=people["a"],
+            amount_yen=9000,
+            reason="more",
+            justification="bank statement",
+        )
+        event = AuditEvent.objects.filter(action="case.change_amount").order_by("id").last()
+        assert event.changes["amount_yen"] == [3402, 9000] and "bank statement" in event.reason
+
+    def test_every_step_is_an_event(self, people):
+        case = approved_case(people, amount=12_000)
+        actions = list(
+            AuditEvent.objects.filter(object_type="refunds.case", object_id=str(case.pk))
+            .order_by("id")
+            .values_list("action", "actor__username")
+        )
+        assert actions == [
+            ("case.claim_received", "sup-a"),
+            ("case.prepare", "prep"),
+            ("case.approve", "sup-a"),
+            ("case.approve_second", "sup-b"),
+        ]
+
+
+class TestBulkApproval:
+    def test_confirmation_lists_count_total_and_skipped(
+        self, people, supervisor_client, supervisor_user
+    ):
+        ok = [claimed_case(people) for _ in range(3)]
+        for case in ok:
+            review.case_prepare(case=case, user=people["staff"])
+        own = claimed_case(people)
+        review.case_prepare(case=own, user=supervisor_user)
+        flagged = claimed_case(people)
+        review.case_prepare(case=flagged, user=people["staff"])
+        Case.objects.filter(pk=flagged.pk).update(flagged=True, flag_reason="amount changed")
+        supervisor_client.cookies["django_language"] = "en"
+        page = supervisor_client.get(reverse("refunds:bulk_approve")).content.decode()
+        assert "3 cases" in page and "20,160" in page
+        assert own.case_no in page and "You prepared this case" in page
+        assert flagged.case_no in page and "amount changed" in page
+        ids = [str(c.pk) for c in ok]
+        supervisor_client.post(reverse("refunds:bulk_approve"), {"case": ids})
+        assert Case.objects.filter(status="approved").count() == 3
+        assert Case.objects.get(pk=own.pk).status == "prepared"
+
+    def test_review_queue_runs_a_constant_number_of_queries(
+        self, people, supervisor_client, django_assert_max_num_queries
+    ):
+        for _ in range(25):
+            review.case_prepare(case=claimed_case(people), user=people["staff"])
+        with django_assert_max_num_queries(10):
+            assert supervisor_client.get(reverse("refunds:review_queue")).status_code == 200
+
+
+class TestBatches:
+    def test_zengin_batch_from_build_to_paid(self, people, settings):
+        cases = [approved_case(people) for _ in range(3)]
+        batch = payments.batch_create(method="bank_transfer", user=people["a"], transfer_date=DAY)
+        assert batch.item_count == 3 and batch.total_yen == 3 * 6720
+        batch = payments.batch_export(batch=batch, user=people["b"])
+        assert set(
+            Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("status", flat=True)
+        ) == {"in_payment"}
+        parsed = zengin.parse_transfer_file(batch.file.read())
+        assert parsed.trailer["count"] == 3 and parsed.trailer["total_yen"] == 3 * 6720
+        assert {r["holder_kana"] for r in parsed.records} == {"ﾔﾏﾀﾞ ﾀﾛｳ"}
+        items = list(batch.items.order_by("pk"))
+        rows = [
+            ResultRow(
+                line=i + 2,
+                reference=f"{item.pk:010d}",
+                paid=i < 2,
+                amount_yen=item.amount_yen,
+                reason="" if i < 2 else "account closed",
+            )
+            for i, item in enumerate(items)
+        ]
+        outcome = payments.batch_reconcile(batch=batch, user=people["a"], rows=rows)
+        assert (outcome.paid, outcome.failed, outcome.errors) == (2, 1, [])
+        statuses = sorted(
+            Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("status", flat=True)
+        )
+        assert statuses == ["paid", "paid", "payment_failed"]
+        batch.refresh_from_db()
+        assert batch.status == "reconciled"
+
+    def test_a_case_sits_in_one_open_batch(self, people):
+        case = approved_case(people)
+        payments.batch_create(method="bank_transfer", user=people["a"], transfer_date=DAY)
+        with pytest.raises(ValidationError, match="No approved case"):
+            payments.batch_create(method="bank_transfer", user=people["b"], transfer_date=DAY)
+        batch = PaymentBatch.objects.create(
+            method="bank_transfer", transfer_date=DAY, created_by=people["a"]
+        )
+        with pytest.raises(IntegrityError), transaction.atomic():
+            PaymentItem.objects.create(batch=batch, case=case, amount_yen=1)
+
+    def test_a_case_is_paid_once_in_the_database(self, people):
+        case = approved_case(people)
+        b1 = PaymentBatch.objects.create(
+            method="bank_transfer", transfer_date=DAY, created_by=people["a"]
+        )
+        b2 = PaymentBatch.objects.create(
+            method="bank_transfer", transfer_date=DAY, created_by=people["a"]
+        )
+        PaymentItem.objects.create(batch=b1, case=case, amount_yen=1, status="paid", is_open=False)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            PaymentItem.objects.create(
+                batch=b2, case=case, amount_yen=1, status="paid", is_open=False
+            )
+
+    def test_bad_result_files_are_refused_whole(self, people):
+        for _ in range(2):
+            approved_case(people)
+        batch = payments.batch_export(
+            batch=payments.batch_create(
+                method="bank_transfer", user=people["a"], transfer_date=DAY
+            ),
+            user=people["a"],
+        )
+        first, second = batch.items.order_by("pk")
+        bad = [
+            ResultRow(2, f"{first.pk:010d}", True, first.amount_yen),
+            ResultRow(3, f"{first.pk:010d}", True, first.amount_yen),  # twice
+            ResultRow(4, "SH10-999999", True, 100),  # not in the batch
+            ResultRow(5, second.case.case_no, True, 999),  # amount differs
+        ]
+        outcome = payments.batch_reconcile(batch=batch, user=people["a"], rows=bad)
+        assert len(outcome.errors) == 3 and outcome.paid == 0
+        assert (
+            "listed twice" in outcome.errors[0]
+            and "not in this batch" in outcome.errors[1]
+            and "999" in outcome.errors[2]
+        )
+        assert not Case.objects.filter(status="paid").exists()
+
+    def test_result_file_reader(self):
+        data = "reference,result,amount_yen,reason\n0000000001,済,6720,\n0000000002,不能,6720,口座なし\n0000000003,maybe,1,\n".encode(
+            "cp932"
+        )
+        rows, errors = payments.read_result_file(data, "r.csv")
+        assert [r.paid for r in rows] == [True, False]
+        assert errors == ["r.csv line 4, column result: “maybe” is not paid or failed"]
+
+    def test_bill_credit_batch_for_a_current_member_without_claim(self, people):
+        member = MemberFactory()
+        running = ContractFactory(member=member)
+        case = CaseFactory(
+            contract=ContractFactory(member=member, ended_on=datetime.date(2009, 6, 30)),
+            category=1,
+            status="notified",
+        )
+        review.case_prepare(case=case, user=people["staff"])
+        review.case_approve(case=case, user=people["a"])
+        batch = payments.batch_export(
+            batch=payments.batch_create(method="bill_credit", user=people["a"], transfer_date=DAY),
+            user=people["a"],
+        )
+        content = batch.file.read().decode()
+        assert running.contract_no in content and case.case_no in content
+
+    def test_staff_cannot_build_batches(self, people):
+        approved_case(people)
+        with pytest.raises(PermissionDenied):
+            payments.batch_create(method="bank_transfer", user=people["staff"], transfer_date=DAY)
+
+    def test_prepare_needs_a_payee(self, people):
+        case = CaseFactory(status="notified", category=2)
+        with pytest.raises(ValidationError, match="No payee"):
+            review.case_prepare(case=case, user=people["staff"])
