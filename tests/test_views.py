@@ -86,9 +86,9 @@ POST_ONLY = [
 
 
 def _batch_of_payments():
-    from refunds.models import PaymentBatch
-
     from django.core.files.base import ContentFile
+
+    from refunds.models import PaymentBatch
 
     batch = PaymentBatch.objects.create(
         method="bank_transfer", transfer_date=timezone.localdate(), created_by=UserFactory()
