@@ -34,7 +34,7 @@ Characters
     are written). Before either, small kana are folded to large ones (ｯ → ﾂ, ャ → ヤ), as banks
     record them, ヰ ヱ become イ エ, the prolonged-sound mark (ー or ｰ) becomes ``-``, as in the
     Zengin bank names, and the middle dot ・ (or ･, which banks refuse) becomes ``.``. Anything
-    else that has no single-byte form (kanji, hiragana outside a canonical name, ｢ ｣ ¥ ...) is
+    else that has no single-byte form (kanji, hiragana, ｢ ｣ ¥, control characters ...) is
     refused with a ``ValueError`` naming the characters: nothing is guessed or dropped. A text
     longer than its field is cut at the field's width in bytes, as banks do, which can separate
     a voiced mark from its kana.
@@ -52,7 +52,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final, Literal
+from typing import Final
 
 from refunds.payee import zengin_kana
 
@@ -235,7 +235,7 @@ def iter_transfer_file(
     consignor: Consignor,
     transfer_date: datetime.date,
     transfers: Iterable[Transfer],
-    line_ending: Literal["crlf", "none"] | str = "crlf",
+    line_ending: str = "crlf",
     designation: str = "7",
 ) -> Iterator[bytes]:
     """The records of the file one by one, each with its line ending (see ``write_transfer_file``).
@@ -253,10 +253,13 @@ def iter_transfer_file(
         raise ValueError(
             f"designation must be '7' (telegraphic) or '8' (document): {designation!r}"
         )
-    # 手形交換所番号 (spaces), ..., and the tail: 新規コード "0" is written after the amount.
-    clearing = b"    "
+    clearing = b"    "  # 手形交換所番号: spaces
+    # 振込指定区分, 識別表示 (space), ダミー and the line ending; 新規コード goes with the amount.
     tail = designation.encode("ascii") + b" " + b" " * 7 + eol
-    header = _header(consignor, transfer_date)
+    try:
+        header = _header(consignor, transfer_date)
+    except ValueError as exc:
+        raise ValueError(f"header (record 1): {exc}") from None
     yield header + eol
     # Bank and branch names repeat from one record to the next: converted once per file.
     names: dict[str, bytes] = {}
@@ -275,23 +278,27 @@ def iter_transfer_file(
             raise ValueError(f"more than {MAX_COUNT:,} transfers: the count has 6 digits")
         amount = t.amount_yen
         total += amount
-        yield b"".join(
-            (
-                b"2",
-                t.bank_code.encode("ascii"),
-                name15(t.bank_kana),
-                t.branch_code.encode("ascii"),
-                name15(t.branch_kana),
-                clearing,
-                t.account_type.encode("ascii"),
-                t.account_number.encode("ascii"),
-                _single_byte(t.holder_kana)[:30].ljust(30, b" "),
-                b"%010d0" % amount,  # 振込金額 N10 and 新規コード "0"
-                _single_byte(t.customer_code1)[:10].ljust(10, b" "),
-                _single_byte(t.customer_code2)[:10].ljust(10, b" "),
-                tail,
+        try:
+            record = b"".join(
+                (
+                    b"2",
+                    t.bank_code.encode("ascii"),
+                    name15(t.bank_kana),
+                    t.branch_code.encode("ascii"),
+                    name15(t.branch_kana),
+                    clearing,
+                    t.account_type.encode("ascii"),
+                    t.account_number.encode("ascii"),
+                    _single_byte(t.holder_kana)[:30].ljust(30, b" "),
+                    b"%010d0" % amount,  # 振込金額 N10 and 新規コード "0"
+                    _single_byte(t.customer_code1)[:10].ljust(10, b" "),
+                    _single_byte(t.customer_code2)[:10].ljust(10, b" "),
+                    tail,
+                )
             )
-        )
+        except ValueError as exc:
+            raise ValueError(f"transfer {count} (record {count + 1}): {exc}") from None
+        yield record
     if total > MAX_TOTAL:
         raise ValueError(f"the total {total:,} yen does not fit in the trailer's 12 digits")
     yield b"8%06d%012d" % (count, total) + b" " * 101 + eol
@@ -303,7 +310,7 @@ def write_transfer_file(
     consignor: Consignor,
     transfer_date: datetime.date,
     transfers: Iterable[Transfer],
-    line_ending: Literal["crlf", "none"] | str = "crlf",
+    line_ending: str = "crlf",
     designation: str = "7",
 ) -> bytes:
     """The whole 総合振込 file: header, one data record per transfer, trailer and end record.

@@ -166,3 +166,23 @@ def _forget_connections(app) -> None:
     if "amqp" in app.__dict__:
         app.__dict__["amqp"]._producer_pool = None
     app._local = threading.local()
+
+
+@pytest.fixture(autouse=True)
+def append_only_triggers(request):
+    """The append-only triggers are in place for every test; a transactional test lifts them
+    just before its flush (which deletes every row) and the next test puts them back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        yield
+        return
+    from django.db import connection
+
+    from refunds import appendonly
+
+    transactional = marker.kwargs.get("transaction", False)
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    appendonly.install(connection)
+    yield
+    if transactional:
+        appendonly.remove(connection)

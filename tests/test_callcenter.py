@@ -515,7 +515,9 @@ class TestClaims:
         claim, _ = services.claim_record(
             case=case, user=supervisor_user, method="bank_transfer", bank=BANK
         )
-        Case.objects.filter(pk=case.pk).update(status="paid")
+        Case.objects.filter(pk=case.pk).update(
+            status="paid", paid_at=timezone.now(), paid_amount_yen=6720
+        )
         with pytest.raises(ValidationError, match="no longer"):
             services.claim_change_payee(
                 claim=claim,

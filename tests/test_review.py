@@ -296,3 +296,21 @@ class TestBatches:
         case = CaseFactory(status="notified", category=2)
         with pytest.raises(ValidationError, match="No payee"):
             review.case_prepare(case=case, user=people["staff"])
+
+
+class TestAuditIsAppendOnly:
+    def test_the_database_refuses_update_and_delete(self, people):
+        from django.db import DatabaseError, connection
+
+        event = AuditEvent.objects.create(action="x", object_type="t", object_id="1")
+        for sql in (
+            "UPDATE refunds_auditevent SET action = 'y' WHERE id = %s",
+            "DELETE FROM refunds_auditevent WHERE id = %s",
+        ):
+            with (
+                pytest.raises(DatabaseError, match="append-only"),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(sql, [event.pk])
+        assert AuditEvent.objects.filter(pk=event.pk, action="x").exists()

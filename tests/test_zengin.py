@@ -377,8 +377,15 @@ def test_bad_codes_are_refused(changes):
 
 
 def test_a_kanji_holder_name_is_refused_when_writing():
-    with pytest.raises(ValueError, match="山"):
-        build(transfers=[_transfer(holder_kana="山田　太郎")])
+    transfers = [_transfer(), _transfer(holder_kana="山田　太郎")]
+    with pytest.raises(ValueError, match=r"transfer 2 \(record 3\): .*'山' \(U\+5C71\)"):
+        build(transfers=transfers)
+
+
+def test_a_consignor_name_without_a_single_byte_form_is_refused():
+    consignor = Consignor(**(vars(CONSIGNOR) | {"name_kana": "株式会社リファンド"}))
+    with pytest.raises(ValueError, match=r"header \(record 1\): .*'株'"):
+        write_transfer_file(consignor=consignor, transfer_date=DATE, transfers=TRANSFERS)
 
 
 def test_a_total_of_more_than_12_digits_is_refused():

@@ -189,12 +189,22 @@ class Case(models.Model):
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     second_approved_by = _user_fk(_("second approval by"))
     second_approved_at = models.DateTimeField(_("second approval at"), null=True, blank=True)
-    status_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # Database defaults as well: detection writes its cases with set-based SQL.
+    status_reason = models.CharField(_("reason"), max_length=500, blank=True, db_default="")
     hold_return_status = models.CharField(
-        _("state before the hold"), max_length=32, choices=CaseStatus.choices, blank=True
+        _("state before the hold"),
+        max_length=32,
+        choices=CaseStatus.choices,
+        blank=True,
+        db_default="",
     )
     qa_status = models.CharField(
-        _("QA"), max_length=8, choices=QaStatus.choices, blank=True, default=QaStatus.NONE
+        _("QA"),
+        max_length=8,
+        choices=QaStatus.choices,
+        blank=True,
+        default=QaStatus.NONE,
+        db_default=QaStatus.NONE,
     )
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     paid_amount_yen = models.IntegerField(_("paid (yen)"), null=True, blank=True)
