@@ -420,12 +420,21 @@ def count_queries(call: Callable[[], Any]) -> tuple[int, list[str]]:
     return len(ctx.captured_queries), [q["sql"] for q in ctx.captured_queries]
 
 
-def explain(sql: str) -> str:
-    from django.db import connection
+def explain(sql: str, settings_sql: tuple[str, ...] = ()) -> str:
+    """The plan of one SELECT, under the session settings the search itself used."""
+    from django.db import connection, transaction
 
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        for statement in settings_sql:
+            cur.execute(statement)
         cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
         return "\n".join(row[0] for row in cur.fetchall())
+
+
+def selects(sqls: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    """The SELECTs of a capture, and the SET LOCAL statements that ran with them."""
+    settings_sql = tuple(sql for sql in sqls if sql.upper().startswith("SET LOCAL"))
+    return [sql for sql in sqls if sql.lstrip().upper().startswith("SELECT")], settings_sql
 
 
 def measure_kind(kind: str, values: list[str], client: Any, plans: list[str]) -> KindResult:
@@ -461,8 +470,9 @@ def measure_kind(kind: str, values: list[str], client: Any, plans: list[str]) ->
         plans.append(
             f"\n{'=' * 100}\n{kind}, {label}: search({value!r}), {len(sqls)} queries\n{'=' * 100}"
         )
-        for number, sql in enumerate(sqls, start=1):
-            plan = explain(sql)
+        select_sqls, settings_sql = selects(sqls)
+        for number, sql in enumerate(select_sqls, start=1):
+            plan = explain(sql, settings_sql if "_key" in sql else ())
             plans.append(f"\n-- query {number}\n{sql}\n\n{plan}")
             indexes += [name for name in _INDEX_RE.findall(plan) if name not in indexes]
             if SEQ_SCAN in plan:
@@ -499,7 +509,7 @@ def baseline_plan(value: str) -> str:
     _count, sqls = count_queries(lambda: admin_baseline(value))
     return (
         f"\n{'=' * 100}\nbaseline (admin search_fields) for {value!r}\n{'=' * 100}\n"
-        + "\n".join(f"\n{sql}\n\n{explain(sql)}" for sql in sqls)
+        + "\n".join(f"\n{sql}\n\n{explain(sql)}" for sql in selects(sqls)[0])
     )
 
 

@@ -1,0 +1,79 @@
+"""Races on PostgreSQL: concurrent approvals and payments of one case pay it exactly once."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from refunds.models import AuditEvent, Case, PaymentItem
+from refunds.services import callcenter, payments, review
+from tests.factories import CaseFactory, UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+BANK = {
+    "bank_code": "0001",
+    "branch_code": "001",
+    "account_type": "1",
+    "account_number": "1234567",
+    "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ",
+}
+THREADS = 20
+
+
+@pytest.fixture(autouse=True)
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; run with DATABASE_URL=postgres://… (CI does)")
+
+
+def _run_all(work) -> list[object]:
+    start = threading.Barrier(THREADS)
+    results: list[object] = [None] * THREADS
+
+    def run(i: int) -> None:
+        try:
+            start.wait()
+            results[i] = work(i)
+        except Exception as exc:  # each refusal is a result
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def test_twenty_concurrent_approvals_and_payments_pay_once():
+    supervisors = [UserFactory(username=f"sup{i}", roles=["supervisor"]) for i in range(THREADS)]
+    staff = UserFactory(username="prep", roles=["staff"])
+    case = CaseFactory(status="awaiting_claim", category=3, amount_yen=6720)
+    callcenter.claim_record(case=case, user=supervisors[0], method="bank_transfer", bank=BANK)
+    review.case_prepare(case=case, user=staff)
+
+    approvals = _run_all(lambda i: review.case_approve(case=case, user=supervisors[i]))
+    assert sum(isinstance(r, Case) for r in approvals) == 1
+    assert Case.objects.get(pk=case.pk).status == "approved"
+
+    def pay(i: int) -> object:
+        batch = payments.batch_create(
+            method="bank_transfer",
+            user=supervisors[i],
+            transfer_date=datetime.date(2010, 12, 10),
+            case_ids=[case.pk],
+        )
+        batch = payments.batch_export(batch=batch, user=supervisors[i])
+        item = batch.items.get()
+        row = payments.ResultRow(2, f"{item.pk:010d}", True, item.amount_yen)
+        return payments.batch_reconcile(batch=batch, user=supervisors[i], rows=[row])
+
+    results = _run_all(pay)
+    assert sum(getattr(r, "paid", 0) for r in results) == 1
+    assert PaymentItem.objects.filter(case=case, status="paid").count() == 1
+    final = Case.objects.get(pk=case.pk)
+    assert final.status == "paid" and final.paid_amount_yen == 6720
+    assert AuditEvent.objects.filter(action="case.paid", object_id=str(case.pk)).count() == 1
