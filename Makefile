@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_DIR := var/demo
 DEMO_MEMBERS ?= 3000
 
-.PHONY: venv demo serve test lint format typecheck check messages bench bench-import bench-detect bench-search clean
+.PHONY: venv demo serve test lint format typecheck check messages bench bench-import bench-detect bench-search bench-payments clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,7 +54,7 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l ja -l en --ignore=.venv --ignore=var --ignore=benchmarks --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
 
-bench: bench-import bench-detect bench-search
+bench: bench-import bench-detect bench-search bench-payments
 
 bench-import: $(STAMP)
 	$(PY) benchmarks/bench_import.py
@@ -64,6 +64,9 @@ bench-detect: $(STAMP)
 
 bench-search: $(STAMP)
 	$(PY) benchmarks/bench_search.py
+
+bench-payments: $(STAMP)
+	$(PY) benchmarks/bench_payments.py
 
 clean:
 	rm -rf var/demo var/cache
