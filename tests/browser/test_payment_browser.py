@@ -1,0 +1,98 @@
+"""Money moves: staff prepares, two supervisors approve, a Zengin file goes out, a result pays."""
+
+import pytest
+from django.urls import reverse
+
+from refunds import zengin
+from refunds.models import Case, PaymentBatch
+from refunds.services import callcenter
+from tests.factories import CaseFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "pw-for-tests-1"
+
+
+def test_prepare_two_approvals_zengin_file_and_result(live_server, page, tmp_path):
+    staff = UserFactory(username="prep-b", roles=["staff"])
+    UserFactory(username="sup-a-b", roles=["supervisor"])
+    UserFactory(username="sup-b-b", roles=["supervisor"])
+    case = CaseFactory(
+        status="awaiting_claim", category=3, amount_yen=12_000, computed_amount_yen=12_000
+    )
+    callcenter.claim_record(
+        case=case,
+        user=UserFactory(roles=["supervisor"]),
+        method="bank_transfer",
+        bank={
+            "bank_code": "0005",
+            "branch_code": "001",
+            "account_type": "1",
+            "account_number": "7654321",
+            "holder_name": "ﾀﾅｶ ﾊﾅｺ",
+        },
+    )
+
+    def login(username):
+        page.context.clear_cookies()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+
+    case_url = f"{live_server.url}{case.get_absolute_url()}"
+    login("prep-b")
+    page.goto(f"{live_server.url}{reverse('refunds:case_prepare', args=[case.pk])}")
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("#case-actions", state="attached")
+
+    for supervisor in ("sup-a-b", "sup-b-b"):
+        login(supervisor)
+        page.goto(f"{live_server.url}{reverse('refunds:review_queue')}")
+        page.click(f"tr:has-text('{case.case_no}') form[action$='/approve/'] button")
+        page.wait_for_selector("#case-actions", state="attached")
+    assert Case.objects.get(pk=case.pk).status == "approved"
+
+    page.goto(f"{live_server.url}{reverse('refunds:batch_create')}")
+    page.check("input[name=method][value=bank_transfer]")
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("#export-button")
+    page.click("#export-button")
+    page.wait_for_selector("#download-file")
+    with page.expect_download() as download:
+        page.click("#download-file")
+    data = download.value.path().read_bytes()
+    parsed = zengin.parse_transfer_file(data)
+    assert parsed.trailer["count"] == 1 and parsed.trailer["total_yen"] == 12_000
+    record = parsed.records[0]
+    assert (record["bank_code"], record["account_number"], record["holder_kana"]) == (
+        "0005",
+        "7654321",
+        "ﾀﾅｶ ﾊﾅｺ",
+    )
+
+    reference = record["customer_code1"]
+    result = tmp_path / "result.csv"
+    result.write_text(
+        f"reference,result,amount_yen,reason\n{reference},paid,12000,\n", encoding="utf-8"
+    )
+    page.set_input_files("#reconcile-form input[type=file]", str(result))
+    page.click("#reconcile-form button[type=submit]")
+    page.wait_for_selector("#batch-status")
+    assert PaymentBatch.objects.get().status == "reconciled"
+
+    page.goto(case_url)
+    history = page.inner_text("main")
+    for action in (
+        "case.prepare",
+        "case.approve",
+        "case.approve_second",
+        "case.in_payment",
+        "case.paid",
+    ):
+        assert action in history
+    for who in ("prep-b", "sup-a-b", "sup-b-b"):
+        assert who in history
+    final = Case.objects.get(pk=case.pk)
+    assert final.status == "paid" and final.paid_amount_yen == 12_000
+    assert staff.pk == final.prepared_by_id
