@@ -13,6 +13,7 @@ from refunds.models import (
     BillingLine,
     Case,
     Claim,
+    ContactAttempt,
     Contract,
     Inquiry,
     Investigation,
@@ -59,6 +60,7 @@ class MemberView:
     cases: list[CaseRow]
     inquiries: list[Inquiry]
     claims: list[Claim]
+    contacts: list[ContactAttempt]
     events: list[AuditEvent]
     open_inquiry: Inquiry | None
     verified: Inquiry | None
@@ -116,6 +118,9 @@ def member_view(*, member: Member, user: Any) -> MemberView:
     open_inquiry = next(
         (i for i in inquiries if i.ended_at is None and i.created_by_id == user.pk), None
     )
+    contacts = list(
+        ContactAttempt.objects.filter(member=member).select_related("case", "sent_by")[:100]
+    )
     events = list(
         AuditEvent.objects.filter(
             Q(object_type="refunds.member", object_id=str(member.pk))
@@ -128,6 +133,7 @@ def member_view(*, member: Member, user: Any) -> MemberView:
         cases=rows,
         inquiries=inquiries,
         claims=claims,
+        contacts=contacts,
         events=events,
         open_inquiry=open_inquiry,
         verified=verified_inquiry(user=user, member=member),

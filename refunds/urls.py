@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import callcenter, cases, data, detection, imports, payments, programs, review
+from .views import (
+    callcenter,
+    cases,
+    data,
+    detection,
+    imports,
+    letters,
+    payments,
+    programs,
+    review,
+)
 
 app_name = "refunds"
 
@@ -85,4 +95,11 @@ urlpatterns = [
         name="batch_reconcile",
     ),
     path("payments/<int:pk>/file/", payments.BatchFileView.as_view(), name="batch_file"),
+    path("letters/", letters.LetterRunView.as_view(), name="letters"),
+    path(
+        "letters/texts/<str:kind>/",
+        letters.LetterTemplateUpdateView.as_view(),
+        name="letter_template",
+    ),
+    path("cases/<int:pk>/letter.pdf", letters.CaseLetterView.as_view(), name="case_letter"),
 ]

@@ -75,6 +75,9 @@ PAGES = [
     ("refunds:batch_create", None, SUPERVISORS),
     ("refunds:batch_detail", lambda: [_batch_of_payments().pk], SUPERVISORS),
     ("refunds:batch_file", lambda: [_batch_of_payments().pk], SUPERVISORS),
+    ("refunds:letters", None, CALL_CENTER),
+    ("refunds:letter_template", lambda: ["notice"], ("admin",)),
+    ("refunds:case_letter", lambda: [CaseFactory().pk], CALL_CENTER),
 ]
 # POST-only actions: a GET is refused (405) for those allowed, like any other page otherwise.
 POST_ONLY = [

@@ -184,3 +184,10 @@ ZENGIN_ACCOUNT_TYPE = env.str("ZENGIN_ACCOUNT_TYPE", default="1")
 ZENGIN_ACCOUNT_NUMBER = env.str("ZENGIN_ACCOUNT_NUMBER", default="0000001")
 # "crlf" (a record per line) or "none" (records back to back), as the bank asks.
 ZENGIN_LINE_ENDING = env.str("ZENGIN_LINE_ENDING", default="crlf")
+
+# Letters: reminders for unanswered category 2 cases, at most two, this many days apart.
+REMINDER_AFTER_DAYS = env.int("REMINDER_AFTER_DAYS", default=30)
+REMINDERS_MAX = env.int("REMINDERS_MAX", default=2)
+# The sender printed on letters, and the most letters one run prints.
+LETTER_SENDER = env.str("LETTER_SENDER", default="ソネット株式会社 返金対応窓口")
+LETTER_RUN_LIMIT = env.int("LETTER_RUN_LIMIT", default=500)

@@ -27,6 +27,7 @@ from .cases import (
 )
 from .contracts import Area, Contract
 from .imports import ImportBatch, ImportKind, ImportRowError, ImportStatus
+from .letters import ContactAttempt, ContactKind, LetterKind, LetterTemplate
 from .members import Member, MemberStatus
 from .payments import BatchStatus, ItemStatus, PaymentBatch, PaymentItem
 from .programs import RemediationProgram
@@ -46,6 +47,8 @@ __all__ = [
     "Category",
     "Channel",
     "Claim",
+    "ContactAttempt",
+    "ContactKind",
     "Contract",
     "DataProblem",
     "DetectionRun",
@@ -59,6 +62,8 @@ __all__ = [
     "InquiryReason",
     "Investigation",
     "ItemStatus",
+    "LetterKind",
+    "LetterTemplate",
     "Member",
     "MemberStatus",
     "PaymentBatch",

@@ -1,0 +1,103 @@
+"""Letters and every other attempt to reach a member about a case."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .cases import Case
+from .members import Member
+
+
+class LetterKind(models.TextChoices):
+    NOTICE = "notice", _("Apology and refund notice")
+    REMINDER = "reminder", _("Reminder")
+
+
+class LetterTemplate(models.Model):
+    """The text of a letter, edited by an admin: a Django template over the case's details."""
+
+    kind = models.CharField(_("letter"), max_length=16, choices=LetterKind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(
+        _("body"),
+        help_text=_(
+            "Plain text; a blank line starts a paragraph. Placeholders: {{ member_name }}, "
+            "{{ contract_no }}, {{ months }}, {{ amount }}, {{ payout }}, {{ how_to_claim }}, "
+            "{{ free_dial_number }}, {{ free_dial_hours }}, {{ case_no }}, {{ program_name }}."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("letter template")
+        verbose_name_plural = _("letter templates")
+        constraints = [
+            models.UniqueConstraint(fields=["kind"], name="letter_template_one_per_kind"),
+            models.CheckConstraint(
+                condition=Q(kind__in=LetterKind.values), name="letter_template_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class ContactKind(models.TextChoices):
+    LETTER = "letter", _("Letter")
+    REMINDER = "reminder", _("Reminder letter")
+    CALL = "call", _("Call")
+    EMAIL = "email", _("Email")
+
+
+class ContactAttempt(models.Model):
+    """One attempt to reach the member about a case: a letter sent, a call made."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="contact_attempts", verbose_name=_("case")
+    )
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="contact_attempts",
+        verbose_name=_("member"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ContactKind.choices)
+    sent_at = models.DateTimeField(_("sent at"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("contact attempt")
+        verbose_name_plural = _("contact attempts")
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            models.Index(fields=["case", "-sent_at"], name="contact_case_sent"),
+            models.Index(fields=["member", "-sent_at"], name="contact_member_sent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ContactKind.values), name="contact_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.sent_at:%Y-%m-%d}"

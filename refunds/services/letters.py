@@ -1,0 +1,183 @@
+"""Letters: the notice of apology and refund, reminders, and the contact attempt each records.
+
+Letters are printed in Japanese whatever the operator's language: the texts are the admin's
+``LetterTemplate`` rows (Django template syntax over plain strings), laid out by
+``templates/letters/letter.html`` and turned into one PDF by WeasyPrint with a Japanese font
+from Debian's packages (Noto Sans CJK JP, else IPAexGothic).
+"""
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Q, QuerySet
+from django.template import Context, Template
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from refunds.hours import OpeningHours
+from refunds.models import (
+    Case,
+    CaseStatus,
+    Claim,
+    ContactAttempt,
+    ContactKind,
+    LetterKind,
+    LetterTemplate,
+    PayoutMethod,
+)
+from refunds.workflow import record_transition
+
+S = CaseStatus
+_BY_LETTER = (ContactKind.LETTER, ContactKind.REMINDER)
+
+
+def _payout_text(case: Case, claim: Claim | None) -> tuple[str, str]:
+    """How the refund comes, and what the member has to do (in Japanese, for the letter)."""
+    if claim is not None and claim.method == PayoutMethod.BANK_TRANSFER:
+        return (
+            f"ご指定の口座（{claim.bank_name} {claim.branch_name}）へお振り込みいたします。",
+            "お手続きは不要です。",
+        )
+    if claim is not None or (case.category == 1 and case.member and case.member.is_active):
+        return (
+            "今後のご利用料金のご請求から差し引いてご返金いたします。",
+            "お手続きは不要です。口座へのお振り込みをご希望の場合は、下記フリーダイヤルまで"
+            "ご連絡ください。",
+        )
+    return (
+        "ご指定の銀行口座へお振り込みいたします。",
+        "お振込先（金融機関名・支店名・預金種目・口座番号・口座名義（カナ））を、同封の返金請求書に"
+        "ご記入のうえご返送いただくか、下記フリーダイヤルにてお知らせください。",
+    )
+
+
+def letter_context(case: Case, claim: Claim | None) -> dict[str, str]:
+    member = case.member
+    months = sorted({line.period for line in case.evidence.all() if line.amount_yen > 0})
+    payout, how_to_claim = _payout_text(case, claim)
+    program = case.program
+    return {
+        "member_name": member.name if member else "",
+        "contract_no": case.contract.contract_no if case.contract else "",
+        "months": "、".join(f"{m.year}年{m.month}月" for m in months) or "—",
+        "amount": f"{case.amount_yen or 0:,}円",
+        "payout": payout,
+        "how_to_claim": how_to_claim,
+        "free_dial_number": program.free_dial_number or settings.FREE_DIAL_NUMBER,
+        "free_dial_hours": str(OpeningHours.for_program(program)),
+        "case_no": case.case_no,
+        "program_name": program.name,
+    }
+
+
+def _paragraphs(text: str) -> list[list[str]]:
+    return [
+        block.splitlines() for block in text.replace("\r\n", "\n").split("\n\n") if block.strip()
+    ]
+
+
+def render_letters_html(cases: Sequence[Case], kind: str) -> str:
+    template = LetterTemplate.objects.get(kind=kind)
+    body = Template(template.body)
+    claims = {c.case_id: c for c in Claim.objects.filter(case__in=cases)}
+    today = timezone.localdate()
+    letters = []
+    for case in cases:
+        context = letter_context(case, claims.get(case.pk))
+        letters.append(
+            {
+                "case": case,
+                "member": case.member,
+                "subject": template.subject,
+                "paragraphs": _paragraphs(body.render(Context(context))),
+                "date": f"{today.year}年{today.month}月{today.day}日",
+            }
+        )
+    return render_to_string(
+        "letters/letter.html", {"letters": letters, "sender": settings.LETTER_SENDER}
+    )
+
+
+def letters_pdf(cases: Sequence[Case], kind: str) -> bytes:
+    from weasyprint import HTML  # heavy: loaded when a letter is made
+
+    html = render_letters_html(cases, kind)
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()  # type: ignore[no-any-return]
+
+
+def _cases_for(ids: Sequence[int]) -> list[Case]:
+    return list(
+        Case.objects.filter(pk__in=ids)
+        .select_related("member", "contract", "program")
+        .prefetch_related("evidence")
+        .order_by("pk")
+    )
+
+
+def notices_due() -> QuerySet[Case]:
+    """Detected cases (categories 1 and 2) whose member has not been told yet."""
+    return Case.objects.filter(status=S.DETECTED, member__isnull=False)
+
+
+def reminders_due(now: datetime.datetime | None = None) -> QuerySet[Case]:
+    """Category 2 cases told by letter but still without a claim, whose last letter is older
+    than ``REMINDER_AFTER_DAYS``, and that have had fewer than ``REMINDERS_MAX`` reminders."""
+    now = now or timezone.now()
+    since = now - datetime.timedelta(days=settings.REMINDER_AFTER_DAYS)
+    return (
+        Case.objects.filter(status=S.NOTIFIED, category=2, claims__isnull=True)
+        .annotate(
+            last_letter=Max(
+                "contact_attempts__sent_at", filter=Q(contact_attempts__kind__in=_BY_LETTER)
+            ),
+            reminders=Count(
+                "contact_attempts", filter=Q(contact_attempts__kind=ContactKind.REMINDER)
+            ),
+        )
+        .filter(last_letter__lt=since, reminders__lt=settings.REMINDERS_MAX)
+    )
+
+
+@transaction.atomic
+def letters_send(*, case_ids: Sequence[int], user: Any, kind: str) -> tuple[bytes, int]:
+    """Print the letters of ``kind`` for these cases (one PDF) and record each as a contact
+    attempt; a notice moves a detected case to ``notified``. Returns (pdf, letters)."""
+    if not user.has_role(Role.STAFF, Role.SUPERVISOR, Role.ADMIN):
+        raise PermissionDenied
+    if kind not in LetterKind.values:
+        raise ValidationError(_("Unknown letter."))
+    ids = sorted(set(case_ids))[: settings.LETTER_RUN_LIMIT]
+    list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    cases = _cases_for(ids)
+    if kind == LetterKind.NOTICE:
+        cases = [c for c in cases if c.status in (S.DETECTED, S.NOTIFIED, S.AWAITING_CLAIM)]
+    else:
+        due = set(reminders_due().filter(pk__in=ids).values_list("pk", flat=True))
+        cases = [c for c in cases if c.pk in due]
+    if not cases:
+        raise ValidationError(_("No case in the selection is due for this letter."))
+    pdf = letters_pdf(cases, kind)
+    now = timezone.now()
+    contact = ContactKind.LETTER if kind == LetterKind.NOTICE else ContactKind.REMINDER
+    ContactAttempt.objects.bulk_create(
+        [
+            ContactAttempt(case=c, member=c.member, kind=contact, sent_at=now, sent_by=user)
+            for c in cases
+        ]
+    )
+    for case in cases:
+        if case.status == S.DETECTED:
+            record_transition(
+                case=case,
+                to=S.NOTIFIED,
+                actor=user,
+                action="case.notified",
+                changes={"letter": kind},
+            )
+    return pdf, len(cases)

@@ -1,0 +1,119 @@
+"""Letters: print a run of notices or reminders (recorded as sent), preview one, edit texts."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import UpdateView
+
+from accounts.mixins import RoleRequiredMixin
+from accounts.roles import Role
+from refunds.models import Case, LetterKind, LetterTemplate
+from refunds.services import letters
+from refunds.services.audit import audit_record
+
+
+class LetterRunView(RoleRequiredMixin, View):
+    """What is due (notices, reminders) and a button that prints and records one run."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        notices = (
+            letters.notices_due().values("category").annotate(n=Count("pk")).order_by("category")
+        )
+        context = {
+            "notices": list(notices),
+            "notices_total": sum(row["n"] for row in notices),
+            "reminders_total": letters.reminders_due().count(),
+            "limit": letters.settings.LETTER_RUN_LIMIT,
+            "templates": LetterTemplate.objects.order_by("kind"),
+        }
+        return render(request, "refunds/letters.html", context)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        kind = request.POST.get("kind", "")
+        limit = letters.settings.LETTER_RUN_LIMIT
+        due = letters.notices_due() if kind == LetterKind.NOTICE else letters.reminders_due()
+        ids = list(due.order_by("pk").values_list("pk", flat=True)[:limit])
+        try:
+            pdf, count = letters.letters_send(case_ids=ids, user=request.user, kind=kind)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            return redirect("refunds:letters")
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="letters-{kind}-{count}.pdf"'
+        return response
+
+
+class CaseLetterView(RoleRequiredMixin, View):
+    """The notice of one case as a PDF, to read or print (nothing is recorded)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case = get_object_or_404(Case.objects.filter(member__isnull=False), pk=pk)
+        kind = request.GET.get("kind", LetterKind.NOTICE)
+        if kind not in LetterKind.values:
+            kind = LetterKind.NOTICE
+        pdf = letters.letters_pdf([case], kind)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{case.case_no}-{kind}.pdf"'
+        return response
+
+
+class LetterTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = LetterTemplate
+        fields = ["subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 22})}
+
+    def clean_body(self) -> str:
+        from django.template import Template, TemplateSyntaxError
+
+        body: str = self.cleaned_data["body"]
+        try:
+            Template(body)
+        except TemplateSyntaxError as exc:
+            raise ValidationError(
+                _("The text has a placeholder error: %(error)s") % {"error": exc}
+            ) from None
+        return body
+
+
+class LetterTemplateUpdateView(RoleRequiredMixin, UpdateView):  # type: ignore[type-arg]
+    allowed_roles = (Role.ADMIN,)
+    model = LetterTemplate
+    form_class = LetterTemplateForm
+    slug_field = "kind"
+    slug_url_kwarg = "kind"
+    template_name = "refunds/form_page.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["page_title"] = gettext_lazy("Letter text: %(kind)s") % {
+            "kind": self.object.get_kind_display()
+        }
+        context["page_help"] = self.object._meta.get_field("body").help_text
+        return context
+
+    def form_valid(self, form: forms.ModelForm) -> HttpResponse:  # type: ignore[type-arg]
+        before = LetterTemplate.objects.get(pk=self.object.pk)
+        template = form.save(commit=False)
+        template.updated_by = self.request.user
+        template.save()
+        audit_record(
+            actor=self.request.user,
+            action="letter_template.change",
+            obj=template,
+            changes={
+                "subject": [before.subject, template.subject],
+                "body": [before.body, template.body],
+            },
+        )
+        messages.success(self.request, _("Letter text saved."))
+        return redirect(reverse("refunds:letters"))

@@ -1,0 +1,102 @@
+"""Letters: the notice as a Japanese PDF, runs recorded as contact attempts, reminders."""
+
+import datetime
+import re
+import shutil
+import subprocess
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from refunds.models import AuditEvent, Case, ContactAttempt, LetterTemplate
+from refunds.services import letters
+from tests.factories import CaseFactory, ContractFactory, MemberFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _case(category=2, status="detected"):
+    member = MemberFactory(
+        name="佐藤　花子",
+        postal_code="160-0022",
+        address="東京都新宿区新宿1-2-3",
+        status="withdrawn",
+        withdrawn_on=datetime.date(2009, 8, 1),
+    )
+    case = CaseFactory(
+        contract=ContractFactory(member=member, ended_on=datetime.date(2009, 6, 30)),
+        category=category,
+        status=status,
+        amount_yen=6720,
+    )
+    case.evidence.create(
+        period=datetime.date(2009, 7, 1), item="base_fee", amount_yen=6720, tariff_yen=6720
+    )
+    return case
+
+
+def _pdf_text(pdf: bytes, tmp_path) -> str:
+    if not shutil.which("pdftotext"):
+        pytest.skip("needs poppler-utils (CI installs it)")
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
+    return re.sub(r"[ \u3000]+", " ", out.stdout.decode())
+
+
+def test_notice_reads_right(tmp_path):
+    case = _case()
+    text = _pdf_text(letters.letters_pdf([case], "notice"), tmp_path)
+    for expected in (
+        "お詫びとご返金のお知らせ",
+        "佐藤 花子 様",
+        "〒160-0022",
+        "2009年7月",
+        "6,720円",
+        case.case_no,
+        "0120-000-000",
+        "09:00–18:00",
+    ):
+        assert expected in text, expected
+    assert "お振込先" in text  # category 2: how to claim
+
+
+def test_a_run_records_attempts_and_moves_detected_to_notified(tmp_path):
+    cases = [_case() for _ in range(3)]
+    user = UserFactory(roles=["staff"])
+    pdf, count = letters.letters_send(case_ids=[c.pk for c in cases], user=user, kind="notice")
+    assert count == 3 and pdf.startswith(b"%PDF")
+    assert ContactAttempt.objects.filter(kind="letter").count() == 3
+    assert set(Case.objects.values_list("status", flat=True)) == {"notified"}
+    assert AuditEvent.objects.filter(action="case.notified").count() == 3
+
+
+def test_two_reminders_at_most_after_the_set_days(settings):
+    case = _case(status="notified")
+    old = timezone.now() - datetime.timedelta(days=settings.REMINDER_AFTER_DAYS + 1)
+    ContactAttempt.objects.create(case=case, member=case.member, kind="letter", sent_at=old)
+    assert list(letters.reminders_due()) == [case]
+    user = UserFactory(roles=["staff"])
+    letters.letters_send(case_ids=[case.pk], user=user, kind="reminder")
+    assert not letters.reminders_due().exists()  # the reminder is recent
+    ContactAttempt.objects.filter(kind="reminder").update(sent_at=old)
+    letters.letters_send(case_ids=[case.pk], user=user, kind="reminder")
+    ContactAttempt.objects.filter(kind="reminder").update(sent_at=old)
+    assert not letters.reminders_due().exists()  # two reminders sent
+
+
+def test_letter_page_prints_a_run(staff_client):
+    _case()
+    response = staff_client.post(reverse("refunds:letters"), {"kind": "notice"})
+    assert response["Content-Type"] == "application/pdf"
+    assert Case.objects.get().status == "notified"
+
+
+def test_admin_edits_the_text_and_a_broken_placeholder_is_refused(admin_client_role):
+    url = reverse("refunds:letter_template", args=["notice"])
+    bad = admin_client_role.post(url, {"subject": "x", "body": "{% if %}"})
+    assert bad.status_code == 200 and LetterTemplate.objects.get(kind="notice").subject != "x"
+    admin_client_role.post(url, {"subject": "お詫び", "body": "{{ member_name }} 様 {{ amount }}"})
+    assert LetterTemplate.objects.get(kind="notice").subject == "お詫び"
+    assert AuditEvent.objects.filter(action="letter_template.change").exists()
