@@ -212,6 +212,28 @@ class TestBatches:
         batch.refresh_from_db()
         assert batch.status == "reconciled"
 
+    def test_compensation_for_delay_is_computed_at_payment_and_shown_apart(self, people):
+        from decimal import Decimal
+
+        case = approved_case(people)
+        program = case.program
+        program.delay_rate_percent, program.delay_from = Decimal("3.0"), datetime.date(2010, 12, 1)
+        program.save()
+        batch = payments.batch_create(method="bank_transfer", user=people["a"], transfer_date=DAY)
+        item = batch.items.get()
+        # 6,720 yen × 3 % × 9 days / 365 = 4.97 → 4 yen
+        assert (item.compensation_yen, item.amount_yen) == (4, 6724)
+        batch = payments.batch_export(batch=batch, user=people["a"])
+        payments.batch_reconcile(
+            batch=batch, user=people["a"], rows=[ResultRow(2, case.case_no, True, 6724)]
+        )
+        case.refresh_from_db()
+        assert (case.paid_amount_yen, case.compensation_yen, case.amount_yen) == (6724, 4, 6720)
+
+    def test_the_built_in_program_pays_no_compensation(self, people):
+        case = approved_case(people)
+        assert case.program.delay_compensation_yen(6720, datetime.date(2030, 1, 1)) == 0
+
     def test_a_case_sits_in_one_open_batch(self, people):
         case = approved_case(people)
         payments.batch_create(method="bank_transfer", user=people["a"], transfer_date=DAY)

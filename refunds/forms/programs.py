@@ -32,12 +32,17 @@ class ProgramForm(forms.ModelForm):  # type: ignore[type-arg]
                 attrs={"type": "date"}, format="%Y-%m-%d"
             ),
             "recent_leaver_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "delay_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["code"].disabled = True
+        self.fields["qa_rate_percent"].required = False
+
+    def clean_qa_rate_percent(self) -> int:
+        return self.cleaned_data.get("qa_rate_percent") or 0
 
     def clean_case_prefix(self) -> str:
         prefix: str = self.cleaned_data["case_prefix"].strip().upper()
@@ -53,6 +58,8 @@ class ProgramForm(forms.ModelForm):  # type: ignore[type-arg]
             self.add_error("courses", _("name at least one course"))
         if not data.get("overcharge_items"):
             self.add_error("overcharge_items", _("name at least one item"))
+        if data.get("delay_rate_percent") is not None and not data.get("delay_from"):
+            self.add_error("delay_from", _("say from when compensation accrues"))
         return data
 
     def validate_unique(self) -> None:

@@ -208,6 +208,7 @@ class Case(models.Model):
     )
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     paid_amount_yen = models.IntegerField(_("paid (yen)"), null=True, blank=True)
+    compensation_yen = models.IntegerField(_("compensation for delay (yen)"), null=True, blank=True)
     created_by_run = models.ForeignKey(
         DetectionRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

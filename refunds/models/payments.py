@@ -79,7 +79,10 @@ class PaymentItem(models.Model):
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="payment_items", verbose_name=_("case")
     )
-    amount_yen = models.PositiveIntegerField(_("amount (yen)"))
+    amount_yen = models.PositiveIntegerField(_("amount (yen)"))  # refund + compensation
+    compensation_yen = models.PositiveIntegerField(
+        _("compensation for delay (yen)"), default=0, db_default=0
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.PENDING
     )

@@ -1,3 +1,6 @@
+import datetime
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +26,17 @@ class RemediationProgram(models.Model):
     free_dial_number = models.CharField(_("free-dial number"), max_length=20, blank=True)
     opens_at = models.TimeField(_("line opens at"), null=True, blank=True)
     closes_at = models.TimeField(_("line closes at"), null=True, blank=True)
+    # Compensation for delay: simple interest per day on refunds paid after a date (off: empty).
+    delay_rate_percent = models.DecimalField(
+        _("compensation for delay (% a year)"),
+        max_digits=5,
+        decimal_places=3,
+        null=True,
+        blank=True,
+    )
+    delay_from = models.DateField(_("compensation accrues from"), null=True, blank=True)
+    # Quality sampling: share of prepared cases drawn for a QA re-check (0: off).
+    qa_rate_percent = models.PositiveSmallIntegerField(_("QA sampling (% of prepared)"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -33,7 +47,24 @@ class RemediationProgram(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="program_code_version_unique"),
             models.CheckConstraint(condition=Q(version__gte=1), name="program_version_positive"),
+            models.CheckConstraint(
+                condition=Q(delay_rate_percent__isnull=True) | Q(delay_from__isnull=False),
+                name="program_delay_rate_has_a_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(qa_rate_percent__lte=100), name="program_qa_rate_percent"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} v{self.version}"
+
+    def delay_compensation_yen(self, amount_yen: int, paid_on: datetime.date) -> int:
+        """Simple interest per day on ``amount_yen`` from ``delay_from`` to ``paid_on``, in
+        whole yen (rounded down); 0 when the program pays none."""
+        if self.delay_rate_percent is None or self.delay_from is None:
+            return 0
+        days = (paid_on - self.delay_from).days
+        if days <= 0:
+            return 0
+        return int(Decimal(amount_yen) * self.delay_rate_percent * days / Decimal(36500))

@@ -95,7 +95,11 @@ def _running_contract(case: Case) -> Contract | None:
 
 
 def _item_for(batch: PaymentBatch, case: Case, claim: Claim | None) -> PaymentItem:
-    item = PaymentItem(batch=batch, case=case, amount_yen=case.amount_yen or 0)
+    refund = case.amount_yen or 0
+    compensation = case.program.delay_compensation_yen(refund, batch.transfer_date)
+    item = PaymentItem(
+        batch=batch, case=case, amount_yen=refund + compensation, compensation_yen=compensation
+    )
     item.member_no = case.member.member_no if case.member else ""
     if batch.method == PayoutMethod.BANK_TRANSFER:
         assert claim is not None
@@ -132,7 +136,9 @@ def batch_create(
         raise ValidationError(_("No approved case is waiting for this payout method."))
     _lock_cases(ids)
     # Read again under the lock: only what is still payable goes in.
-    cases = list(payable_cases(method).filter(pk__in=ids).select_related("member").order_by("pk"))
+    cases = list(
+        payable_cases(method).filter(pk__in=ids).select_related("member", "program").order_by("pk")
+    )
     claims = {
         c.case_id: c for c in Claim.objects.filter(case__in=cases).select_related("credit_contract")
     }
@@ -400,7 +406,11 @@ def batch_reconcile(
         )
     for _row, item in paid:
         updated = Case.objects.filter(pk=item.case_id, status=S.IN_PAYMENT).update(
-            status=S.PAID, paid_at=now, paid_amount_yen=item.amount_yen, updated_at=now
+            status=S.PAID,
+            paid_at=now,
+            paid_amount_yen=item.amount_yen,
+            compensation_yen=item.compensation_yen,
+            updated_at=now,
         )
         if not updated:
             raise ValidationError(

@@ -22,6 +22,9 @@ EDITABLE_FIELDS = (
     "case_prefix",
     *PARAMETER_FIELDS,
     "second_approval_threshold_yen",
+    "delay_rate_percent",
+    "delay_from",
+    "qa_rate_percent",
     "is_active",
 )
 
