@@ -418,3 +418,12 @@ class PaymentItemTable(tables.Table):
         default_columns = fields
         attrs = {"class": "table table-sm table-hover align-middle"}
         orderable = False
+
+
+class QaTable(ReviewTable):
+    decide = tables.TemplateColumn(
+        '{% load i18n %}<a class="btn btn-sm btn-outline-primary" '
+        'href="{% url \'refunds:qa_record\' record.pk %}">{% translate "Re-check" %}</a>',
+        verbose_name="",
+        orderable=False,
+    )

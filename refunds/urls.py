@@ -102,4 +102,6 @@ urlpatterns = [
         name="letter_template",
     ),
     path("cases/<int:pk>/letter.pdf", letters.CaseLetterView.as_view(), name="case_letter"),
+    path("qa/", review.QaQueueView.as_view(), name="qa_queue"),
+    path("cases/<int:pk>/qa/", review.QaRecordView.as_view(), name="qa_record"),
 ]

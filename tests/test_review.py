@@ -149,6 +149,62 @@ class TestFourEyes:
         ]
 
 
+class TestQualitySampling:
+    def _program(self, rate):
+        from refunds.models import RemediationProgram
+
+        program = RemediationProgram.objects.first()
+        program.qa_rate_percent = rate
+        program.save()
+
+    def test_the_first_case_of_a_category_each_day_is_drawn(self, people):
+        self._program(1)
+        first, second = claimed_case(people), claimed_case(people)
+        review.case_prepare(case=first, user=people["staff"])
+        review.case_prepare(case=second, user=people["staff"])
+        first.refresh_from_db()
+        assert first.qa_status == "pending"
+
+    def test_pending_qa_blocks_payment_and_a_fail_sends_back(self, people):
+        from refunds.services import qa
+
+        self._program(100)
+        case = approved_case(people)
+        assert case.qa_status == "pending"
+        with pytest.raises(ValidationError, match="No approved case"):
+            payments.batch_create(method="bank_transfer", user=people["a"], transfer_date=DAY)
+        with pytest.raises(PermissionDenied, match="prepared or approved"):
+            qa.qa_record(case=case, user=people["a"], passed=True)
+        reviewer = UserFactory(roles=["supervisor"])
+        with pytest.raises(ValidationError):
+            qa.qa_record(case=case, user=reviewer, passed=False, reason="")
+        qa.qa_record(case=case, user=reviewer, passed=False, reason="wrong months")
+        case.refresh_from_db()
+        assert (case.status, case.qa_status, case.approved_by) == ("prepared", "fail", None)
+        assert qa.preparer_pass_rates() == [
+            {"preparer": "prep", "checked": 1, "passed": 0, "rate": 0}
+        ]
+
+    def test_a_pass_lets_it_be_paid(self, people):
+        from refunds.services import qa
+
+        self._program(100)
+        case = approved_case(people)
+        qa.qa_record(case=case, user=UserFactory(roles=["supervisor"]), passed=True)
+        assert (
+            payments.batch_create(
+                method="bank_transfer", user=people["a"], transfer_date=DAY
+            ).item_count
+            == 1
+        )
+
+    def test_qa_queue_shows_pending_and_pass_rates(self, people, supervisor_client):
+        self._program(100)
+        approved_case(people)
+        page = supervisor_client.get(reverse("refunds:qa_queue")).content.decode()
+        assert "/qa/" in page
+
+
 class TestBulkApproval:
     def test_confirmation_lists_count_total_and_skipped(
         self, people, supervisor_client, supervisor_user

@@ -76,6 +76,12 @@ PAGES = [
     ("refunds:batch_detail", lambda: [_batch_of_payments().pk], SUPERVISORS),
     ("refunds:batch_file", lambda: [_batch_of_payments().pk], SUPERVISORS),
     ("refunds:letters", None, CALL_CENTER),
+    ("refunds:qa_queue", None, SUPERVISORS),
+    (
+        "refunds:qa_record",
+        lambda: [CaseFactory(status="prepared", qa_status="pending").pk],
+        SUPERVISORS,
+    ),
     ("refunds:letter_template", lambda: ["notice"], ("admin",)),
     ("refunds:case_letter", lambda: [CaseFactory().pk], CALL_CENTER),
 ]

@@ -18,6 +18,21 @@ class ReasonForm(forms.Form):
     )
 
 
+class QaForm(forms.Form):
+    passed = forms.TypedChoiceField(
+        label=_("result"),
+        choices=[("1", _("Pass")), ("0", _("Fail"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("reason (required for a fail)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class AmountForm(forms.Form):
     amount_yen = forms.IntegerField(label=_("amount (yen)"), min_value=0, max_value=10_000_000)
     reason = forms.CharField(label=_("reason"), max_length=500)

@@ -22,6 +22,7 @@ from .cases import (
     Category,
     DataProblem,
     DetectionRun,
+    QaReview,
     QaStatus,
     RunStatus,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "PaymentItem",
     "PayoutMethod",
     "PersonalDataAccess",
+    "QaReview",
     "QaStatus",
     "RemediationProgram",
     "RunStatus",

@@ -206,6 +206,7 @@ class Case(models.Model):
         default=QaStatus.NONE,
         db_default=QaStatus.NONE,
     )
+    qa_drawn_at = models.DateTimeField(_("drawn for QA at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     paid_amount_yen = models.IntegerField(_("paid (yen)"), null=True, blank=True)
     compensation_yen = models.IntegerField(_("compensation for delay (yen)"), null=True, blank=True)
@@ -343,3 +344,42 @@ class CaseNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.last_number:06d}"
+
+
+class QaReview(models.Model):
+    """A sampled case re-checked by a reviewer who neither prepared nor approved it."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="qa_reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
+    preparer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="qa_results",
+        verbose_name=_("prepared by"),
+    )
+    passed = models.BooleanField(_("passed"))
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("QA review")
+        verbose_name_plural = _("QA reviews")
+        ordering = ["-reviewed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(passed=True) | ~Q(reason=""), name="qa_fail_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(reviewer=F("preparer")), name="qa_reviewer_not_preparer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {'pass' if self.passed else 'fail'}"

@@ -74,6 +74,9 @@ def case_prepare(*, case: Case, user: Any, note: str = "") -> Case:
         ]
     )
     record_transition(case=case, to=S.PREPARED, actor=user, action="case.prepare", reason=note)
+    from refunds.services.qa import qa_draw
+
+    qa_draw(case)
     return case
 
 

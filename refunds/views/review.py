@@ -15,10 +15,10 @@ from django.views import View
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
 from refunds.filters import ReviewFilter
-from refunds.forms.review import AmountForm, NoteForm, ReasonForm
-from refunds.models import Case
-from refunds.services import review
-from refunds.tables import ReviewTable
+from refunds.forms.review import AmountForm, NoteForm, QaForm, ReasonForm
+from refunds.models import Case, QaStatus
+from refunds.services import qa, review
+from refunds.tables import QaTable, ReviewTable
 
 from .base import ObjectListView, ServiceFormView
 
@@ -41,6 +41,31 @@ class ReviewQueueView(ObjectListView):
 
     def get_queryset(self) -> QuerySet[Case]:
         return review_queryset()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["pass_rates"] = qa.preparer_pass_rates()
+        return context
+
+
+class QaQueueView(ObjectListView):
+    allowed_roles = SUPERVISORS
+    model = Case
+    table_class = QaTable
+    filterset_class = None
+    title = gettext_lazy("QA queue")
+    template_name = "refunds/review_queue.html"
+
+    def get_queryset(self) -> QuerySet[Case]:
+        return Case.objects.filter(qa_status=QaStatus.PENDING).select_related(
+            "member", "contract", "program", "prepared_by", "approved_by"
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["qa_queue"] = True
+        context["pass_rates"] = qa.preparer_pass_rates()
+        return context
 
 
 class CaseEvidenceView(RoleRequiredMixin, View):
@@ -158,3 +183,20 @@ class CaseAmountView(CaseActionView):
 
     def get_initial(self) -> dict[str, Any]:
         return {"amount_yen": self.object.amount_yen}
+
+
+class QaRecordView(CaseActionView):
+    allowed_roles = SUPERVISORS
+    form_class = QaForm
+    page_title = gettext_lazy("QA re-check")
+    page_help = gettext_lazy(
+        "Check the calculation (evidence) and the payee. A fail sends the case back to prepared."
+    )
+    done_message = gettext_lazy("QA result recorded for %(case)s.")
+    run = staticmethod(qa.qa_record)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["evidence"] = list(self.object.evidence.all())
+        context["claim"] = self.object.claims.select_related("credit_contract").first()
+        return context

@@ -1,0 +1,102 @@
+"""Quality sampling: a share of prepared cases is re-checked before it may be paid.
+
+A program's ``qa_rate_percent`` draws that share of the cases prepared, and at least the first
+case of each category prepared each day. A drawn case carries ``qa_status = pending`` and cannot
+enter a payment batch until a reviewer who neither prepared nor approved it records pass or
+fail; a fail (with a reason) sends the case back to ``prepared`` and counts against the
+preparer's pass rate, shown on the review queue.
+"""
+
+import random
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from refunds.models import Case, CaseStatus, QaReview, QaStatus
+from refunds.services.audit import audit_record
+from refunds.workflow import record_transition
+
+_draw = random.SystemRandom()
+
+
+def qa_draw(case: Case) -> bool:
+    """Decide, for a case just prepared (row locked), whether it is sampled; mark it if so."""
+    rate = case.program.qa_rate_percent
+    if not rate or case.qa_status == QaStatus.PENDING:
+        return False
+    today = timezone.localdate()
+    first_today = not Case.objects.filter(
+        program_code=case.program_code, category=case.category, qa_drawn_at__date=today
+    ).exists()
+    if not (first_today or _draw.random() * 100 < rate):
+        return False
+    case.qa_status = QaStatus.PENDING
+    case.qa_drawn_at = timezone.now()
+    case.save(update_fields=["qa_status", "qa_drawn_at"])
+    audit_record(
+        actor=None, action="case.qa_drawn", obj=case, changes={"qa_status": [None, "pending"]}
+    )
+    return True
+
+
+def qa_refusal(case: Case, user: Any) -> str:
+    if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
+        return _("Only a supervisor may record a QA result.")
+    if case.qa_status != QaStatus.PENDING:
+        return _("This case is not waiting for QA.")
+    if user.pk in (case.prepared_by_id, case.approved_by_id, case.second_approved_by_id):
+        return _("You prepared or approved this case; another reviewer must check it.")
+    return ""
+
+
+@transaction.atomic
+def qa_record(*, case: Case, user: Any, passed: bool, reason: str = "") -> QaReview:
+    case = Case.objects.select_for_update(of=("self",)).select_related("program").get(pk=case.pk)
+    refusal = qa_refusal(case, user)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if not passed and not reason.strip():
+        raise ValidationError({"reason": _("Say what is wrong.")})
+    review = QaReview.objects.create(
+        case=case, reviewer=user, preparer=case.prepared_by, passed=passed, reason=reason.strip()
+    )
+    case.qa_status = QaStatus.PASSED if passed else QaStatus.FAILED
+    case.save(update_fields=["qa_status"])
+    audit_record(
+        actor=user,
+        action="case.qa_pass" if passed else "case.qa_fail",
+        obj=case,
+        changes={"qa_status": [QaStatus.PENDING, case.qa_status]},
+        reason=reason.strip(),
+    )
+    if not passed and case.status in (CaseStatus.AWAITING_SECOND_APPROVAL, CaseStatus.APPROVED):
+        case.approved_by = case.second_approved_by = None
+        case.save(update_fields=["approved_by", "second_approved_by"])
+        record_transition(
+            case=case, to=CaseStatus.PREPARED, actor=user, action="case.qa_returned", reason=reason
+        )
+    return review
+
+
+def preparer_pass_rates() -> list[dict[str, Any]]:
+    """Each preparer's QA results: checked, passed, and the pass rate in percent."""
+    rows = (
+        QaReview.objects.filter(preparer__isnull=False)
+        .values("preparer__username", "preparer__display_name")
+        .annotate(checked=Count("pk"), passed=Count("pk", filter=Q(passed=True)))
+        .order_by("preparer__username")
+    )
+    return [
+        {
+            "preparer": row["preparer__display_name"] or row["preparer__username"],
+            "checked": row["checked"],
+            "passed": row["passed"],
+            "rate": round(100 * row["passed"] / row["checked"]),
+        }
+        for row in rows
+    ]
