@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from refunds.models import (
     Area,
+    AuditEvent,
     Case,
     CaseStatus,
     Claim,
@@ -183,3 +184,16 @@ class BatchFilter(django_filters.FilterSet):
     class Meta:
         model = PaymentBatch
         fields = ["method", "status"]
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    action = django_filters.CharFilter(lookup_expr="startswith", label=_("action"))
+    object_repr = django_filters.CharFilter(label=_("object (case number, …)"))
+    actor = django_filters.CharFilter(field_name="actor__username", label=_("who"))
+    since = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label=_("from")
+    )
+
+    class Meta:
+        model = AuditEvent
+        fields = ["action", "object_type", "object_repr", "actor", "since"]

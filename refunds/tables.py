@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from refunds.models import (
+    AuditEvent,
     Case,
     Claim,
     Contract,
@@ -427,3 +428,28 @@ class QaTable(ReviewTable):
         verbose_name="",
         orderable=False,
     )
+
+
+class AuditEventTable(tables.Table):
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("when"))
+    object_repr = tables.Column(verbose_name=_("object"))
+    changes = tables.TemplateColumn(
+        '<span class="small font-monospace">{% for k, v in record.changes.items %}'
+        "{{ k }}: {{ v|truncatechars:120 }}{% if not forloop.last %}; {% endif %}"
+        "{% endfor %}</span>",
+        orderable=False,
+    )
+
+    class Meta:
+        model = AuditEvent
+        fields = (
+            "created_at",
+            "actor",
+            "action",
+            "object_type",
+            "object_repr",
+            "changes",
+            "reason",
+        )
+        default_columns = fields
+        attrs = {"class": "table table-sm table-hover align-middle"}

@@ -104,4 +104,5 @@ urlpatterns = [
     path("cases/<int:pk>/letter.pdf", letters.CaseLetterView.as_view(), name="case_letter"),
     path("qa/", review.QaQueueView.as_view(), name="qa_queue"),
     path("cases/<int:pk>/qa/", review.QaRecordView.as_view(), name="qa_record"),
+    path("audit/", review.AuditEventListView.as_view(), name="audit_list"),
 ]

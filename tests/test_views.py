@@ -77,6 +77,7 @@ PAGES = [
     ("refunds:batch_file", lambda: [_batch_of_payments().pk], SUPERVISORS),
     ("refunds:letters", None, CALL_CENTER),
     ("refunds:qa_queue", None, SUPERVISORS),
+    ("refunds:audit_list", None, SUPERVISORS),
     (
         "refunds:qa_record",
         lambda: [CaseFactory(status="prepared", qa_status="pending").pk],
@@ -238,6 +239,23 @@ def test_list_pages_run_a_constant_number_of_queries(
     TariffFactory()
     with django_assert_max_num_queries(8):
         assert staff_client.get(reverse(name)).status_code == 200
+
+
+def test_audit_log_is_searchable_and_runs_a_constant_number_of_queries(
+    supervisor_client, django_assert_max_num_queries
+):
+    from refunds.models import AuditEvent
+
+    for i in range(40):
+        AuditEvent.objects.create(
+            action="case.prepare",
+            object_type="refunds.case",
+            object_id=str(i),
+            object_repr=f"SH10-{i:06d}",
+        )
+    with django_assert_max_num_queries(8):
+        page = supervisor_client.get(reverse("refunds:audit_list"), {"object_repr": "SH10-000007"})
+    assert page.status_code == 200 and page.content.decode().count(">SH10-0000") == 1
 
 
 def test_import_list_runs_a_constant_number_of_queries(

@@ -14,11 +14,11 @@ from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
-from refunds.filters import ReviewFilter
+from refunds.filters import AuditEventFilter, ReviewFilter
 from refunds.forms.review import AmountForm, NoteForm, QaForm, ReasonForm
-from refunds.models import Case, QaStatus
+from refunds.models import AuditEvent, Case, QaStatus
 from refunds.services import qa, review
-from refunds.tables import QaTable, ReviewTable
+from refunds.tables import AuditEventTable, QaTable, ReviewTable
 
 from .base import ObjectListView, ServiceFormView
 
@@ -66,6 +66,19 @@ class QaQueueView(ObjectListView):
         context["qa_queue"] = True
         context["pass_rates"] = qa.preparer_pass_rates()
         return context
+
+
+class AuditEventListView(ObjectListView):
+    """Every recorded change, searchable by supervisors (read-only: there is nothing to edit)."""
+
+    allowed_roles = SUPERVISORS
+    model = AuditEvent
+    table_class = AuditEventTable
+    filterset_class = AuditEventFilter
+    title = gettext_lazy("Audit log")
+
+    def get_queryset(self) -> QuerySet[AuditEvent]:
+        return AuditEvent.objects.select_related("actor")
 
 
 class CaseEvidenceView(RoleRequiredMixin, View):
