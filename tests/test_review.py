@@ -392,3 +392,19 @@ class TestAuditIsAppendOnly:
             ):
                 cursor.execute(sql, [event.pk])
         assert AuditEvent.objects.filter(pk=event.pk, action="x").exists()
+
+
+def test_no_form_edits_a_case_status():
+    import inspect
+
+    from django import forms
+
+    from refunds.forms import callcenter, detection, imports, programs
+    from refunds.forms import review as review_forms
+
+    for module in (callcenter, detection, imports, programs, review_forms):
+        for _name, form in inspect.getmembers(module, inspect.isclass):
+            if issubclass(form, forms.BaseForm):
+                model = getattr(getattr(form, "_meta", None), "model", None)
+                assert not (model is Case and "status" in form.base_fields), form
+                assert "qa_status" not in form.base_fields, form

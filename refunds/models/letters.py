@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .cases import Case
 from .members import Member
@@ -52,7 +53,7 @@ class LetterTemplate(models.Model):
 
 
 class ContactKind(models.TextChoices):
-    LETTER = "letter", _("Letter")
+    LETTER = "letter", pgettext_lazy("contact attempt", "Letter")
     REMINDER = "reminder", _("Reminder letter")
     CALL = "call", _("Call")
     EMAIL = "email", _("Email")

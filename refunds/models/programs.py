@@ -28,7 +28,7 @@ class RemediationProgram(models.Model):
     closes_at = models.TimeField(_("line closes at"), null=True, blank=True)
     # Compensation for delay: simple interest per day on refunds paid after a date (off: empty).
     delay_rate_percent = models.DecimalField(
-        _("compensation for delay (% a year)"),
+        _("compensation for delay (percent a year)"),
         max_digits=5,
         decimal_places=3,
         null=True,
@@ -36,7 +36,7 @@ class RemediationProgram(models.Model):
     )
     delay_from = models.DateField(_("compensation accrues from"), null=True, blank=True)
     # Quality sampling: share of prepared cases drawn for a QA re-check (0: off).
-    qa_rate_percent = models.PositiveSmallIntegerField(_("QA sampling (% of prepared)"), default=0)
+    qa_rate_percent = models.PositiveSmallIntegerField(_("QA sampling (percent of prepared cases)"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
