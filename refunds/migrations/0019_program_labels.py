@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('refunds', '0018_qa_sampling'),
+        ("refunds", "0018_qa_sampling"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='remediationprogram',
-            name='delay_rate_percent',
-            field=models.DecimalField(blank=True, decimal_places=3, max_digits=5, null=True, verbose_name='compensation for delay (percent a year)'),
+            model_name="remediationprogram",
+            name="delay_rate_percent",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=3,
+                max_digits=5,
+                null=True,
+                verbose_name="compensation for delay (percent a year)",
+            ),
         ),
         migrations.AlterField(
-            model_name='remediationprogram',
-            name='qa_rate_percent',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='QA sampling (percent of prepared cases)'),
+            model_name="remediationprogram",
+            name="qa_rate_percent",
+            field=models.PositiveSmallIntegerField(
+                default=0, verbose_name="QA sampling (percent of prepared cases)"
+            ),
         ),
     ]

@@ -36,7 +36,9 @@ class RemediationProgram(models.Model):
     )
     delay_from = models.DateField(_("compensation accrues from"), null=True, blank=True)
     # Quality sampling: share of prepared cases drawn for a QA re-check (0: off).
-    qa_rate_percent = models.PositiveSmallIntegerField(_("QA sampling (percent of prepared cases)"), default=0)
+    qa_rate_percent = models.PositiveSmallIntegerField(
+        _("QA sampling (percent of prepared cases)"), default=0
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
