@@ -18,6 +18,7 @@ from refunds.models import (
     Investigation,
     Member,
     PaymentBatch,
+    ProgressReport,
     RemediationProgram,
     Tariff,
 )
@@ -197,3 +198,9 @@ class AuditEventFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields = ["action", "object_type", "object_repr", "actor", "since"]
+
+
+class ProgressReportFilter(django_filters.FilterSet):
+    class Meta:
+        model = ProgressReport
+        fields = ["program_code"]

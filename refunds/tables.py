@@ -13,6 +13,7 @@ from refunds.models import (
     Member,
     PaymentBatch,
     PaymentItem,
+    ProgressReport,
     RemediationProgram,
     Tariff,
 )
@@ -451,5 +452,35 @@ class AuditEventTable(tables.Table):
             "changes",
             "reason",
         )
+        default_columns = fields
+        attrs = {"class": "table table-sm table-hover align-middle"}
+
+
+class ProgressReportTable(tables.Table):
+    generated_at = tables.DateTimeColumn(format="Y-m-d H:i", linkify=True)
+    identified = tables.TemplateColumn(
+        "{% load humanize %}{{ record.data.total.identified.count|intcomma }}",
+        verbose_name=_("cases identified"),
+        orderable=False,
+        attrs={"td": {"class": "text-end"}},
+    )
+    paid = tables.TemplateColumn(
+        "{% load humanize %}{{ record.data.total.paid.count|intcomma }} · "
+        "{{ record.data.total.paid.yen|yen }}",
+        verbose_name=_("paid"),
+        orderable=False,
+        attrs={"td": {"class": "text-end"}},
+    )
+    unpaid = tables.TemplateColumn(
+        "{% load humanize %}{{ record.data.total.unpaid.count|intcomma }} · "
+        "{{ record.data.total.unpaid.yen|yen }}",
+        verbose_name=_("not paid yet"),
+        orderable=False,
+        attrs={"td": {"class": "text-end"}},
+    )
+
+    class Meta:
+        model = ProgressReport
+        fields = ("generated_at", "program_code", "identified", "paid", "unpaid", "generated_by")
         default_columns = fields
         attrs = {"class": "table table-sm table-hover align-middle"}

@@ -64,3 +64,11 @@ def _open_run(run_id: int) -> DetectionRun | None:
         .filter(pk=run_id, status=RunStatus.RUNNING)
         .first()
     )
+
+
+@shared_task(acks_late=True, name="refunds.progress_report")
+def progress_report_task() -> int:
+    """Celery beat: generate and keep the progress report (every PROGRESS_REPORT_EVERY_DAYS)."""
+    from refunds.services.reporting import report_generate
+
+    return report_generate().pk

@@ -9,6 +9,7 @@ from .views import (
     letters,
     payments,
     programs,
+    reports,
     review,
 )
 
@@ -105,4 +106,13 @@ urlpatterns = [
     path("qa/", review.QaQueueView.as_view(), name="qa_queue"),
     path("cases/<int:pk>/qa/", review.QaRecordView.as_view(), name="qa_record"),
     path("audit/", review.AuditEventListView.as_view(), name="audit_list"),
+    path("dashboard/", reports.DashboardView.as_view(), name="dashboard"),
+    path("reports/", reports.ReportListView.as_view(), name="report_list"),
+    path("reports/new/", reports.ReportGenerateView.as_view(), name="report_generate"),
+    path("reports/<int:pk>/", reports.ReportDetailView.as_view(), name="report_detail"),
+    path(
+        "reports/<int:pk>/report.<str:fmt>",
+        reports.ReportDownloadView.as_view(),
+        name="report_download",
+    ),
 ]

@@ -78,6 +78,10 @@ PAGES = [
     ("refunds:letters", None, CALL_CENTER),
     ("refunds:qa_queue", None, SUPERVISORS),
     ("refunds:audit_list", None, SUPERVISORS),
+    ("refunds:dashboard", None, CALL_CENTER),
+    ("refunds:report_list", None, SUPERVISORS),
+    ("refunds:report_detail", lambda: [_report().pk], SUPERVISORS),
+    ("refunds:report_download", lambda: [_report().pk, "csv"], SUPERVISORS),
     (
         "refunds:qa_record",
         lambda: [CaseFactory(status="prepared", qa_status="pending").pk],
@@ -88,11 +92,18 @@ PAGES = [
 ]
 # POST-only actions: a GET is refused (405) for those allowed, like any other page otherwise.
 POST_ONLY = [
+    ("refunds:report_generate", None, SUPERVISORS),
     ("refunds:member_reveal", lambda: [MemberFactory().pk], CALL_CENTER),
     ("refunds:batch_export", lambda: [_batch_of_payments().pk], SUPERVISORS),
     ("refunds:batch_discard", lambda: [_batch_of_payments().pk], SUPERVISORS),
     ("refunds:batch_reconcile", lambda: [_batch_of_payments().pk], SUPERVISORS),
 ]
+
+
+def _report():
+    from refunds.services.reporting import report_generate
+
+    return report_generate()
 
 
 def _batch_of_payments():

@@ -1,5 +1,6 @@
 """Settings shared by every environment; values come from the environment (django-environ)."""
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -191,3 +192,16 @@ REMINDERS_MAX = env.int("REMINDERS_MAX", default=2)
 # The sender printed on letters, and the most letters one run prints.
 LETTER_SENDER = env.str("LETTER_SENDER", default="ソネット株式会社 返金対応窓口")
 LETTER_RUN_LIMIT = env.int("LETTER_RUN_LIMIT", default=500)
+
+# Dashboard and progress report.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
+# A claim not paid within this many days counts as past the target on the dashboard.
+CASE_TARGET_DAYS = env.int("CASE_TARGET_DAYS", default=30)
+# The progress report is generated and kept every this many days (Celery beat).
+PROGRESS_REPORT_EVERY_DAYS = env.int("PROGRESS_REPORT_EVERY_DAYS", default=14)
+CELERY_BEAT_SCHEDULE = {
+    "progress-report": {
+        "task": "refunds.progress_report",
+        "schedule": datetime.timedelta(days=PROGRESS_REPORT_EVERY_DAYS),
+    },
+}

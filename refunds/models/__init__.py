@@ -32,6 +32,7 @@ from .letters import ContactAttempt, ContactKind, LetterKind, LetterTemplate
 from .members import Member, MemberStatus
 from .payments import BatchStatus, ItemStatus, PaymentBatch, PaymentItem
 from .programs import RemediationProgram
+from .reporting import ProgressReport
 
 __all__ = [
     "IDENTITY_ITEMS",
@@ -71,6 +72,7 @@ __all__ = [
     "PaymentItem",
     "PayoutMethod",
     "PersonalDataAccess",
+    "ProgressReport",
     "QaReview",
     "QaStatus",
     "RemediationProgram",

@@ -21,3 +21,11 @@ def plain(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """``mapping[key]`` in a template (None when absent)."""
+    if not isinstance(mapping, dict):
+        return None
+    return mapping.get(key)

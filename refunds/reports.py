@@ -1,0 +1,267 @@
+"""Aggregates for the dashboard and the progress report, computed in the database.
+
+Every figure is a ``COUNT``/``SUM`` grouped in SQL (a handful of queries whatever the number of
+cases); the dashboard keeps its figures in the cache for ``DASHBOARD_CACHE_SECONDS``.
+"""
+
+import datetime
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import ExtractHour, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from refunds.models import (
+    Case,
+    CaseStatus,
+    Category,
+    Claim,
+    ContactKind,
+    DataProblem,
+    DetectionRun,
+    Inquiry,
+    RemediationProgram,
+    RunStatus,
+)
+
+S = CaseStatus
+AGING_BUCKETS = ((0, 30), (31, 90), (91, 180), (181, None))
+
+
+def _cases(program_code: str | None = None) -> QuerySet[Case]:
+    cases = Case.objects.all()
+    return cases.filter(program_code=program_code) if program_code else cases
+
+
+# -- progress report ------------------------------------------------------------------------
+
+REPORT_ROWS = (
+    ("identified", _("Cases identified")),
+    ("calculated", _("Calculation complete")),
+    ("not_calculated", _("Calculation incomplete")),
+    ("notified", _("Notified (a letter or call on record)")),
+    ("claims", _("Claims received")),
+    ("approved", _("Approved (incl. in payment and paid)")),
+    ("paid", _("Paid")),
+    ("unpaid", _("Not paid yet")),
+    ("unreachable", _("Unreachable (all reminders sent, no claim)")),
+)
+
+
+def _report_figures(cases: QuerySet[Case]) -> dict[str, dict[str, int]]:
+    """Count and yen of each report line for ``cases``, in three queries."""
+    live = cases.exclude(status__in=[S.REJECTED, S.NO_LONGER_AFFECTED])
+    approved_states = [S.APPROVED, S.IN_PAYMENT, S.PAID]
+    row = live.aggregate(
+        identified=Count("pk"),
+        identified_yen=Sum("amount_yen"),
+        calculated=Count("pk", filter=Q(amount_yen__isnull=False)),
+        calculated_yen=Sum("amount_yen", filter=Q(amount_yen__isnull=False)),
+        not_calculated=Count("pk", filter=Q(amount_yen__isnull=True)),
+        approved=Count("pk", filter=Q(status__in=approved_states)),
+        approved_yen=Sum("amount_yen", filter=Q(status__in=approved_states)),
+        paid=Count("pk", filter=Q(status=S.PAID)),
+        paid_yen=Sum("paid_amount_yen", filter=Q(status=S.PAID)),
+        unpaid=Count("pk", filter=~Q(status=S.PAID)),
+        unpaid_yen=Sum("amount_yen", filter=~Q(status=S.PAID)),
+    )
+    notified = live.filter(contact_attempts__isnull=False).distinct()
+    claims = Claim.objects.filter(case__in=live)
+    reminded = (
+        live.filter(claims__isnull=True, status__in=[S.NOTIFIED, S.AWAITING_CLAIM])
+        .annotate(
+            n=Count("contact_attempts", filter=Q(contact_attempts__kind=ContactKind.REMINDER))
+        )
+        .filter(n__gte=settings.REMINDERS_MAX)
+    )
+    figures = {
+        "identified": (row["identified"], row["identified_yen"]),
+        "calculated": (row["calculated"], row["calculated_yen"]),
+        "not_calculated": (row["not_calculated"], None),
+        "notified": (notified.count(), notified.aggregate(y=Sum("amount_yen"))["y"]),
+        "claims": (claims.count(), claims.aggregate(y=Sum("case__amount_yen"))["y"]),
+        "approved": (row["approved"], row["approved_yen"]),
+        "paid": (row["paid"], row["paid_yen"]),
+        "unpaid": (row["unpaid"], row["unpaid_yen"]),
+        "unreachable": (reminded.count(), reminded.aggregate(y=Sum("amount_yen"))["y"]),
+    }
+    return {key: {"count": n or 0, "yen": yen or 0} for key, (n, yen) in figures.items()}
+
+
+def progress_report(program_code: str | None = None) -> dict[str, Any]:
+    """The report's figures: totals, per program and per category (JSON-serialisable)."""
+    cases = _cases(program_code)
+    codes = (
+        [program_code]
+        if program_code
+        else list(
+            RemediationProgram.objects.values_list("code", flat=True).distinct().order_by("code")
+        )
+    )
+    return {
+        "generated_at": timezone.now().isoformat(),
+        "program": program_code or "",
+        "rows": [key for key, _label in REPORT_ROWS],
+        "total": _report_figures(cases),
+        "programs": {code: _report_figures(_cases(code)) for code in codes},
+        "categories": {
+            str(value): _report_figures(cases.filter(category=value)) for value in Category.values
+        },
+    }
+
+
+# -- dashboard ------------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    matrix: dict[int | None, dict[str, dict[str, int]]] = field(default_factory=dict)
+    statuses: list[tuple[str, str]] = field(default_factory=list)
+    paid_by_day: list[dict[str, Any]] = field(default_factory=list)
+    inquiries_by_day: list[dict[str, Any]] = field(default_factory=list)
+    inquiries_by_hour: list[int] = field(default_factory=list)
+    opening_hours: tuple[int, int] = (9, 18)
+    claim_to_payment_days: dict[str, float | None] = field(default_factory=dict)
+    past_target: int = 0
+    unclaimed: list[dict[str, Any]] = field(default_factory=list)
+    unclaimed_total: dict[str, int] = field(default_factory=dict)
+    data_problems: int = 0
+    totals: dict[str, int] = field(default_factory=dict)
+
+
+def _percentiles(days: list[float]) -> dict[str, float | None]:
+    if not days:
+        return {"median": None, "p90": None}
+    days.sort()
+    p90 = days[min(len(days) - 1, round(0.9 * (len(days) - 1)))]
+    return {"median": round(statistics.median(days), 1), "p90": round(p90, 1)}
+
+
+def _claim_to_payment() -> dict[str, float | None]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d),
+                       percentile_cont(0.9) WITHIN GROUP (ORDER BY d)
+                FROM (SELECT EXTRACT(EPOCH FROM (c.paid_at - cl.received_at)) / 86400.0 AS d
+                      FROM refunds_case c JOIN refunds_claim cl ON cl.case_id = c.id
+                      WHERE c.status = 'paid') t
+                """
+            )
+            median, p90 = cursor.fetchone()
+        return {
+            "median": round(float(median), 1) if median is not None else None,
+            "p90": round(float(p90), 1) if p90 is not None else None,
+        }
+    pairs = Claim.objects.filter(case__status=S.PAID).values_list("received_at", "case__paid_at")
+    return _percentiles(
+        [(paid - received).total_seconds() / 86400 for received, paid in pairs if paid is not None]
+    )
+
+
+def dashboard(*, days: int = 60) -> Dashboard:
+    key = f"dashboard:{days}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    board = Dashboard(statuses=[(value, str(label)) for value, label in CaseStatus.choices])
+    totals: dict[str, int] = defaultdict(int)
+    for cell_row in Case.objects.values("category", "status").annotate(
+        n=Count("pk"), yen=Sum("amount_yen")
+    ):
+        cell = board.matrix.setdefault(cell_row["category"], {})
+        cell[cell_row["status"]] = {"count": cell_row["n"], "yen": cell_row["yen"] or 0}
+        totals["count"] += cell_row["n"]
+        totals["yen"] += cell_row["yen"] or 0
+    board.totals = dict(totals)
+    since = timezone.now() - datetime.timedelta(days=days)
+    liability = (
+        Case.objects.exclude(status__in=[S.REJECTED, S.NO_LONGER_AFFECTED]).aggregate(
+            y=Sum("amount_yen")
+        )["y"]
+        or 0
+    )
+    paid_before = (
+        Case.objects.filter(status=S.PAID, paid_at__lt=since).aggregate(y=Sum("paid_amount_yen"))[
+            "y"
+        ]
+        or 0
+    )
+    running = paid_before
+    for day_row in (
+        Case.objects.filter(status=S.PAID, paid_at__gte=since)
+        .annotate(day=TruncDate("paid_at"))
+        .values("day")
+        .annotate(n=Count("pk"), yen=Sum("paid_amount_yen"))
+        .order_by("day")
+    ):
+        running += day_row["yen"] or 0
+        board.paid_by_day.append(
+            {
+                "day": day_row["day"].isoformat(),
+                "paid": running,
+                "outstanding": max(liability - running, 0),
+            }
+        )
+    board.inquiries_by_day = [
+        {"day": row["day"].isoformat(), "n": row["n"]}
+        for row in Inquiry.objects.filter(started_at__gte=since)
+        .annotate(day=TruncDate("started_at"))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by("day")
+    ]
+    hours = [0] * 24
+    for row in (
+        Inquiry.objects.annotate(h=ExtractHour("started_at")).values("h").annotate(n=Count("pk"))
+    ):
+        if row["h"] is not None:
+            hours[row["h"]] = row["n"]
+    board.inquiries_by_hour = hours
+    from refunds.hours import OpeningHours
+
+    opening = OpeningHours.parse(settings.FREE_DIAL_HOURS)
+    board.opening_hours = (opening.opens.hour, opening.closes.hour)
+    board.claim_to_payment_days = _claim_to_payment()
+    target = timezone.now() - datetime.timedelta(days=settings.CASE_TARGET_DAYS)
+    board.past_target = Claim.objects.filter(
+        received_at__lt=target,
+        case__status__in=[
+            S.CLAIM_RECEIVED,
+            S.PREPARED,
+            S.AWAITING_SECOND_APPROVAL,
+            S.APPROVED,
+            S.IN_PAYMENT,
+            S.PAYMENT_FAILED,
+        ],
+    ).count()
+    today = timezone.now()
+    unclaimed = Case.objects.filter(status=S.AWAITING_CLAIM)
+    for low, high in AGING_BUCKETS:
+        bucket = unclaimed.filter(created_at__lte=today - datetime.timedelta(days=low))
+        if high is not None:
+            bucket = bucket.filter(created_at__gt=today - datetime.timedelta(days=high + 1))
+        agg = bucket.aggregate(n=Count("pk"), yen=Sum("amount_yen"))
+        board.unclaimed.append(
+            {"low": low, "high": high, "count": agg["n"], "yen": agg["yen"] or 0}
+        )
+    board.unclaimed_total = {
+        "count": sum(b["count"] for b in board.unclaimed),
+        "yen": sum(b["yen"] for b in board.unclaimed),
+    }
+    latest = (
+        DetectionRun.objects.filter(status=RunStatus.SUCCEEDED, dry_run=False)
+        .order_by("-id")
+        .first()
+    )
+    board.data_problems = DataProblem.objects.filter(run=latest).count() if latest else 0
+    cache.set(key, board, settings.DASHBOARD_CACHE_SECONDS)
+    return board

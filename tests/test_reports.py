@@ -1,0 +1,82 @@
+"""Dashboard and progress report: figures equal counts taken straight from the database."""
+
+import io
+
+import pytest
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from refunds.models import Case, Claim
+from refunds.reports import dashboard, progress_report
+from refunds.services import reporting
+from tests.factories import CaseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cases(db):
+    made = [CaseFactory(category=1, status="detected", amount_yen=6720) for _ in range(3)]
+    made += [CaseFactory(category=3, status="awaiting_claim", amount_yen=3402) for _ in range(2)]
+    paid = CaseFactory(category=2, status="claim_received", amount_yen=4000)
+    Case.objects.filter(pk=paid.pk).update(
+        status="paid", paid_at=timezone.now(), paid_amount_yen=4000
+    )
+    CaseFactory(category=2, status="rejected", amount_yen=999)
+    CaseFactory(category=2, status="claim_received", amount_yen=None, computed_amount_yen=None)
+    return made
+
+
+def test_report_equals_the_database(cases):
+    data = progress_report()
+    live = Case.objects.exclude(status__in=["rejected", "no_longer_affected"])
+    total = data["total"]
+    assert total["identified"] == {
+        "count": live.count(),
+        "yen": live.aggregate(y=Sum("amount_yen"))["y"],
+    }
+    assert total["paid"] == {"count": 1, "yen": 4000}
+    assert total["not_calculated"]["count"] == live.filter(amount_yen__isnull=True).count()
+    assert total["unpaid"]["count"] == live.exclude(status="paid").count()
+    assert total["claims"]["count"] == Claim.objects.count()
+    for value in ("1", "2", "3"):
+        assert (
+            data["categories"][value]["identified"]["count"]
+            == live.filter(category=int(value)).count()
+        )
+
+
+def test_report_of_an_empty_program_is_all_zeros(db):
+    data = progress_report("NOTHING-HERE")
+    assert all(line == {"count": 0, "yen": 0} for line in data["total"].values())
+
+
+def test_report_outputs(cases, tmp_path):
+    from openpyxl import load_workbook
+
+    report = reporting.report_generate()
+    csv_text = reporting.report_csv(report).decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("line,")
+    book = load_workbook(io.BytesIO(reporting.report_xlsx(report)))
+    sheet = book.active
+    assert sheet.cell(row=3, column=2).value == progress_report()["total"]["identified"]["count"]
+    assert reporting.report_pdf(report).startswith(b"%PDF")
+
+
+def test_beat_task_keeps_a_report(cases):
+    from refunds.tasks import progress_report_task
+
+    pk = progress_report_task.delay().get()
+    assert reporting.ProgressReport.objects.filter(pk=pk).exists()
+
+
+def test_dashboard_figures_and_links(cases, supervisor_client, django_assert_max_num_queries):
+    board = dashboard()
+    assert board.totals["count"] == Case.objects.count()
+    assert board.matrix[3]["awaiting_claim"] == {"count": 2, "yen": 6804}
+    assert board.unclaimed_total == {"count": 2, "yen": 6804}
+    with django_assert_max_num_queries(25):
+        page = supervisor_client.get(reverse("refunds:dashboard")).content.decode()
+    assert "/cases/?status=awaiting_claim&amp;category=3" in page
+    assert "3,402" in page or "6,804" in page
