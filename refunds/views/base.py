@@ -1,5 +1,6 @@
 """The shared base of list and detail views (declarative, as in NetBox)."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,6 +8,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
@@ -14,6 +16,7 @@ from django_tables2 import LazyPaginator, SingleTableMixin
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
+from refunds.exports import ExportColumn, csv_response, export_rows, xlsx_response
 from refunds.workflow import TransitionNotAllowed
 
 
@@ -25,6 +28,19 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
     title: Any = ""
     create_url: str | None = None
     create_roles: tuple[Role, ...] = (Role.ADMIN,)
+    # Columns of the CSV/XLSX export of what the filters show (none: no export).
+    export_columns: Sequence[ExportColumn] = ()
+    export_name = "export"
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponseBase:
+        fmt = self.request.GET.get("export")
+        if fmt and self.export_columns:
+            rows = export_rows(self.object_list, self.export_columns, self.request.user)
+            stamp = f"{self.export_name}-{timezone.localtime():%Y%m%d-%H%M}"
+            if fmt == "xlsx":
+                return xlsx_response(rows, stamp)
+            return csv_response(rows, stamp, self.request.GET.get("encoding", "utf-8"))
+        return super().render_to_response(context, **kwargs)  # type: ignore[no-any-return]
 
     def get_table_pagination(self, table: Any) -> dict[str, Any]:
         return {"per_page": 50, "paginator_class": LazyPaginator}
@@ -34,6 +50,7 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
         context["title"] = self.title
         may_create = self.request.user.has_role(*self.create_roles)  # type: ignore[union-attr]
         context["create_url"] = self.create_url if may_create else None
+        context["exportable"] = bool(self.export_columns)
         return context
 
 

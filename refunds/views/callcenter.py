@@ -13,7 +13,7 @@ from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
-from refunds import payee, selectors
+from refunds import export_columns, payee, selectors
 from refunds.filters import CallbackFilter, ClaimFilter, InquiryFilter, InvestigationFilter
 from refunds.forms.callcenter import (
     ClaimForm,
@@ -245,6 +245,8 @@ class InquiryListView(ObjectListView):
     table_class = InquiryTable
     filterset_class = InquiryFilter
     title = gettext_lazy("My inquiries")
+    export_columns = export_columns.INQUIRIES
+    export_name = "inquiries"
     create_url = "refunds:inquiry_create"
     create_roles = CALL_CENTER
 
@@ -291,6 +293,8 @@ class ClaimListView(ObjectListView):
     table_class = ClaimTable
     filterset_class = ClaimFilter
     title = gettext_lazy("Claims")
+    export_columns = export_columns.CLAIMS
+    export_name = "claims"
 
     def get_queryset(self) -> QuerySet[Claim]:
         return selectors.claims()

@@ -4,6 +4,7 @@ from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
+from refunds import export_columns
 from refunds.filters import CaseFilter
 from refunds.models import AuditEvent, Case, Investigation
 from refunds.services.callcenter import may_see_amounts
@@ -18,6 +19,8 @@ class CaseListView(ObjectListView):
     table_class = CaseTable
     filterset_class = CaseFilter
     title = _("Cases")
+    export_columns = export_columns.CASES
+    export_name = "cases"
 
     def get_queryset(self) -> QuerySet[Case]:
         return Case.objects.select_related("member", "contract", "program")

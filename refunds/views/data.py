@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from refunds import export_columns
 from refunds.filters import ContractFilter, MemberFilter, TariffFilter
 from refunds.models import Contract, Member, Tariff
 from refunds.tables import ContractTable, MemberTable, TariffTable
@@ -13,6 +14,8 @@ class MemberListView(ObjectListView):
     table_class = MemberTable
     filterset_class = MemberFilter
     title = _("Members")
+    export_columns = export_columns.MEMBERS
+    export_name = "members"
 
 
 class ContractListView(ObjectListView):

@@ -14,6 +14,7 @@ from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
+from refunds import export_columns
 from refunds.filters import BatchFilter
 from refunds.forms.review import BatchCreateForm, ReconcileForm
 from refunds.models import PaymentBatch, PayoutMethod
@@ -31,6 +32,8 @@ class BatchListView(ObjectListView):
     table_class = BatchTable
     filterset_class = BatchFilter
     title = gettext_lazy("Payment batches")
+    export_columns = export_columns.BATCHES
+    export_name = "payment-batches"
     create_url = "refunds:batch_create"
     create_roles = SUPERVISORS
 

@@ -14,6 +14,7 @@ from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
+from refunds import export_columns
 from refunds.filters import AuditEventFilter, ReviewFilter
 from refunds.forms.review import AmountForm, NoteForm, QaForm, ReasonForm
 from refunds.models import AuditEvent, Case, QaStatus
@@ -76,6 +77,8 @@ class AuditEventListView(ObjectListView):
     table_class = AuditEventTable
     filterset_class = AuditEventFilter
     title = gettext_lazy("Audit log")
+    export_columns = export_columns.AUDIT
+    export_name = "audit-events"
 
     def get_queryset(self) -> QuerySet[AuditEvent]:
         return AuditEvent.objects.select_related("actor")

@@ -1,0 +1,97 @@
+"""Exports: what the filters show, as CSV (BOM or CP932) and XLSX, escaped and masked."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from refunds.models import AuditEvent
+from tests.factories import CaseFactory, MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def _csv(response, encoding="utf-8-sig"):
+    return list(csv.reader(io.StringIO(_body(response).decode(encoding))))
+
+
+def test_member_csv_escapes_formulas_and_masks_for_staff(staff_client, supervisor_client):
+    MemberFactory(name="=1+1", name_kana="ヤマダ", phone="03-1234-5678", address="東京都新宿区1-1")
+    rows = _csv(staff_client.get(reverse("refunds:member_list"), {"export": "csv"}))
+    header, row = rows[0], rows[1]
+    assert row[header.index("name")] == "'=1+1"
+    assert row[header.index("phone")] == "**-****-5678"
+    assert row[header.index("address")] == "東京都 ***"
+    full = _csv(supervisor_client.get(reverse("refunds:member_list"), {"export": "csv"}))
+    assert full[1][header.index("phone")] == "03-1234-5678"
+
+
+@pytest.fixture(autouse=True)
+def english(staff_client, supervisor_client):
+    for client in (staff_client, supervisor_client):
+        client.cookies["django_language"] = "en"
+
+
+def test_filters_that_match_nothing_give_only_the_header(supervisor_client):
+    CaseFactory()
+    rows = _csv(
+        supervisor_client.get(reverse("refunds:case_list"), {"status": "paid", "export": "csv"})
+    )
+    assert len(rows) == 1 and rows[0][0] == "case number"
+
+
+def test_xlsx_holds_the_filtered_rows(supervisor_client):
+    from openpyxl import load_workbook
+
+    CaseFactory(category=1)
+    CaseFactory(category=3, status="awaiting_claim")
+    CaseFactory(category=3, status="awaiting_claim")
+    response = supervisor_client.get(
+        reverse("refunds:case_list"), {"category": "3", "export": "xlsx"}
+    )
+    sheet = load_workbook(io.BytesIO(_body(response))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 3 and rows[0][0] == "case number"
+    assert {row[4] for row in rows[1:]} == {"3 · earlier leaver"}
+
+
+def test_staff_get_no_amounts_in_a_case_export(staff_client):
+    CaseFactory(amount_yen=4321)
+    rows = _csv(staff_client.get(reverse("refunds:case_list"), {"export": "csv"}))
+    assert "4321" not in sum(rows, [])
+
+
+def test_cp932_on_request(supervisor_client):
+    MemberFactory(name="髙橋　一郎")
+    response = supervisor_client.get(
+        reverse("refunds:member_list"), {"export": "csv", "encoding": "cp932"}
+    )
+    assert "charset=cp932" in response["Content-Type"]
+    assert "髙橋" in _body(response).decode("cp932")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "refunds:case_list",
+        "refunds:member_list",
+        "refunds:inquiry_list",
+        "refunds:claim_list",
+        "refunds:batch_list",
+        "refunds:audit_list",
+    ],
+)
+def test_every_list_exports(supervisor_client, name):
+    AuditEvent.objects.create(
+        action="x", object_type="t", object_id="1", object_repr="=cmd|' /C calc'!A0"
+    )
+    response = supervisor_client.get(reverse(name), {"export": "csv"})
+    body = _body(response)
+    assert response.status_code == 200 and body.startswith("\ufeff".encode())
+    if name == "refunds:audit_list":
+        assert "'=cmd" in body.decode("utf-8-sig")
