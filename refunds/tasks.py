@@ -72,3 +72,10 @@ def progress_report_task() -> int:
     from refunds.services.reporting import report_generate
 
     return report_generate().pk
+
+
+@shared_task(acks_late=True, name="refunds.export_job")
+def export_job_task(job_id: int) -> int:
+    from refunds.services.exportjobs import export_run
+
+    return export_run(job_id=job_id).pk

@@ -115,4 +115,6 @@ urlpatterns = [
         reports.ReportDownloadView.as_view(),
         name="report_download",
     ),
+    path("exports/<int:pk>/", reports.ExportDetailView.as_view(), name="export_detail"),
+    path("exports/<int:pk>/file/", reports.ExportFileView.as_view(), name="export_file"),
 ]

@@ -95,3 +95,38 @@ def test_every_list_exports(supervisor_client, name):
     assert response.status_code == 200 and body.startswith("\ufeff".encode())
     if name == "refunds:audit_list":
         assert "'=cmd" in body.decode("utf-8-sig")
+
+
+def test_a_large_export_runs_in_the_background(
+    supervisor_client, settings, django_capture_on_commit_callbacks
+):
+    from openpyxl import load_workbook
+
+    from refunds.models import ExportJob
+
+    settings.EXPORT_SYNC_LIMIT = 2
+    for _ in range(4):
+        CaseFactory(category=2)
+    CaseFactory(category=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = supervisor_client.get(
+            reverse("refunds:case_list"), {"category": "2", "export": "xlsx"}
+        )
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    assert (job.status, job.rows_total, job.rows_done) == ("done", 4, 4)
+    page = supervisor_client.get(job.get_absolute_url()).content.decode()
+    assert 'id="export-download"' in page
+    file = supervisor_client.get(reverse("refunds:export_file", args=[job.pk]))
+    sheet = load_workbook(io.BytesIO(_body(file))).active
+    assert sheet.max_row == 5
+
+
+def test_someone_elses_export_is_not_found(staff_client):
+    from refunds.models import ExportJob
+    from tests.factories import UserFactory
+
+    job = ExportJob.objects.create(
+        created_by=UserFactory(roles=["staff"]), list_name="refunds:case_list", format="csv"
+    )
+    assert staff_client.get(job.get_absolute_url()).status_code == 404

@@ -79,6 +79,8 @@ PAGES = [
     ("refunds:qa_queue", None, SUPERVISORS),
     ("refunds:audit_list", None, SUPERVISORS),
     ("refunds:dashboard", None, CALL_CENTER),
+    ("refunds:export_detail", lambda: [_export().pk], CALL_CENTER),
+    ("refunds:export_file", lambda: [_export().pk], CALL_CENTER),
     ("refunds:report_list", None, SUPERVISORS),
     ("refunds:report_detail", lambda: [_report().pk], SUPERVISORS),
     ("refunds:report_download", lambda: [_report().pk, "csv"], SUPERVISORS),
@@ -98,6 +100,21 @@ POST_ONLY = [
     ("refunds:batch_discard", lambda: [_batch_of_payments().pk], SUPERVISORS),
     ("refunds:batch_reconcile", lambda: [_batch_of_payments().pk], SUPERVISORS),
 ]
+
+
+def _export():
+    from django.core.files.base import ContentFile
+
+    from refunds.models import ExportJob
+
+    owner = User.objects.filter(username="staff-user").first() or UserFactory(
+        username="staff-user", roles=["staff"]
+    )
+    job = ExportJob.objects.create(
+        created_by=owner, list_name="refunds:case_list", format="csv", status="done"
+    )
+    job.file.save("cases.csv", ContentFile(b"case number\r\n"))
+    return job
 
 
 def _report():

@@ -205,3 +205,5 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": datetime.timedelta(days=PROGRESS_REPORT_EVERY_DAYS),
     },
 }
+# An export of more rows than this runs in the background with a progress page.
+EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=50_000)

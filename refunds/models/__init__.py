@@ -32,7 +32,7 @@ from .letters import ContactAttempt, ContactKind, LetterKind, LetterTemplate
 from .members import Member, MemberStatus
 from .payments import BatchStatus, ItemStatus, PaymentBatch, PaymentItem
 from .programs import RemediationProgram
-from .reporting import ProgressReport
+from .reporting import ExportJob, ProgressReport
 
 __all__ = [
     "IDENTITY_ITEMS",
@@ -55,6 +55,7 @@ __all__ = [
     "DataProblem",
     "DetectionRun",
     "Direction",
+    "ExportJob",
     "ImportBatch",
     "ImportKind",
     "ImportRowError",

@@ -29,3 +29,45 @@ class ProgressReport(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("refunds:report_detail", args=[self.pk])
+
+
+class ExportJob(models.Model):
+    """A large export written in the background; the page shows its progress and the file."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    list_name = models.CharField(_("list"), max_length=64)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    format = models.CharField(_("format"), max_length=16)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(_("file"), upload_to="exports/", blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="export_owner_created")]
+
+    def __str__(self) -> str:
+        return _("Export %(id)s") % {"id": self.pk}
+
+    def get_absolute_url(self) -> str:
+        return reverse("refunds:export_detail", args=[self.pk])
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0

@@ -3,11 +3,12 @@
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
@@ -35,12 +36,30 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponseBase:
         fmt = self.request.GET.get("export")
         if fmt and self.export_columns:
+            if self.object_list.count() > settings.EXPORT_SYNC_LIMIT:
+                return self.export_in_background(fmt)
             rows = export_rows(self.object_list, self.export_columns, self.request.user)
             stamp = f"{self.export_name}-{timezone.localtime():%Y%m%d-%H%M}"
             if fmt == "xlsx":
                 return xlsx_response(rows, stamp)
             return csv_response(rows, stamp, self.request.GET.get("encoding", "utf-8"))
         return super().render_to_response(context, **kwargs)  # type: ignore[no-any-return]
+
+    def export_in_background(self, fmt: str) -> HttpResponseBase:
+        from refunds.services.exportjobs import export_enqueue
+
+        query = self.request.GET.copy()
+        query.pop("export", None)
+        encoding = query.pop("encoding", [""])[0]
+        kind = "xlsx" if fmt == "xlsx" else ("csv-cp932" if encoding == "cp932" else "csv")
+        job = export_enqueue(
+            user=self.request.user,
+            list_name=self.request.resolver_match.view_name,  # type: ignore[union-attr]
+            query=query.urlencode(),
+            fmt=kind,
+            rows_total=self.object_list.count(),
+        )
+        return redirect(job)
 
     def get_table_pagination(self, table: Any) -> dict[str, Any]:
         return {"per_page": 50, "paginator_class": LazyPaginator}

@@ -4,7 +4,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +16,7 @@ from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
 from refunds import reports
 from refunds.filters import ProgressReportFilter
-from refunds.models import Category, ProgressReport, RemediationProgram
+from refunds.models import Category, ExportJob, ProgressReport, RemediationProgram
 from refunds.services import reporting
 from refunds.tables import ProgressReportTable
 
@@ -108,3 +109,34 @@ class ReportDownloadView(RoleRequiredMixin, View):
         name = f"progress-{report.generated_at:%Y%m%d-%H%M}.{fmt}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+def visible_exports(user: Any) -> QuerySet[ExportJob]:
+    """One's own exports; supervisors and admins see everyone's."""
+    if user.has_role(*SUPERVISORS):
+        return ExportJob.objects.all()
+    return ExportJob.objects.filter(created_by=user.pk)
+
+
+class ExportDetailView(ObjectDetailView):
+    """A background export: progress while it runs (HTMX), then the download."""
+
+    model = ExportJob
+    template_name = "refunds/export_detail.html"
+
+    def get_queryset(self) -> QuerySet[ExportJob]:
+        return visible_exports(self.request.user)
+
+    def get_template_names(self) -> list[str]:
+        if self.request.htmx:  # type: ignore[attr-defined]
+            return ["refunds/includes/export_progress.html"]
+        return [self.template_name]
+
+
+class ExportFileView(RoleRequiredMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
+        job = get_object_or_404(visible_exports(request.user), pk=pk)
+        if not job.file:
+            return redirect(job)
+        name = (job.file.name or "").rsplit("/", 1)[-1]
+        return FileResponse(job.file.open("rb"), as_attachment=True, filename=name)
