@@ -7,5 +7,6 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("api/", include("refunds.api.urls")),
     path("", include("refunds.urls")),
 ]

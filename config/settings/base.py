@@ -6,6 +6,13 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+# The API settings live with the API; importing them here makes them settings.
+from refunds.api.settings_fragment import (  # noqa: F401
+    API_APPS,
+    REST_FRAMEWORK,
+    SPECTACULAR_SETTINGS,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -29,6 +36,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "accounts",
     "refunds",
+    *API_APPS,  # rest_framework, its token model, drf_spectacular and its vendored Swagger UI
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,489 @@
+"""What the API shows and accepts. Writes are validated for shape here and decided by the
+services (``refunds.services``), never by a serializer's ``save``.
+
+Personal data (members)
+    Every read (list and detail, any role) shows a member's personal data masked, as the member
+    page does before its "Reveal (logged)" button: birth year only, the phone with all digits but
+    the last four as "*" (``Member.masked_phone``), the first three digits of the postal code,
+    the prefecture of the address, the domain of the email. Supervisors and admins get the full
+    data from ``POST /api/members/{id}/reveal/``, logged by ``member_reveal`` (a
+    ``PersonalDataAccess`` row and an audit event) exactly as the page's button logs it. Staff
+    get no unmasked personal data from the API. A caller's phone on an inquiry and a payee's
+    account number are always masked.
+
+Amounts (cases)
+    A case's amounts (``amount_yen``, ``computed_amount_yen``, ``paid_amount_yen``,
+    ``compensation_yen``, ``flag_difference_yen``) are ``null`` unless
+    ``may_see_amounts(user=..., member=case.member)`` allows them: supervisors and admins
+    always, staff once they recorded a still-valid identity check of the case's member.
+    ``amounts_visible`` says which applies.
+"""
+
+import datetime
+from typing import Any, cast
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from refunds.models import (
+    IDENTITY_ITEMS,
+    IDENTITY_LABELS,
+    Case,
+    Channel,
+    Claim,
+    Contract,
+    Direction,
+    Inquiry,
+    InquiryOutcome,
+    InquiryReason,
+    Member,
+    PaymentBatch,
+    PaymentItem,
+    PayoutMethod,
+)
+from refunds.models.members import mask_digits
+from refunds.payee import AccountType
+from refunds.services.callcenter import may_see_amounts
+
+AMOUNT_FIELDS = (
+    "amount_yen",
+    "computed_amount_yen",
+    "paid_amount_yen",
+    "compensation_yen",
+    "flag_difference_yen",
+)
+# Inquiries are taken from this date on; earlier (or later than now) is a typing error.
+EARLIEST_INQUIRY = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+
+def _username() -> serializers.SlugRelatedField[Any]:
+    """A user, by username (the field's own name is the user foreign key)."""
+    return serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+
+def _related(source: str) -> serializers.CharField:
+    """A number of a related object (``None`` when there is none)."""
+    return serializers.CharField(source=source, read_only=True, allow_null=True)
+
+
+# -- members and contracts ------------------------------------------------------------------
+
+
+class MemberSerializer(serializers.ModelSerializer[Member]):
+    """A member with personal data masked (see the module's docstring)."""
+
+    birth_year = serializers.SerializerMethodField()
+    phone_masked = serializers.SerializerMethodField()
+    postal_code_masked = serializers.SerializerMethodField()
+    prefecture = serializers.SerializerMethodField()
+    email_masked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Member
+        fields = [
+            "id",
+            "member_no",
+            "name",
+            "name_kana",
+            "status",
+            "joined_on",
+            "withdrawn_on",
+            "birth_year",
+            "phone_masked",
+            "postal_code_masked",
+            "prefecture",
+            "email_masked",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_birth_year(self, member: Member) -> int | None:
+        return member.birth_date.year if member.birth_date else None
+
+    def get_phone_masked(self, member: Member) -> str:
+        return member.masked_phone
+
+    def get_postal_code_masked(self, member: Member) -> str:
+        return f"{member.postal_code[:3]}-****" if member.postal_code else ""
+
+    def get_prefecture(self, member: Member) -> str:
+        return member.prefecture
+
+    def get_email_masked(self, member: Member) -> str:
+        return f"***@{member.email_domain}" if member.email else ""
+
+
+class MemberPersonalDataSerializer(serializers.ModelSerializer[Member]):
+    """A member's personal data unmasked (only as the answer of a logged reveal)."""
+
+    class Meta:
+        model = Member
+        fields = [
+            "id",
+            "member_no",
+            "name",
+            "name_kana",
+            "birth_date",
+            "phone",
+            "email",
+            "postal_code",
+            "address",
+        ]
+        read_only_fields = fields
+
+
+class ContractSerializer(serializers.ModelSerializer[Contract]):
+    member_no = _related("member.member_no")
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "contract_no",
+            "member",
+            "member_no",
+            "course",
+            "plan",
+            "area",
+            "applied_on",
+            "started_on",
+            "cancel_requested_on",
+            "ended_on",
+        ]
+        read_only_fields = fields
+
+
+# -- cases ----------------------------------------------------------------------------------
+
+
+class CaseSerializer(serializers.ModelSerializer[Case]):
+    """A case; its amounts are ``null`` where the user may not see them (module docstring)."""
+
+    contract_no = _related("contract.contract_no")
+    member_no = _related("member.member_no")
+    amounts_visible = serializers.SerializerMethodField()
+    prepared_by = _username()
+    approved_by = _username()
+    second_approved_by = _username()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "case_no",
+            "program",
+            "program_code",
+            "contract",
+            "contract_no",
+            "member",
+            "member_no",
+            "category",
+            "status",
+            "origin",
+            "flagged",
+            "flag_reason",
+            "tariff_mismatch",
+            "amounts_visible",
+            *AMOUNT_FIELDS,
+            "status_reason",
+            "hold_return_status",
+            "qa_status",
+            "prepared_by",
+            "prepared_at",
+            "approved_by",
+            "approved_at",
+            "second_approved_by",
+            "second_approved_at",
+            "paid_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_amounts_visible(self, case: Case) -> bool:
+        # One identity-check lookup per member and response (a page lists many cases).
+        context = cast(dict[str, Any], self.context)  # the root serializer's, shared
+        memo: dict[int | None, bool] = context.setdefault("_amounts_visible", {})
+        if case.member_id not in memo:
+            memo[case.member_id] = may_see_amounts(
+                user=self.context["request"].user, member=case.member
+            )
+        return memo[case.member_id]
+
+    def to_representation(self, instance: Case) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if not data["amounts_visible"]:
+            data.update(dict.fromkeys(AMOUNT_FIELDS))
+        return data
+
+
+class NoteSerializer(serializers.Serializer[Any]):
+    """An optional note (prepare, release)."""
+
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ReasonSerializer(serializers.Serializer[Any]):
+    """A required reason (reject, hold, reopen)."""
+
+    reason = serializers.CharField(max_length=500)
+
+
+# -- inquiries ------------------------------------------------------------------------------
+
+
+class InquirySerializer(serializers.ModelSerializer[Inquiry]):
+    member_no = _related("member.member_no")
+    case_no = _related("case.case_no")
+    caller_phone_masked = serializers.SerializerMethodField()
+    confirmed_items = serializers.SerializerMethodField()
+    created_by = _username()
+
+    class Meta:
+        model = Inquiry
+        fields = [
+            "id",
+            "member",
+            "member_no",
+            "case",
+            "case_no",
+            "channel",
+            "direction",
+            "started_at",
+            "ended_at",
+            "reason",
+            "outcome",
+            "note",
+            "caller_name",
+            "caller_phone_masked",
+            "identity_verified",
+            "confirmed_items",
+            "follow_up_needed",
+            "callback_due_at",
+            "follow_up_done_at",
+            "complaint_due_at",
+            "complaint_closed_at",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_caller_phone_masked(self, inquiry: Inquiry) -> str:
+        return mask_digits(inquiry.caller_phone)
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=list(IDENTITY_ITEMS)))
+    )
+    def get_confirmed_items(self, inquiry: Inquiry) -> list[str]:
+        return [name for name in IDENTITY_ITEMS if getattr(inquiry, name)]
+
+
+class InquiryCreateSerializer(serializers.Serializer[Any]):
+    """A whole inquiry at once (``inquiry_log``), with the fields of the page's form."""
+
+    reason = serializers.ChoiceField(choices=InquiryReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+    outcome = serializers.ChoiceField(
+        choices=InquiryOutcome.choices, required=False, allow_blank=True, default=""
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
+    direction = serializers.ChoiceField(choices=Direction.choices, default=Direction.INBOUND)
+    member_no = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=32,
+        help_text="The member's number, if the caller is a known member.",
+    )
+    caller_name = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200
+    )
+    caller_phone = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=40
+    )
+    started_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the contact was received; empty for now.",
+    )
+    follow_up_needed = serializers.BooleanField(default=False)
+    callback_requested = serializers.BooleanField(default=False)
+
+    def validate_member_no(self, value: str) -> Member | None:
+        number = value.strip().upper()
+        if not number:
+            return None
+        member = Member.objects.filter(member_no=number).first()
+        if member is None:
+            raise serializers.ValidationError(
+                _("No member has the number %(no)s.") % {"no": number}
+            )
+        return member
+
+    def validate_started_at(self, value: datetime.datetime | None) -> datetime.datetime | None:
+        if value is None:
+            return None
+        if value < EARLIEST_INQUIRY or value > timezone.now() + CLOCK_SKEW:
+            raise serializers.ValidationError(_("Give a time between 2000-01-01 and now."))
+        return value
+
+
+class IdentityCheckSerializer(serializers.Serializer[Any]):
+    """The identity items the caller confirmed (``inquiry_start``)."""
+
+    confirmed = serializers.MultipleChoiceField(
+        choices=[(name, IDENTITY_LABELS[name]) for name in IDENTITY_ITEMS], allow_empty=True
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
+
+
+# -- claims ---------------------------------------------------------------------------------
+
+
+class ClaimSerializer(serializers.ModelSerializer[Claim]):
+    """A claim with its payee; the account number masked, the holder's name not shown."""
+
+    case_no = _related("case.case_no")
+    member_no = _related("member.member_no")
+    account_number_masked = serializers.CharField(source="masked_account", read_only=True)
+    credit_contract_no = _related("credit_contract.contract_no")
+    created_by = _username()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "case",
+            "case_no",
+            "member",
+            "member_no",
+            "inquiry",
+            "channel",
+            "received_at",
+            "method",
+            "bank_code",
+            "bank_name",
+            "branch_code",
+            "branch_name",
+            "account_type",
+            "account_number_masked",
+            "credit_contract",
+            "credit_contract_no",
+            "submission_key",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ClaimCreateSerializer(serializers.Serializer[Any]):
+    """A member's claim (``claim_record``): the payee is checked again by the service."""
+
+    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.select_related("member"))
+    method = serializers.ChoiceField(choices=PayoutMethod.choices)
+    bank_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=8)
+    branch_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=8)
+    account_type = serializers.ChoiceField(
+        choices=AccountType.choices, required=False, allow_blank=True, default=""
+    )
+    account_number = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=16
+    )
+    holder_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
+    credit_contract = serializers.PrimaryKeyRelatedField(
+        queryset=Contract.objects.all(), required=False, allow_null=True, default=None
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
+    submission_key = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The same key sent again returns the first claim (200) instead of a second.",
+    )
+
+    def bank_values(self) -> dict[str, str]:
+        names = ("bank_code", "branch_code", "account_type", "account_number", "holder_name")
+        return {name: self.validated_data[name] for name in names}
+
+
+# -- payments -------------------------------------------------------------------------------
+
+
+class PaymentItemSerializer(serializers.ModelSerializer[PaymentItem]):
+    case_no = _related("case.case_no")
+    account_number_masked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PaymentItem
+        fields = [
+            "id",
+            "case",
+            "case_no",
+            "amount_yen",
+            "compensation_yen",
+            "status",
+            "is_open",
+            "failure_reason",
+            "result_at",
+            "bank_code",
+            "bank_kana",
+            "branch_code",
+            "branch_kana",
+            "account_type",
+            "account_number_masked",
+            "holder_kana",
+            "member_no",
+            "contract_no",
+        ]
+        read_only_fields = fields
+
+    def get_account_number_masked(self, item: PaymentItem) -> str:
+        return "***" + item.account_number[-4:] if item.account_number else ""
+
+
+class PaymentBatchSerializer(serializers.ModelSerializer[PaymentBatch]):
+    created_by = _username()
+    exported_by = _username()
+    has_file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PaymentBatch
+        fields = [
+            "id",
+            "method",
+            "status",
+            "transfer_date",
+            "item_count",
+            "total_yen",
+            "has_file",
+            "created_by",
+            "created_at",
+            "exported_by",
+            "exported_at",
+            "reconciled_at",
+        ]
+        read_only_fields = fields
+
+    def get_has_file(self, batch: PaymentBatch) -> bool:
+        return bool(batch.file)
+
+
+class PaymentBatchDetailSerializer(PaymentBatchSerializer):
+    items = PaymentItemSerializer(many=True, read_only=True)
+
+    class Meta(PaymentBatchSerializer.Meta):
+        fields = [*PaymentBatchSerializer.Meta.fields, "items"]
+        read_only_fields = fields
+
+
+# -- errors (documentation only) ------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField()

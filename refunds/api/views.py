@@ -1,0 +1,303 @@
+"""The API's endpoints. Reads are querysets; every write calls the service the page calls
+(``refunds.services.callcenter`` and ``refunds.services.review``), so a rule lives in one place
+and each change writes the same audit event as on the page. ``refunds.api.exceptions`` turns the
+services' refusals into JSON responses."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from refunds.models import Case, Claim, Contract, Inquiry, Member, PaymentBatch
+from refunds.services import callcenter, review
+
+from . import filters
+from .permissions import HasAnyRole, IsSupervisor
+from .serializers import (
+    CaseSerializer,
+    ClaimCreateSerializer,
+    ClaimSerializer,
+    ContractSerializer,
+    ErrorSerializer,
+    IdentityCheckSerializer,
+    InquiryCreateSerializer,
+    InquirySerializer,
+    MemberPersonalDataSerializer,
+    MemberSerializer,
+    NoteSerializer,
+    PaymentBatchDetailSerializer,
+    PaymentBatchSerializer,
+    ReasonSerializer,
+)
+
+_ERROR = OpenApiResponse(ErrorSerializer, description='`{"detail": message}`')
+_BAD_REQUEST = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description='Field errors (`{field: [messages]}`) or `{"detail": message}`.',
+)
+READ_ERRORS: dict[int, OpenApiResponse] = {401: _ERROR, 403: _ERROR}
+# A list refuses a filter it cannot read (400) and a cursor it did not write (404).
+LIST_ERRORS: dict[int, OpenApiResponse] = {**READ_ERRORS, 400: _BAD_REQUEST, 404: _ERROR}
+DETAIL_ERRORS: dict[int, OpenApiResponse] = {**READ_ERRORS, 404: _ERROR}
+WRITE_ERRORS: dict[int, OpenApiResponse] = {**DETAIL_ERRORS, 400: _BAD_REQUEST, 409: _ERROR}
+
+
+def _with(serializer: type[BaseSerializer[Any]], errors: dict[int, OpenApiResponse]) -> Any:
+    return {200: serializer, **errors}
+
+
+def _read_schema(tag: str, serializer: type[BaseSerializer[Any]]) -> dict[str, Any]:
+    return {
+        "list": extend_schema(
+            tags=[tag], summary=f"List {tag}", responses=_with(serializer, LIST_ERRORS)
+        ),
+        "retrieve": extend_schema(
+            tags=[tag], summary=f"One of the {tag}", responses=_with(serializer, DETAIL_ERRORS)
+        ),
+    }
+
+
+# -- members and contracts ------------------------------------------------------------------
+
+
+@extend_schema_view(**_read_schema("members", MemberSerializer))
+class MemberViewSet(viewsets.ReadOnlyModelViewSet[Member]):
+    """Members with their personal data masked; ``reveal`` shows it, logged."""
+
+    queryset = Member.objects.all()
+    serializer_class = MemberSerializer
+    filterset_class = filters.MemberFilter
+
+    @extend_schema(
+        tags=["members"],
+        summary="Reveal a member's personal data (logged; supervisors and admins)",
+        request=None,
+        responses=_with(MemberPersonalDataSerializer, DETAIL_ERRORS),
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsSupervisor])
+    def reveal(self, request: Request, pk: str | None = None) -> Response:
+        member = self.get_object()
+        callcenter.member_reveal(user=request.user, member=member)
+        return Response(MemberPersonalDataSerializer(member).data)
+
+    @extend_schema(
+        tags=["members"],
+        summary="Record the caller's identity check (opens an inquiry)",
+        request=IdentityCheckSerializer,
+        responses={201: InquirySerializer, **WRITE_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="identity-check",
+        permission_classes=[HasAnyRole],
+    )
+    def identity_check(self, request: Request, pk: str | None = None) -> Response:
+        member = self.get_object()
+        body = IdentityCheckSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        inquiry = callcenter.inquiry_start(
+            user=request.user,
+            member=member,
+            confirmed=list(body.validated_data["confirmed"]),
+            channel=body.validated_data["channel"],
+        )
+        data = InquirySerializer(inquiry, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(**_read_schema("contracts", ContractSerializer))
+class ContractViewSet(viewsets.ReadOnlyModelViewSet[Contract]):
+    queryset = Contract.objects.select_related("member")
+    serializer_class = ContractSerializer
+    filterset_class = filters.ContractFilter
+
+
+# -- cases ----------------------------------------------------------------------------------
+
+
+def _transition_schema(summary: str, request: Any, who: str) -> Any:
+    return extend_schema(
+        tags=["cases"],
+        summary=f"{summary} ({who})",
+        request=request,
+        responses=_with(CaseSerializer, WRITE_ERRORS),
+    )
+
+
+@extend_schema_view(**_read_schema("cases", CaseSerializer))
+class CaseViewSet(viewsets.ReadOnlyModelViewSet[Case]):
+    """Cases, and their decisions as actions: each calls ``refunds.services.review``."""
+
+    queryset = Case.objects.select_related(
+        "member", "contract", "prepared_by", "approved_by", "second_approved_by"
+    )
+    serializer_class = CaseSerializer
+    filterset_class = filters.CaseFilter
+
+    def _decide(
+        self,
+        run: Callable[..., Any],
+        body_class: type[BaseSerializer[Any]] | None = None,
+        rename: dict[str, str] | None = None,
+    ) -> Response:
+        case = self.get_object()
+        values: dict[str, Any] = {}
+        if body_class is not None:
+            body = body_class(data=self.request.data)
+            body.is_valid(raise_exception=True)
+            values = {(rename or {}).get(k, k): v for k, v in body.validated_data.items()}
+        run(case=case, user=self.request.user, **values)
+        fresh = self.get_queryset().get(pk=case.pk)
+        return Response(self.get_serializer(fresh).data)
+
+    @_transition_schema("Prepare for approval", NoteSerializer, "every role")
+    @action(detail=True, methods=["post"], permission_classes=[HasAnyRole])
+    def prepare(self, request: Request, pk: str | None = None) -> Response:
+        return self._decide(review.case_prepare, NoteSerializer)
+
+    @_transition_schema("Approve (four-eyes)", None, "supervisors and admins")
+    @action(detail=True, methods=["post"], permission_classes=[IsSupervisor])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        return self._decide(review.case_approve)
+
+    @_transition_schema("Reject: no refund is due", ReasonSerializer, "supervisors and admins")
+    @action(detail=True, methods=["post"], permission_classes=[IsSupervisor])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        return self._decide(review.case_reject, ReasonSerializer)
+
+    @_transition_schema("Put on hold", ReasonSerializer, "supervisors and admins")
+    @action(detail=True, methods=["post"], permission_classes=[IsSupervisor])
+    def hold(self, request: Request, pk: str | None = None) -> Response:
+        return self._decide(review.case_hold, ReasonSerializer)
+
+    @_transition_schema("Release the hold", NoteSerializer, "supervisors and admins")
+    @action(detail=True, methods=["post"], permission_classes=[IsSupervisor])
+    def release(self, request: Request, pk: str | None = None) -> Response:
+        return self._decide(review.case_release, NoteSerializer, rename={"note": "reason"})
+
+    @_transition_schema("Reopen a rejected case", ReasonSerializer, "supervisors and admins")
+    @action(detail=True, methods=["post"], permission_classes=[IsSupervisor])
+    def reopen(self, request: Request, pk: str | None = None) -> Response:
+        return self._decide(review.case_reopen, ReasonSerializer)
+
+
+# -- inquiries and claims -------------------------------------------------------------------
+
+
+@extend_schema_view(
+    **_read_schema("inquiries", InquirySerializer),
+    create=extend_schema(
+        tags=["inquiries"],
+        summary="Log a whole inquiry",
+        request=InquiryCreateSerializer,
+        responses={201: InquirySerializer, **WRITE_ERRORS},
+    ),
+)
+class InquiryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Inquiry]):
+    queryset = Inquiry.objects.select_related("member", "case", "created_by")
+    serializer_class = InquirySerializer
+    filterset_class = filters.InquiryFilter
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = InquiryCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        inquiry = callcenter.inquiry_log(
+            user=request.user,
+            reason=data["reason"],
+            note=data["note"],
+            outcome=data["outcome"],
+            channel=data["channel"],
+            direction=data["direction"],
+            member=data["member_no"],
+            caller_name=data["caller_name"],
+            caller_phone=data["caller_phone"],
+            started_at=data["started_at"],
+            follow_up_needed=data["follow_up_needed"],
+            callback_requested=data["callback_requested"],
+        )
+        fresh = self.get_queryset().get(pk=inquiry.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    **_read_schema("claims", ClaimSerializer),
+    create=extend_schema(
+        tags=["claims"],
+        summary="Record a member's claim with its payee",
+        request=ClaimCreateSerializer,
+        responses={
+            201: ClaimSerializer,
+            200: OpenApiResponse(ClaimSerializer, description="The same submission_key again."),
+            **WRITE_ERRORS,
+        },
+    ),
+)
+class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Claim]):
+    """Claims; staff take bank details once the caller's identity is confirmed (the service
+    checks the identity check this user recorded for the member, as the page does)."""
+
+    queryset = Claim.objects.select_related("case", "member", "credit_contract", "created_by")
+    serializer_class = ClaimSerializer
+    filterset_class = filters.ClaimFilter
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = ClaimCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        case: Case = data["case"]
+        claim, created = callcenter.claim_record(
+            case=case,
+            user=request.user,
+            method=data["method"],
+            bank=body.bank_values(),
+            credit_contract=data["credit_contract"],
+            inquiry=callcenter.verified_inquiry(user=request.user, member=case.member),
+            channel=data["channel"],
+            submission_key=data["submission_key"],
+        )
+        fresh = self.get_queryset().get(pk=claim.pk)
+        return Response(
+            self.get_serializer(fresh).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+# -- payments -------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=["payments"],
+        summary="List payment batches (supervisors and admins)",
+        responses=_with(PaymentBatchSerializer, LIST_ERRORS),
+    ),
+    retrieve=extend_schema(
+        tags=["payments"],
+        summary="One payment batch with its items (supervisors and admins)",
+        responses=_with(PaymentBatchDetailSerializer, DETAIL_ERRORS),
+    ),
+)
+class PaymentBatchViewSet(viewsets.ReadOnlyModelViewSet[PaymentBatch]):
+    permission_classes = [IsSupervisor]
+    serializer_class = PaymentBatchSerializer
+    filterset_class = filters.PaymentBatchFilter
+
+    def get_queryset(self) -> QuerySet[PaymentBatch]:
+        batches = PaymentBatch.objects.select_related("created_by", "exported_by")
+        if self.action == "retrieve":
+            return batches.prefetch_related("items__case")
+        return batches
+
+    def get_serializer_class(self) -> type[BaseSerializer[PaymentBatch]]:
+        if self.action == "retrieve":
+            return PaymentBatchDetailSerializer
+        return PaymentBatchSerializer
