@@ -123,7 +123,6 @@ def progress_report(program_code: str | None = None) -> dict[str, Any]:
 @dataclass
 class Dashboard:
     matrix: dict[int | None, dict[str, dict[str, int]]] = field(default_factory=dict)
-    statuses: list[tuple[str, str]] = field(default_factory=list)
     paid_by_day: list[dict[str, Any]] = field(default_factory=list)
     inquiries_by_day: list[dict[str, Any]] = field(default_factory=list)
     inquiries_by_hour: list[int] = field(default_factory=list)
@@ -172,7 +171,7 @@ def dashboard(*, days: int = 60) -> Dashboard:
     cached = cache.get(key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    board = Dashboard(statuses=[(value, str(label)) for value, label in CaseStatus.choices])
+    board = Dashboard()
     totals: dict[str, int] = defaultdict(int)
     for cell_row in Case.objects.values("category", "status").annotate(
         n=Count("pk"), yen=Sum("amount_yen")

@@ -80,3 +80,10 @@ def test_dashboard_figures_and_links(cases, supervisor_client, django_assert_max
         page = supervisor_client.get(reverse("refunds:dashboard")).content.decode()
     assert "/cases/?status=awaiting_claim&amp;category=3" in page
     assert "3,402" in page or "6,804" in page
+
+
+def test_dashboard_speaks_the_language_of_the_request_after_caching(cases, supervisor_client):
+    supervisor_client.get(reverse("refunds:dashboard"))  # cached in Japanese
+    supervisor_client.cookies["django_language"] = "en"
+    page = supervisor_client.get(reverse("refunds:dashboard")).content.decode()
+    assert "Awaiting claim" in page and "Dashboard" in page

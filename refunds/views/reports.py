@@ -16,7 +16,7 @@ from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
 from refunds import reports
 from refunds.filters import ProgressReportFilter
-from refunds.models import Category, ExportJob, ProgressReport, RemediationProgram
+from refunds.models import CaseStatus, Category, ExportJob, ProgressReport, RemediationProgram
 from refunds.services import reporting
 from refunds.tables import ProgressReportTable
 
@@ -35,6 +35,8 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         board = reports.dashboard()
         context["board"] = board
         context["categories"] = [(None, "—"), *Category.choices]
+        # Labels in the request's language (the cached figures hold only codes).
+        context["statuses"] = CaseStatus.choices
         context["chart_data"] = {
             "paid": board.paid_by_day,
             "inquiries": board.inquiries_by_day,
