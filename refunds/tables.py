@@ -1,3 +1,5 @@
+from typing import Any
+
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +19,23 @@ from refunds.models import (
     RemediationProgram,
     Tariff,
 )
+
+
+def yen_column(
+    label: object, template: str = "{{ value|yen }}", **kwargs: Any
+) -> tables.TemplateColumn:
+    """Integer yen, right-aligned: ``3,402円``."""
+    return tables.TemplateColumn(
+        template, verbose_name=label, attrs={"td": {"class": "text-end"}}, **kwargs
+    )
+
+
+def count_column(label: object) -> tables.TemplateColumn:
+    return tables.TemplateColumn(
+        "{% load humanize %}{{ value|intcomma }}",
+        verbose_name=label,
+        attrs={"td": {"class": "text-end"}},
+    )
 
 
 class MemberTable(tables.Table):
@@ -54,23 +73,13 @@ class ContractTable(tables.Table):
 
 
 class TariffTable(tables.Table):
-    monthly_fee_yen = tables.TemplateColumn(
-        "{{ value|yen }}", verbose_name=_("monthly fee"), attrs={"td": {"class": "text-end"}}
-    )
+    monthly_fee_yen = yen_column(_("monthly fee"))
 
     class Meta:
         model = Tariff
         fields = ("course", "plan", "area", "valid_from", "valid_to", "monthly_fee_yen")
         default_columns = fields
         attrs = {"class": "table table-sm table-hover align-middle"}
-
-
-def count_column(label: object) -> tables.TemplateColumn:
-    return tables.TemplateColumn(
-        "{% load humanize %}{{ value|intcomma }}",
-        verbose_name=label,
-        attrs={"td": {"class": "text-end"}},
-    )
 
 
 class ImportBatchTable(tables.Table):
@@ -108,9 +117,7 @@ class CaseTable(tables.Table):
     contract = tables.Column(accessor="contract__contract_no", verbose_name=_("contract number"))
     plan = tables.Column(accessor="contract__plan", verbose_name=_("plan"), orderable=False)
     area = tables.Column(accessor="contract__area", verbose_name=_("area"), orderable=False)
-    amount_yen = tables.TemplateColumn(
-        "{{ value|yen }}", verbose_name=_("amount"), attrs={"td": {"class": "text-end"}}
-    )
+    amount_yen = yen_column(_("amount"))
     status = tables.TemplateColumn(
         template_name="refunds/includes/case_status_badge.html", verbose_name=_("status")
     )
@@ -269,11 +276,8 @@ class ClaimTable(tables.Table):
         accessor="case__status",
         verbose_name=_("case status"),
     )
-    amount = tables.TemplateColumn(
-        "{{ record.case.amount_yen|yen }}",
-        accessor="case__amount_yen",
-        verbose_name=_("amount"),
-        attrs={"td": {"class": "text-end"}},
+    amount = yen_column(
+        _("amount"), "{{ record.case.amount_yen|yen }}", accessor="case__amount_yen"
     )
     payee = tables.TemplateColumn(
         "{% if record.method == 'bank_transfer' %}{{ record.bank_name }} {{ record.branch_name }}"
@@ -307,11 +311,8 @@ class InvestigationTable(tables.Table):
     )
     program = tables.Column(accessor="case__program", verbose_name=_("program"))
     opened = tables.DateTimeColumn(accessor="case__created_at", verbose_name=_("opened"))
-    amount = tables.TemplateColumn(
-        "{{ record.case.amount_yen|yen }}",
-        accessor="case__amount_yen",
-        verbose_name=_("amount"),
-        attrs={"td": {"class": "text-end"}},
+    amount = yen_column(
+        _("amount"), "{{ record.case.amount_yen|yen }}", accessor="case__amount_yen"
     )
 
     class Meta:
@@ -333,12 +334,8 @@ class InvestigationTable(tables.Table):
 class ReviewTable(tables.Table):
     case_no = tables.Column(linkify=True)
     member = tables.Column(accessor="member__member_no", verbose_name=_("member"))
-    amount_yen = tables.TemplateColumn(
-        "{{ value|yen }}", verbose_name=_("amount"), attrs={"td": {"class": "text-end"}}
-    )
-    computed_amount_yen = tables.TemplateColumn(
-        "{{ value|yen }}", verbose_name=_("computed"), attrs={"td": {"class": "text-end"}}
-    )
+    amount_yen = yen_column(_("amount"))
+    computed_amount_yen = yen_column(_("computed"))
     status = tables.TemplateColumn(
         template_name="refunds/includes/case_status_badge.html", verbose_name=_("status")
     )
@@ -375,9 +372,7 @@ class ReviewTable(tables.Table):
 
 class BatchTable(tables.Table):
     id = tables.Column(linkify=True, verbose_name="#")
-    total_yen = tables.TemplateColumn(
-        "{{ value|yen }}", verbose_name=_("total"), attrs={"td": {"class": "text-end"}}
-    )
+    total_yen = yen_column(_("total"))
 
     class Meta:
         model = PaymentBatch
@@ -403,9 +398,7 @@ class PaymentItemTable(tables.Table):
         verbose_name=_("case"),
         linkify=lambda record: record.case.get_absolute_url(),
     )
-    amount_yen = tables.TemplateColumn(
-        "{{ value|yen }}", verbose_name=_("amount"), attrs={"td": {"class": "text-end"}}
-    )
+    amount_yen = yen_column(_("amount"))
     payee = tables.TemplateColumn(
         "{% if record.bank_code %}{{ record.bank_code }}-{{ record.branch_code }} "
         "{{ record.holder_kana }}{% else %}{{ record.member_no }} / {{ record.contract_no }}"
