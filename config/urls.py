@@ -1,10 +1,12 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from refunds.views.health import HealthView
 from refunds.views.home import HomeView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path("healthz", HealthView.as_view(), name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("refunds.api.urls")),

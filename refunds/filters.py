@@ -18,6 +18,7 @@ from refunds.models import (
     Investigation,
     Member,
     PaymentBatch,
+    PersonalDataAccess,
     ProgressReport,
     RemediationProgram,
     Tariff,
@@ -204,3 +205,15 @@ class ProgressReportFilter(django_filters.FilterSet):
     class Meta:
         model = ProgressReport
         fields = ["program_code"]
+
+
+class PersonalDataAccessFilter(django_filters.FilterSet):
+    member = django_filters.CharFilter(field_name="member__member_no", label=_("member number"))
+    user = django_filters.CharFilter(field_name="user__username", label=_("who"))
+    since = django_filters.DateFilter(
+        field_name="accessed_at", lookup_expr="date__gte", label=_("from")
+    )
+
+    class Meta:
+        model = PersonalDataAccess
+        fields = ["member", "user", "since"]

@@ -15,6 +15,7 @@ from refunds.models import (
     Member,
     PaymentBatch,
     PaymentItem,
+    PersonalDataAccess,
     ProgressReport,
     RemediationProgram,
     Tariff,
@@ -475,5 +476,20 @@ class ProgressReportTable(tables.Table):
     class Meta:
         model = ProgressReport
         fields = ("generated_at", "program_code", "identified", "paid", "unpaid", "generated_by")
+        default_columns = fields
+        attrs = {"class": "table table-sm table-hover align-middle"}
+
+
+class PersonalDataAccessTable(tables.Table):
+    accessed_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("when"))
+    member = tables.Column(
+        accessor="member__member_no",
+        verbose_name=_("whose"),
+        linkify=lambda record: record.member.get_absolute_url(),
+    )
+
+    class Meta:
+        model = PersonalDataAccess
+        fields = ("accessed_at", "user", "member", "fields")
         default_columns = fields
         attrs = {"class": "table table-sm table-hover align-middle"}

@@ -359,7 +359,7 @@ class TestInquiries:
                 caller_name=f"caller {i}",
                 story="story",
             )
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(12):
             response = supervisor_client.get(
                 reverse(name), {"open": "true"} if name == "refunds:inquiry_list" else {}
             )

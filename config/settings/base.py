@@ -215,3 +215,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 # An export of more rows than this runs in the background with a progress page.
 EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=50_000)
+
+# Sessions end after this many idle minutes; every request starts the count again.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+# Personal data of closed cases is due for deletion this many years after the case closed.
+RETENTION_YEARS = env.int("RETENTION_YEARS", default=5)

@@ -15,11 +15,11 @@ from django.views import View
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
 from refunds import export_columns
-from refunds.filters import AuditEventFilter, ReviewFilter
+from refunds.filters import AuditEventFilter, PersonalDataAccessFilter, ReviewFilter
 from refunds.forms.review import AmountForm, NoteForm, QaForm, ReasonForm
-from refunds.models import AuditEvent, Case, QaStatus
+from refunds.models import AuditEvent, Case, PersonalDataAccess, QaStatus
 from refunds.services import qa, review
-from refunds.tables import AuditEventTable, QaTable, ReviewTable
+from refunds.tables import AuditEventTable, PersonalDataAccessTable, QaTable, ReviewTable
 
 from .base import ObjectListView, ServiceFormView
 
@@ -82,6 +82,19 @@ class AuditEventListView(ObjectListView):
 
     def get_queryset(self) -> QuerySet[AuditEvent]:
         return AuditEvent.objects.select_related("actor")
+
+
+class PersonalDataAccessListView(ObjectListView):
+    """Who was shown whose personal data, and when (admins)."""
+
+    allowed_roles = (Role.ADMIN,)
+    model = PersonalDataAccess
+    table_class = PersonalDataAccessTable
+    filterset_class = PersonalDataAccessFilter
+    title = gettext_lazy("Personal data shown")
+
+    def get_queryset(self) -> QuerySet[PersonalDataAccess]:
+        return PersonalDataAccess.objects.select_related("user", "member")
 
 
 class CaseEvidenceView(RoleRequiredMixin, View):

@@ -1,0 +1,32 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_in_process(client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "broker": "in process",
+        "workers": "in process",
+    }
+
+
+def test_healthz_says_when_the_broker_is_down(client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    from config.celery_app import app
+
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    try:
+        response = client.get(reverse("healthz"))
+    finally:
+        app.conf.broker_url = ""
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("unavailable")
+
+
+def test_sessions_expire_when_idle(settings):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
