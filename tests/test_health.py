@@ -30,3 +30,15 @@ def test_healthz_says_when_the_broker_is_down(client, settings):
 
 def test_sessions_expire_when_idle(settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def test_repeated_failed_logins_lock_the_account_out(client, settings):
+    from tests.factories import UserFactory
+
+    UserFactory(username="victim", roles=["staff"])
+    url = reverse("accounts:login")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": "victim", "password": "wrong"})
+    response = client.post(url, {"username": "victim", "password": "pw-for-tests-1"})
+    assert response.status_code == 429 or 'id="locked-out"' in response.content.decode()
+    assert "_auth_user_id" not in client.session
