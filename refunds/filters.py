@@ -168,7 +168,10 @@ class ReviewFilter(django_filters.FilterSet):
         field_name="amount_yen", lookup_expr="lte", label=_("amount to")
     )
     older_than = django_filters.NumberFilter(
-        method="filter_age", label=_("prepared more than (days) ago")
+        method="filter_age",
+        label=_("prepared more than (days) ago"),
+        min_value=0,
+        max_value=36500,
     )
 
     class Meta:

@@ -52,8 +52,6 @@ class TransitionNotAllowed(Exception):
 
 
 def check_transition(case: Case, to: str) -> None:
-    if to == case.status:
-        return
     if to not in TRANSITIONS.get(case.status, frozenset()):
         raise TransitionNotAllowed(
             _("A case that is “%(state)s” cannot become “%(to)s”.")

@@ -11,6 +11,7 @@ from refunds import zengin
 from refunds.models import AuditEvent, Case, PaymentBatch, PaymentItem
 from refunds.services import callcenter, payments, review
 from refunds.services.payments import ResultRow
+from refunds.workflow import TransitionNotAllowed
 from tests.factories import CaseFactory, ContractFactory, MemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +114,11 @@ class TestFourEyes:
 
     def test_changing_the_amount_sends_it_back_and_cannot_raise_without_justification(self, people):
         case = approved_case(people)
+        with pytest.raises(PermissionDenied):  # no identity check for this caller yet
+            review.case_change_amount(case=case, user=people["staff"], amount_yen=3402, reason="x")
+        callcenter.inquiry_start(
+            user=people["staff"], member=case.member, confirmed=["verified_name", "verified_phone"]
+        )
         review.case_change_amount(
             case=case, user=people["staff"], amount_yen=3402, reason="one month only"
         )
@@ -203,6 +209,77 @@ class TestQualitySampling:
         approved_case(people)
         page = supervisor_client.get(reverse("refunds:qa_queue")).content.decode()
         assert "/qa/" in page
+
+
+class TestReviewFindings:
+    def test_a_held_case_cannot_change_and_come_back_approved(self, people):
+        case = approved_case(people)
+        review.case_hold(case=case, user=people["a"], reason="dispute")
+        with pytest.raises(ValidationError, match="Release the hold"):
+            review.case_change_amount(
+                case=case, user=people["a"], amount_yen=50_000, reason="x", justification="y"
+            )
+        with pytest.raises(TransitionNotAllowed):
+            review.case_hold(case=case, user=people["a"], reason="again")
+
+    def test_a_payee_fixed_after_a_failed_payment_is_prepared_again_by_the_fixer(self, people):
+        case = approved_case(people)
+        Case.objects.filter(pk=case.pk).update(status="payment_failed")
+        claim = case.claims.get()
+        callcenter.claim_change_payee(
+            claim=claim,
+            user=people["b"],
+            method="bank_transfer",
+            bank={**BANK, "account_number": "7654321"},
+            reason="closed account",
+        )
+        case.refresh_from_db()
+        assert (case.status, case.prepared_by, case.approved_by) == ("prepared", people["b"], None)
+        with pytest.raises(PermissionDenied, match="prepared this case"):
+            review.case_approve(case=case, user=people["b"])
+
+    def test_export_refuses_a_line_whose_case_changed(self, people):
+        case = approved_case(people)
+        batch = payments.batch_create(method="bank_transfer", user=people["a"], transfer_date=DAY)
+        Claim_ = case.claims.model
+        Claim_.objects.filter(case=case).update(account_number="7654321")
+        with pytest.raises(ValidationError, match="changed since the batch was built"):
+            payments.batch_export(batch=batch, user=people["a"])
+
+    def test_bulk_approval_skips_a_case_flagged_after_the_preview(self, people):
+        case = claimed_case(people)
+        review.case_prepare(case=case, user=people["staff"])
+        Case.objects.filter(pk=case.pk).update(flagged=True, flag_reason="diff")
+        approved, skipped = review.bulk_approve(case_ids=[case.pk], user=people["a"])
+        assert approved == 0 and "diff" in skipped[0][1]
+
+    def test_staff_cannot_set_an_investigation_amount(self, people):
+        from refunds.models import RemediationProgram
+
+        case = callcenter.investigation_open(
+            user=people["staff"],
+            program=RemediationProgram.objects.first(),
+            caller_name="x",
+            story="y",
+        )
+        with pytest.raises(PermissionDenied):
+            review.case_change_amount(
+                case=case, user=people["staff"], amount_yen=9_999_999, reason="x"
+            )
+
+    def test_an_investigation_takes_its_first_claim(self, people):
+        from refunds.models import RemediationProgram
+
+        case = callcenter.investigation_open(
+            user=people["staff"],
+            program=RemediationProgram.objects.first(),
+            caller_name="x",
+            story="y",
+        )
+        services_claim, created = callcenter.claim_record(
+            case=case, user=people["a"], method="bank_transfer", bank=BANK
+        )
+        assert created and Case.objects.get(pk=case.pk).status == "claim_received"
 
 
 class TestBulkApproval:

@@ -70,7 +70,8 @@ PAGES = [
     ("refunds:case_hold", lambda: [CaseFactory().pk], SUPERVISORS),
     ("refunds:case_release", lambda: [CaseFactory(status="on_hold").pk], SUPERVISORS),
     ("refunds:case_reopen", lambda: [CaseFactory(status="rejected").pk], SUPERVISORS),
-    ("refunds:case_amount", lambda: [CaseFactory().pk], CALL_CENTER),
+    # Staff: only after the caller's identity check (tests/test_review.py).
+    ("refunds:case_amount", lambda: [CaseFactory().pk], SUPERVISORS),
     ("refunds:batch_list", None, SUPERVISORS),
     ("refunds:batch_create", None, SUPERVISORS),
     ("refunds:batch_detail", lambda: [_batch_of_payments().pk], SUPERVISORS),
@@ -91,7 +92,7 @@ PAGES = [
         SUPERVISORS,
     ),
     ("refunds:letter_template", lambda: ["notice"], ("admin",)),
-    ("refunds:case_letter", lambda: [CaseFactory().pk], CALL_CENTER),
+    ("refunds:case_letter", lambda: [CaseFactory().pk], SUPERVISORS),
 ]
 # POST-only actions: a GET is refused (405) for those allowed, like any other page otherwise.
 POST_ONLY = [

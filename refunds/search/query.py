@@ -141,7 +141,7 @@ def _fetch(reading: str, queries: list[QuerySet[Member]], limit: int) -> list[Me
 def search(text: str, *, limit: int | None = None) -> SearchResult:
     """Find members (and an exact case) for what the operator typed."""
     limit = limit or settings.SEARCH_RESULTS_LIMIT
-    query = (text or "").strip()
+    query = (text or "").replace("\x00", "").strip()
     result = SearchResult(query=query)
     size = len(keys.name_key(query))
     if size == 0:

@@ -345,7 +345,10 @@ def claim_record(
             % {"case": case.case_no}
         )
     _require_identity(user=user, member=case.member, inquiry=inquiry)
-    if case.status not in CLAIMABLE:
+    first_claim_of_investigation = (
+        case.status == CaseStatus.CLAIM_RECEIVED and case.origin == CaseOrigin.INVESTIGATION
+    )
+    if case.status not in CLAIMABLE and not first_claim_of_investigation:
         raise ValidationError(
             _("Case %(case)s is “%(state)s”; a claim cannot be taken now.")
             % {"case": case.case_no, "state": case.get_status_display()}
@@ -370,13 +373,14 @@ def claim_record(
         obj=claim,
         changes={"payee": [None, claim.payee_values()]},
     )
-    record_transition(
-        case=case,
-        to=CaseStatus.CLAIM_RECEIVED,
-        actor=user,
-        action="case.claim_received",
-        changes={"claim": claim.pk},
-    )
+    if case.status != CaseStatus.CLAIM_RECEIVED:
+        record_transition(
+            case=case,
+            to=CaseStatus.CLAIM_RECEIVED,
+            actor=user,
+            action="case.claim_received",
+            changes={"claim": claim.pk},
+        )
     return claim, True
 
 
@@ -423,6 +427,21 @@ def claim_change_payee(
         reason=reason.strip(),
     )
     if leads_to != case.status:
+        # Whoever fixes the payee prepares the case anew: approvals start again.
+        case.approved_by = case.second_approved_by = None
+        case.approved_at = case.second_approved_at = None
+        if leads_to == CaseStatus.PREPARED:
+            case.prepared_by, case.prepared_at = user, timezone.now()
+        case.save(
+            update_fields=[
+                "approved_by",
+                "second_approved_by",
+                "approved_at",
+                "second_approved_at",
+                "prepared_by",
+                "prepared_at",
+            ]
+        )
         record_transition(
             case=case,
             to=leads_to,
@@ -430,6 +449,10 @@ def claim_change_payee(
             action="case.payee_changed",
             reason=reason.strip(),
         )
+        if leads_to == CaseStatus.PREPARED:
+            from refunds.services.qa import qa_draw
+
+            qa_draw(case)
     return claim
 
 

@@ -8,6 +8,7 @@ Exports and reconciliations are set-based so that a batch of 100,000 payments st
 import csv
 import datetime
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -237,6 +238,38 @@ def _file_for(batch: PaymentBatch, items: list[PaymentItem]) -> tuple[str, bytes
     )
 
 
+_PAYEE_FIELDS = (
+    "amount_yen",
+    "bank_code",
+    "branch_code",
+    "account_type",
+    "account_number",
+    "holder_kana",
+    "contract_no",
+)
+
+
+def _stale_items(batch: PaymentBatch, items: list[PaymentItem]) -> list[str]:
+    """Case numbers whose line no longer matches the case's amount and payee (read locked)."""
+    cases = {
+        c.pk: c
+        for c in Case.objects.filter(pk__in=[i.case_id for i in items]).select_related(
+            "member", "program"
+        )
+    }
+    claims = {
+        c.case_id: c
+        for c in Claim.objects.filter(case__in=list(cases)).select_related("credit_contract")
+    }
+    stale = []
+    for item in items:
+        case = cases[item.case_id]
+        expected = _item_for(batch, case, claims.get(case.pk))
+        if any(getattr(expected, f) != getattr(item, f) for f in _PAYEE_FIELDS):
+            stale.append(case.case_no)
+    return stale
+
+
 @transaction.atomic
 def batch_export(*, batch: PaymentBatch, user: Any) -> PaymentBatch:
     """Write the batch's file and move its cases to ``in_payment`` (once)."""
@@ -251,6 +284,15 @@ def batch_export(*, batch: PaymentBatch, user: Any) -> PaymentBatch:
     if moved.count() != len(ids):
         raise ValidationError(
             _("Some cases of this batch are no longer approved; discard it and build a new one.")
+        )
+    stale = _stale_items(batch, items)
+    if stale:
+        raise ValidationError(
+            _(
+                "The amount or payee of %(cases)s changed since the batch was built; "
+                "discard it and build a new one."
+            )
+            % {"cases": ", ".join(stale[:10])}
         )
     name, data = _file_for(batch, items)
     moved.update(status=S.IN_PAYMENT, updated_at=timezone.now())
@@ -287,6 +329,7 @@ class ReconcileOutcome:
     errors: list[str] = field(default_factory=list)
 
 
+_DIGITS = re.compile(r"[0-9]{1,18}")
 _PAID = {"paid", "ok", "済", "完了", "0"}
 _FAILED = {"failed", "ng", "不能", "エラー", "1"}
 
@@ -319,7 +362,7 @@ def read_result_file(
             )
             continue
         amount_text = (record.get("amount_yen") or "").strip().replace(",", "")
-        if amount_text and not amount_text.isdigit():
+        if amount_text and not _DIGITS.fullmatch(amount_text):
             errors.append(
                 _("%(file)s line %(line)s, column amount_yen: “%(value)s” is not an amount")
                 % {"file": file_name, "line": line, "value": amount_text}
@@ -355,7 +398,7 @@ def batch_reconcile(
     where = file_name or _("result file")
     for row in rows:
         item = None
-        if row.reference.isdigit():
+        if _DIGITS.fullmatch(row.reference):
             item = items.get(int(row.reference))
         item = item or by_case_no.get(row.reference)
         if item is None:

@@ -49,6 +49,8 @@ def qa_refusal(case: Case, user: Any) -> str:
         return _("Only a supervisor may record a QA result.")
     if case.qa_status != QaStatus.PENDING:
         return _("This case is not waiting for QA.")
+    if case.status == CaseStatus.ON_HOLD:
+        return _("Release the hold before recording a QA result.")
     if user.pk in (case.prepared_by_id, case.approved_by_id, case.second_approved_by_id):
         return _("You prepared or approved this case; another reviewer must check it.")
     return ""

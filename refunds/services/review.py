@@ -97,10 +97,17 @@ def approval_refusal(case: Case, user: Any) -> str:
 
 
 @transaction.atomic
-def case_approve(*, case: Case, user: Any) -> Case:
-    """First approval (or the only one up to the program's threshold), else the second."""
+def case_approve(*, case: Case, user: Any, skip_flagged: bool = False) -> Case:
+    """First approval (or the only one up to the program's threshold), else the second.
+
+    ``skip_flagged`` (bulk approval) refuses a flagged case: only a supervisor looking at the
+    case on its own approves one."""
     case = _lock(case)
     refusal = approval_refusal(case, user)
+    if not refusal and skip_flagged and case.flagged:
+        refusal = _("Flagged: %(flag)s") % {"flag": case.flag_reason or _("check it first")}
+    if not refusal:
+        refusal = payout_problem(case, case.claims.first())
     if refusal:
         raise PermissionDenied(refusal)
     now = timezone.now()
@@ -188,7 +195,15 @@ def case_change_amount(
     case = _lock(case)
     if case.status in (S.IN_PAYMENT, S.PAID):
         raise ValidationError(_("The amount of a case in payment or paid cannot change."))
+    if case.status == S.ON_HOLD:
+        raise ValidationError(_("Release the hold before changing the amount."))
+    supervisor = user.has_role(Role.SUPERVISOR, Role.ADMIN)
     computed = case.computed_amount_yen
+    if not supervisor:
+        from refunds.services.callcenter import may_see_amounts
+
+        if computed is None or not may_see_amounts(user=user, member=case.member):
+            raise PermissionDenied(_("Only a supervisor may set this amount."))
     if computed is not None and amount_yen > computed:
         if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
             raise PermissionDenied(
@@ -263,7 +278,7 @@ def bulk_approve(*, case_ids: Iterable[int], user: Any) -> tuple[int, list[tuple
     skipped: list[tuple[str, str]] = []
     for case in Case.objects.filter(pk__in=list(case_ids)).order_by("pk"):
         try:
-            case_approve(case=case, user=user)
+            case_approve(case=case, user=user, skip_flagged=True)
             approved += 1
         except (PermissionDenied, ValidationError) as exc:
             skipped.append((case.case_no, " ".join(getattr(exc, "messages", [str(exc)]))))

@@ -239,7 +239,7 @@ class ComplaintCloseView(ServiceFormView):
 
 
 class InquiryListView(ObjectListView):
-    """My inquiries (open by default); supervisors may look at everyone's."""
+    """The user's own inquiries, open ones by default."""
 
     model = Inquiry
     table_class = InquiryTable
@@ -298,6 +298,12 @@ class ClaimListView(ObjectListView):
 
     def get_queryset(self) -> QuerySet[Claim]:
         return selectors.claims()
+
+    def get_table_kwargs(self) -> dict[str, Any]:
+        # Staff see an amount on the member page once the caller's identity is confirmed.
+        if self.request.user.has_role(*SUPERVISORS):  # type: ignore[union-attr]
+            return {}
+        return {"exclude": ("amount",)}
 
     def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
         kwargs = super().get_filterset_kwargs(filterset_class)

@@ -19,6 +19,7 @@ from accounts.roles import Role
 from refunds.models import Case, LetterKind, LetterTemplate
 from refunds.services import letters
 from refunds.services.audit import audit_record
+from refunds.services.callcenter import may_see_amounts
 
 
 class LetterRunView(RoleRequiredMixin, View):
@@ -57,6 +58,8 @@ class CaseLetterView(RoleRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         case = get_object_or_404(Case.objects.filter(member__isnull=False), pk=pk)
+        if not may_see_amounts(user=request.user, member=case.member):
+            raise PermissionDenied(_("Confirm the caller's identity before opening the letter."))
         kind = request.GET.get("kind", LetterKind.NOTICE)
         if kind not in LetterKind.values:
             kind = LetterKind.NOTICE

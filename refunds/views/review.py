@@ -19,6 +19,7 @@ from refunds.filters import AuditEventFilter, PersonalDataAccessFilter, ReviewFi
 from refunds.forms.review import AmountForm, NoteForm, QaForm, ReasonForm
 from refunds.models import AuditEvent, Case, PersonalDataAccess, QaStatus
 from refunds.services import qa, review
+from refunds.services.callcenter import may_see_amounts
 from refunds.tables import AuditEventTable, PersonalDataAccessTable, QaTable, ReviewTable
 
 from .base import ObjectListView, ServiceFormView
@@ -209,6 +210,20 @@ class CaseAmountView(CaseActionView):
     )
     done_message = gettext_lazy("Amount of %(case)s changed.")
     run = staticmethod(review.case_change_amount)
+
+    def test_func(self) -> bool:
+        # Staff change an amount only of a caller whose identity they confirmed.
+        if not super().test_func():
+            return False
+        user = self.request.user
+        if user.has_role(*SUPERVISORS):  # type: ignore[union-attr]
+            return True
+        case = Case.objects.filter(pk=self.kwargs["pk"]).select_related("member").first()
+        return (
+            case is not None
+            and case.computed_amount_yen is not None
+            and may_see_amounts(user=user, member=case.member)
+        )
 
     def get_initial(self) -> dict[str, Any]:
         return {"amount_yen": self.object.amount_yen}
