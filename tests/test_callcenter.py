@@ -207,6 +207,13 @@ class TestMemberPage:
         _verified(staff_user, case.member)
         assert "4,321" in staff_client.get(case.get_absolute_url()).content.decode()
 
+    def test_staff_cannot_narrow_amounts_down_with_filters(self, staff_client):
+        CaseFactory(amount_yen=4321)
+        page = staff_client.get(
+            reverse("refunds:case_list"), {"amount_min": "4321"}
+        ).content.decode()
+        assert 'name="amount_min"' not in page
+
     def test_supervisors_see_amounts(self, supervisor_client):
         case = CaseFactory(amount_yen=4321)
         assert "4,321" in supervisor_client.get(case.member.get_absolute_url()).content.decode()

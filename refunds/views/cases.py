@@ -25,6 +25,15 @@ class CaseListView(ObjectListView):
     def get_queryset(self) -> QuerySet[Case]:
         return Case.objects.select_related("member", "contract", "program")
 
+    def get_filterset(self, filterset_class: Any) -> Any:
+        filterset = super().get_filterset(filterset_class)
+        if not self.request.user.has_role(Role.SUPERVISOR, Role.ADMIN):  # type: ignore[union-attr]
+            # An amount range would tell staff the amounts they may not see yet.
+            for name in ("amount_min", "amount_max"):
+                filterset.filters.pop(name, None)
+                filterset.form.fields.pop(name, None)
+        return filterset
+
     def get_table_kwargs(self) -> dict[str, Any]:
         # Staff see an amount on the member page once the caller's identity is confirmed.
         if self.request.user.has_role(Role.SUPERVISOR, Role.ADMIN):  # type: ignore[union-attr]
