@@ -13,6 +13,19 @@ class Role(TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
+# The roles that decide (approve, pay, review): supervisors, and admins who may do anything.
+SUPERVISORS: tuple[Role, ...] = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def require_supervisor(user: Any) -> None:
+    """Refuse (PermissionDenied) unless ``user`` is a supervisor or an admin."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext
+
+    if not user.has_role(*SUPERVISORS):
+        raise PermissionDenied(gettext("Only a supervisor may do this."))
+
+
 _VIEW_DATA = [
     "refunds.view_member",
     "refunds.view_contract",

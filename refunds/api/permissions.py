@@ -11,10 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from accounts.roles import Role
+from accounts.roles import SUPERVISORS, Role
 
 EVERY_ROLE = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
-SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
 
 
 class HasAnyRole(BasePermission):

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.roles import Role
+from accounts.roles import require_supervisor
 from refunds import payee, zengin
 from refunds.models import (
     AuditEvent,
@@ -40,11 +40,6 @@ from refunds.services.audit import audit_record
 
 S = CaseStatus
 LOCK_CHUNK = 5000
-
-
-def _require_supervisor(user: Any) -> None:
-    if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
-        raise PermissionDenied(_("Only a supervisor may do this."))
 
 
 def payable_cases(method: str) -> QuerySet[Case]:
@@ -126,7 +121,7 @@ def batch_create(
     case_ids: Iterable[int] | None = None,
 ) -> PaymentBatch:
     """A draft batch of the approved cases payable by ``method`` (all, or those listed)."""
-    _require_supervisor(user)
+    require_supervisor(user)
     if method not in PayoutMethod.values:
         raise ValidationError({"method": _("Choose how the batch pays.")})
     candidates = payable_cases(method)
@@ -174,7 +169,7 @@ def batch_create(
 @transaction.atomic
 def batch_discard(*, batch: PaymentBatch, user: Any) -> None:
     """Drop a draft batch: its cases stay approved and may go into another one."""
-    _require_supervisor(user)
+    require_supervisor(user)
     batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != BatchStatus.DRAFT:
         raise ValidationError(_("Only a draft batch can be discarded."))
@@ -273,7 +268,7 @@ def _stale_items(batch: PaymentBatch, items: list[PaymentItem]) -> list[str]:
 @transaction.atomic
 def batch_export(*, batch: PaymentBatch, user: Any) -> PaymentBatch:
     """Write the batch's file and move its cases to ``in_payment`` (once)."""
-    _require_supervisor(user)
+    require_supervisor(user)
     batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != BatchStatus.DRAFT:
         raise ValidationError(_("This batch was already exported."))
@@ -385,7 +380,7 @@ def batch_reconcile(
     *, batch: PaymentBatch, user: Any, rows: list[ResultRow], file_name: str = ""
 ) -> ReconcileOutcome:
     """Apply a result file to an exported batch: all of it, or nothing when a line is wrong."""
-    _require_supervisor(user)
+    require_supervisor(user)
     batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
     outcome = ReconcileOutcome()
     if batch.status != BatchStatus.EXPORTED:

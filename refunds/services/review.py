@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.roles import Role
+from accounts.roles import Role, require_supervisor
 from refunds.models import Case, CaseStatus, Claim, PayoutMethod, QaStatus
 from refunds.services.audit import audit_record
 from refunds.workflow import record_transition
@@ -24,11 +24,6 @@ APPROVABLE = (S.PREPARED, S.AWAITING_SECOND_APPROVAL)
 
 def _lock(case: Case) -> Case:
     return Case.objects.select_for_update(of=("self",)).select_related("program").get(pk=case.pk)
-
-
-def _require_supervisor(user: Any) -> None:
-    if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
-        raise PermissionDenied(_("Only a supervisor may do this."))
 
 
 def payout_problem(case: Case, claim: Claim | None) -> str:
@@ -127,7 +122,7 @@ def case_approve(*, case: Case, user: Any, skip_flagged: bool = False) -> Case:
 @transaction.atomic
 def case_reject(*, case: Case, user: Any, reason: str) -> Case:
     """A supervisor decides no refund is due (reason required)."""
-    _require_supervisor(user)
+    require_supervisor(user)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why no refund is due.")})
     case = _lock(case)
@@ -142,7 +137,7 @@ def case_reject(*, case: Case, user: Any, reason: str) -> Case:
 @transaction.atomic
 def case_reopen(*, case: Case, user: Any, reason: str) -> Case:
     """A supervisor reopens a rejected case: it is prepared again by someone."""
-    _require_supervisor(user)
+    require_supervisor(user)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the case is reopened.")})
     case = _lock(case)
@@ -158,7 +153,7 @@ def case_reopen(*, case: Case, user: Any, reason: str) -> Case:
 @transaction.atomic
 def case_hold(*, case: Case, user: Any, reason: str) -> Case:
     """Pause a case (dispute, deceased member, legal); it returns to where it was."""
-    _require_supervisor(user)
+    require_supervisor(user)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the case is put on hold.")})
     case = _lock(case)
@@ -171,7 +166,7 @@ def case_hold(*, case: Case, user: Any, reason: str) -> Case:
 
 @transaction.atomic
 def case_release(*, case: Case, user: Any, reason: str = "") -> Case:
-    _require_supervisor(user)
+    require_supervisor(user)
     case = _lock(case)
     if case.status != S.ON_HOLD or not case.hold_return_status:
         raise ValidationError(_("This case is not on hold."))

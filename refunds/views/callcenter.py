@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
-from accounts.roles import Role
+from accounts.roles import SUPERVISORS, Role
 from refunds import export_columns, payee, selectors
 from refunds.filters import CallbackFilter, ClaimFilter, InquiryFilter, InvestigationFilter
 from refunds.forms.callcenter import (
@@ -39,7 +39,6 @@ from refunds.tables import (
 
 from .base import ObjectDetailView, ObjectListView, ServiceFormView
 
-SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
 CALL_CENTER = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
 
 

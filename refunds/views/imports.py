@@ -11,7 +11,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 
 from accounts.mixins import RoleRequiredMixin
-from accounts.roles import Role
+from accounts.roles import SUPERVISORS, Role
 from refunds.csvcells import escape_cell
 from refunds.filters import ImportBatchFilter
 from refunds.forms.imports import ImportUploadForm
@@ -22,7 +22,7 @@ from refunds.tables import ImportBatchTable
 
 from .base import ObjectListView
 
-REVIEWERS = (Role.SUPERVISOR, Role.ADMIN)
+REVIEWERS = SUPERVISORS
 
 
 class ImportListView(ObjectListView):

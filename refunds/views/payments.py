@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
-from accounts.roles import Role
+from accounts.roles import SUPERVISORS
 from refunds import export_columns
 from refunds.filters import BatchFilter
 from refunds.forms.review import BatchCreateForm, ReconcileForm
@@ -22,8 +22,6 @@ from refunds.services import payments
 from refunds.tables import BatchTable, PaymentItemTable
 
 from .base import ObjectDetailView, ObjectListView, ServiceFormView
-
-SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
 
 
 class BatchListView(ObjectListView):

@@ -13,7 +13,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.mixins import RoleRequiredMixin
-from accounts.roles import Role
+from accounts.roles import SUPERVISORS
 from refunds import reports
 from refunds.filters import ProgressReportFilter
 from refunds.models import CaseStatus, Category, ExportJob, ProgressReport, RemediationProgram
@@ -21,8 +21,6 @@ from refunds.services import reporting
 from refunds.tables import ProgressReportTable
 
 from .base import ObjectDetailView, ObjectListView
-
-SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
 
 
 class DashboardView(RoleRequiredMixin, TemplateView):

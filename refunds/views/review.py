@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
-from accounts.roles import Role
+from accounts.roles import SUPERVISORS, Role
 from refunds import export_columns
 from refunds.filters import AuditEventFilter, PersonalDataAccessFilter, ReviewFilter
 from refunds.forms.review import AmountForm, NoteForm, QaForm, ReasonForm
@@ -23,8 +23,6 @@ from refunds.services.callcenter import may_see_amounts
 from refunds.tables import AuditEventTable, PersonalDataAccessTable, QaTable, ReviewTable
 
 from .base import ObjectListView, ServiceFormView
-
-SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
 
 
 def review_queryset() -> QuerySet[Case]:
