@@ -42,3 +42,9 @@ def test_repeated_failed_logins_lock_the_account_out(client, settings):
     response = client.post(url, {"username": "victim", "password": "pw-for-tests-1"})
     assert response.status_code == 429 or 'id="locked-out"' in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_content_security_policy_forbids_inline_script(client):
+    header = client.get(reverse("accounts:login"))["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in header.split(";") if part.strip())
+    assert directives["script-src"] == "'self'" and "frame-ancestors" in directives

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "accounts",
     "refunds",
     "axes",
+    "csp",
     *API_APPS,  # rest_framework, its token model, drf_spectacular and its vendored Swagger UI
 ]
 
@@ -51,9 +52,28 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content Security Policy (django-csp): scripts, styles and everything else from this site
+# only; no inline script anywhere. Inline style attributes (progress bar widths) are allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Repeated failed logins lock the username from that address out (django-axes).
 AUTHENTICATION_BACKENDS = [
