@@ -48,3 +48,33 @@ def test_content_security_policy_forbids_inline_script(client):
     header = client.get(reverse("accounts:login"))["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in header.split(";") if part.strip())
     assert directives["script-src"] == "'self'" and "frame-ancestors" in directives
+
+
+def test_each_request_has_an_id_in_its_response_and_its_log_lines(client, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="refund_desk.request")
+    response = client.get(reverse("healthz"), HTTP_X_REQUEST_ID="abc-123")
+    assert response["X-Request-ID"] == "abc-123"
+    line = next(r for r in caplog.records if r.name == "refund_desk.request")
+    assert line.status == 200 and line.path == "/healthz"
+    fresh = client.get(reverse("healthz"), HTTP_X_REQUEST_ID="bad id with spaces")["X-Request-ID"]
+    assert len(fresh) == 32 and fresh != "bad id with spaces"
+
+
+def test_json_log_lines_carry_the_request_id():
+    import json
+    import logging
+
+    from pythonjsonlogger.json import JsonFormatter
+
+    from config.requestlog import RequestIdFilter, request_id
+
+    token = request_id.set("r-1")
+    try:
+        record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", None, None)
+        RequestIdFilter().filter(record)
+        line = json.loads(JsonFormatter("%(levelname)s %(request_id)s %(message)s").format(record))
+    finally:
+        request_id.reset(token)
+    assert line == {"levelname": "INFO", "request_id": "r-1", "message": "hello"}
