@@ -1,5 +1,10 @@
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from .roles import Role
@@ -9,6 +14,8 @@ class User(AbstractUser):
     """A person who signs in: call-center staff, supervisor or admin (roles are groups)."""
 
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    # Part of every session's signature: a new value signs the user out everywhere.
+    session_epoch = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -16,6 +23,22 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.get_username()
+
+    def _session_hash(self, secret: Any = None) -> str:
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        """What signs the user's sessions: the password hash, as in Django, and the epoch."""
+        return self._session_hash()
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret)
 
     @property
     def role_names(self) -> set[str]:

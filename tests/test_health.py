@@ -78,3 +78,20 @@ def test_json_log_lines_carry_the_request_id():
     finally:
         request_id.reset(token)
     assert line == {"levelname": "INFO", "request_id": "r-1", "message": "hello"}
+
+
+def test_logout_everywhere_ends_every_session_of_the_user():
+    from django.test import Client
+
+    from refunds.models import AuditEvent
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="two-devices", roles=["staff"])
+    laptop, phone = Client(), Client()
+    laptop.force_login(user)
+    phone.force_login(user)
+    assert phone.get(reverse("refunds:search")).status_code == 200
+    laptop.post(reverse("accounts:logout_everywhere"))
+    assert phone.get(reverse("refunds:search")).status_code == 302  # back to the login page
+    assert laptop.get(reverse("refunds:search")).status_code == 302
+    assert AuditEvent.objects.filter(action="user.logout_everywhere").exists()
