@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from refunds.exports import export_rows, write_xlsx
 from refunds.models import ExportJob
+from refunds.queue import send
 
 PROGRESS_EVERY = 5000
 
@@ -42,7 +43,13 @@ def export_enqueue(
     job = ExportJob.objects.create(
         created_by=user, list_name=list_name, query=query, format=fmt, rows_total=rows_total
     )
-    transaction.on_commit(lambda: export_job_task.delay(job.pk))
+
+    def fail(message: str) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED, message=message, finished_at=timezone.now()
+        )
+
+    transaction.on_commit(lambda: send(export_job_task, job.pk, on_failure=fail))
     return job
 
 

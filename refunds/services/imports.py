@@ -78,6 +78,7 @@ def import_enqueue(
     *, kind: str, upload: UploadedFile, user: Any, encoding: str = "auto", partial: bool = False
 ) -> ImportBatch:
     """Store an uploaded file as a queued batch and hand it to a worker after commit."""
+    from refunds.queue import send
     from refunds.tasks import import_batch_task
 
     sha = _sha256(upload)  # type: ignore[arg-type]
@@ -92,7 +93,13 @@ def import_enqueue(
         created_by=user,
         status=ImportStatus.QUEUED,
     )
-    transaction.on_commit(lambda: import_batch_task.delay(batch.pk))
+
+    def fail(message: str) -> None:
+        ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.QUEUED).update(
+            status=ImportStatus.FAILED, message=message, finished_at=timezone.now()
+        )
+
+    transaction.on_commit(lambda: send(import_batch_task, batch.pk, on_failure=fail))
     return batch
 
 

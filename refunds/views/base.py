@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -52,13 +53,19 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
         query.pop("export", None)
         encoding = query.pop("encoding", [""])[0]
         kind = "xlsx" if fmt == "xlsx" else ("csv-cp932" if encoding == "cp932" else "csv")
-        job = export_enqueue(
-            user=self.request.user,
-            list_name=self.request.resolver_match.view_name,  # type: ignore[union-attr]
-            query=query.urlencode(),
-            fmt=kind,
-            rows_total=self.object_list.count(),
-        )
+        from refunds.queue import BackgroundUnavailable
+
+        try:
+            job = export_enqueue(
+                user=self.request.user,
+                list_name=self.request.resolver_match.view_name,  # type: ignore[union-attr]
+                query=query.urlencode(),
+                fmt=kind,
+                rows_total=self.object_list.count(),
+            )
+        except BackgroundUnavailable as exc:
+            messages.error(self.request, str(exc))
+            return redirect(self.request.path)
         return redirect(job)
 
     def get_table_pagination(self, table: Any) -> dict[str, Any]:

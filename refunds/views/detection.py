@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 
 from accounts.mixins import RoleRequiredMixin
@@ -42,12 +41,20 @@ class DetectionView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
         except DetectionLocked as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)
+        from refunds.queue import BackgroundUnavailable, send
+        from refunds.services.detection import detection_fail
         from refunds.tasks import detection_run_task
 
         try:
-            transaction.on_commit(lambda: detection_run_task.delay(run.pk))
-        except OSError:
-            messages.error(self.request, _("Background jobs are unavailable; try again later."))
+            transaction.on_commit(
+                lambda: send(
+                    detection_run_task,
+                    run.pk,
+                    on_failure=lambda message: detection_fail(run_id=run.pk, message=message),
+                )
+            )
+        except BackgroundUnavailable as exc:
+            messages.error(self.request, str(exc))
         return redirect(run)
 
 

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, FormView
@@ -17,6 +16,7 @@ from refunds.filters import ImportBatchFilter
 from refunds.forms.imports import ImportUploadForm
 from refunds.imports.errors import ImportLocked
 from refunds.models import ImportBatch
+from refunds.queue import BackgroundUnavailable
 from refunds.services.imports import import_enqueue, import_progress
 from refunds.tables import ImportBatchTable
 
@@ -54,8 +54,9 @@ class ImportCreateView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
         except ImportLocked as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)
-        except OSError:
-            messages.error(self.request, _("Background jobs are unavailable; try again later."))
+        except BackgroundUnavailable as exc:
+            # The batch is marked failed (its lock freed) and the file kept: send it again later.
+            messages.error(self.request, str(exc))
             return self.form_invalid(form)
         return redirect(batch)
 
