@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from refunds.casetext import next_step
 from refunds.models import (
@@ -115,8 +117,16 @@ def member_view(*, member: Member, user: Any) -> MemberView:
         .select_related("created_by", "case")
         .order_by("-started_at", "-id")[:100]
     )
+    # "This call": the user's open inquiry for this member, while its identity check is fresh;
+    # an older one is an abandoned call (it stays in the user's open inquiries to close).
+    fresh_since = timezone.now() - datetime.timedelta(minutes=settings.IDENTITY_CHECK_VALID_MINUTES)
     open_inquiry = next(
-        (i for i in inquiries if i.ended_at is None and i.created_by_id == user.pk), None
+        (
+            i
+            for i in inquiries
+            if i.ended_at is None and i.created_by_id == user.pk and i.started_at >= fresh_since
+        ),
+        None,
     )
     contacts = list(
         ContactAttempt.objects.filter(member=member).select_related("case", "sent_by")[:100]

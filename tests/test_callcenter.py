@@ -214,6 +214,15 @@ class TestMemberPage:
         ).content.decode()
         assert 'name="amount_min"' not in page
 
+    def test_an_abandoned_call_does_not_hold_the_call_panel(self, staff_client, staff_user):
+        member = _member()
+        inquiry = _verified(staff_user, member)
+        Inquiry.objects.filter(pk=inquiry.pk).update(
+            started_at=timezone.now() - datetime.timedelta(hours=3)
+        )
+        page = staff_client.get(member.get_absolute_url()).content.decode()
+        assert 'id="identity-form"' in page and 'id="close-form"' not in page
+
     def test_supervisors_see_amounts(self, supervisor_client):
         case = CaseFactory(amount_yen=4321)
         assert "4,321" in supervisor_client.get(case.member.get_absolute_url()).content.decode()
