@@ -42,6 +42,7 @@ from refunds.models import (
     RemediationProgram,
     RunStatus,
 )
+from refunds.workflow import lock_cases
 
 logger = logging.getLogger(__name__)
 
@@ -497,7 +498,7 @@ def _apply_changes(plan: Plan, run: DetectionRun, changes: list[Change]) -> None
     """Updates, reopenings, closings and flags: few, written case by case."""
     program = run.program
     actor = run.started_by
-    _lock_cases([c.case_id for c in changes if c.case_id])
+    lock_cases([c.case_id for c in changes if c.case_id])
     events: list[AuditEvent] = []
     refreshed_evidence: list[int] = []
     for c in changes:
@@ -544,14 +545,6 @@ _ACTION_EVENTS = {
     "close": "case.no_longer_affected",
     "flag": "case.flagged",
 }
-
-
-def _lock_cases(case_ids: list[int]) -> None:
-    """Row locks on the cases this run changes, taken in pk order (no deadlocks)."""
-    ordered = sorted(case_ids)
-    for start in range(0, len(ordered), 2000):
-        chunk = ordered[start : start + 2000]
-        list(Case.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values("pk"))
 
 
 def _write_evidence(

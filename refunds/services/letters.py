@@ -31,7 +31,7 @@ from refunds.models import (
     LetterTemplate,
     PayoutMethod,
 )
-from refunds.workflow import record_transition
+from refunds.workflow import lock_cases, record_transition
 
 S = CaseStatus
 _BY_LETTER = (ContactKind.LETTER, ContactKind.REMINDER)
@@ -153,7 +153,7 @@ def letters_send(*, case_ids: Sequence[int], user: Any, kind: str) -> tuple[byte
     if kind not in LetterKind.values:
         raise ValidationError(_("Unknown letter."))
     ids = sorted(set(case_ids))[: settings.LETTER_RUN_LIMIT]
-    list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    lock_cases(ids)
     cases = _cases_for(ids)
     if kind == LetterKind.NOTICE:
         cases = [c for c in cases if c.status in (S.DETECTED, S.NOTIFIED, S.AWAITING_CLAIM)]

@@ -37,9 +37,9 @@ from refunds.models import (
     QaStatus,
 )
 from refunds.services.audit import audit_record
+from refunds.workflow import lock_cases
 
 S = CaseStatus
-LOCK_CHUNK = 5000
 
 
 def payable_cases(method: str) -> QuerySet[Case]:
@@ -72,12 +72,6 @@ def _events(actor: Any, action: str, cases: Iterable[tuple[int, str]], changes: 
         ],
         batch_size=2000,
     )
-
-
-def _lock_cases(ids: list[int]) -> None:
-    for start in range(0, len(ids), LOCK_CHUNK):
-        chunk = ids[start : start + LOCK_CHUNK]
-        list(Case.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values("pk"))
 
 
 def _running_contract(case: Case) -> Contract | None:
@@ -130,7 +124,7 @@ def batch_create(
     ids = list(candidates.order_by("pk").values_list("pk", flat=True))
     if not ids:
         raise ValidationError(_("No approved case is waiting for this payout method."))
-    _lock_cases(ids)
+    lock_cases(ids)
     # Read again under the lock: only what is still payable goes in.
     cases = list(
         payable_cases(method).filter(pk__in=ids).select_related("member", "program").order_by("pk")
@@ -274,7 +268,7 @@ def batch_export(*, batch: PaymentBatch, user: Any) -> PaymentBatch:
         raise ValidationError(_("This batch was already exported."))
     items = list(batch.items.select_related("case").order_by("pk"))
     ids = [item.case_id for item in items]
-    _lock_cases(sorted(ids))
+    lock_cases(ids)
     moved = Case.objects.filter(pk__in=ids, status=S.APPROVED).exclude(qa_status=QaStatus.PENDING)
     if moved.count() != len(ids):
         raise ValidationError(
@@ -429,7 +423,7 @@ def batch_reconcile(
         return outcome  # nothing applied
     now = timezone.now()
     ids = sorted(item.case_id for _row, item in matched)
-    _lock_cases(ids)
+    lock_cases(ids)
     paid = [(row, item) for row, item in matched if row.paid]
     failed = [(row, item) for row, item in matched if not row.paid]
     PaymentItem.objects.filter(pk__in=[i.pk for _r, i in paid]).update(
