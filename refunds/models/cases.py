@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .billing import BillingLine
@@ -275,6 +276,19 @@ class Case(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("refunds:case_detail", args=[self.pk])
+
+    def restart_review(self, *, preparer: Any = None) -> None:
+        """Clear the approvals and, given a preparer, record who prepares the case now; saved.
+
+        Every path back to ``prepared`` (a change of amount, payee or QA result, a reopening)
+        goes through here, so no earlier approval survives a change."""
+        fields = ["approved_by", "approved_at", "second_approved_by", "second_approved_at"]
+        self.approved_by = self.second_approved_by = None
+        self.approved_at = self.second_approved_at = None
+        if preparer is not None:
+            self.prepared_by, self.prepared_at = preparer, timezone.now()
+            fields += ["prepared_by", "prepared_at"]
+        self.save(update_fields=fields)
 
 
 class CaseEvidence(models.Model):

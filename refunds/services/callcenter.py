@@ -428,20 +428,7 @@ def claim_change_payee(
     )
     if leads_to != case.status:
         # Whoever fixes the payee prepares the case anew: approvals start again.
-        case.approved_by = case.second_approved_by = None
-        case.approved_at = case.second_approved_at = None
-        if leads_to == CaseStatus.PREPARED:
-            case.prepared_by, case.prepared_at = user, timezone.now()
-        case.save(
-            update_fields=[
-                "approved_by",
-                "second_approved_by",
-                "approved_at",
-                "second_approved_at",
-                "prepared_by",
-                "prepared_at",
-            ]
-        )
+        case.restart_review(preparer=user if leads_to == CaseStatus.PREPARED else None)
         record_transition(
             case=case,
             to=leads_to,

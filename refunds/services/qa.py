@@ -77,8 +77,7 @@ def qa_record(*, case: Case, user: Any, passed: bool, reason: str = "") -> QaRev
         reason=reason.strip(),
     )
     if not passed and case.status in (CaseStatus.AWAITING_SECOND_APPROVAL, CaseStatus.APPROVED):
-        case.approved_by = case.second_approved_by = None
-        case.save(update_fields=["approved_by", "second_approved_by"])
+        case.restart_review()
         record_transition(
             case=case, to=CaseStatus.PREPARED, actor=user, action="case.qa_returned", reason=reason
         )

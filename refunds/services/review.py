@@ -54,20 +54,7 @@ def case_prepare(*, case: Case, user: Any, note: str = "") -> Case:
     problem = payout_problem(case, case.claims.first())
     if problem:
         raise ValidationError(problem)
-    case.prepared_by = user
-    case.prepared_at = timezone.now()
-    case.approved_by = case.second_approved_by = None
-    case.approved_at = case.second_approved_at = None
-    case.save(
-        update_fields=[
-            "prepared_by",
-            "prepared_at",
-            "approved_by",
-            "approved_at",
-            "second_approved_by",
-            "second_approved_at",
-        ]
-    )
+    case.restart_review(preparer=user)
     record_transition(case=case, to=S.PREPARED, actor=user, action="case.prepare", reason=note)
     from refunds.services.qa import qa_draw
 
@@ -143,9 +130,7 @@ def case_reopen(*, case: Case, user: Any, reason: str) -> Case:
     case = _lock(case)
     if case.status != S.REJECTED:
         raise ValidationError(_("Only a rejected case can be reopened."))
-    case.prepared_by, case.prepared_at = user, timezone.now()
-    case.approved_by = case.second_approved_by = None
-    case.save(update_fields=["prepared_by", "prepared_at", "approved_by", "second_approved_by"])
+    case.restart_review(preparer=user)
     record_transition(case=case, to=S.PREPARED, actor=user, action="case.reopen", reason=reason)
     return case
 
@@ -219,9 +204,7 @@ def case_change_amount(
     changes = {"amount_yen": [before, amount_yen]}
     why = reason.strip() + (f" / {justification.strip()}" if justification.strip() else "")
     if case.status in (S.AWAITING_SECOND_APPROVAL, S.APPROVED, S.PREPARED):
-        case.prepared_by, case.prepared_at = user, timezone.now()
-        case.approved_by = case.second_approved_by = None
-        case.save(update_fields=["prepared_by", "prepared_at", "approved_by", "second_approved_by"])
+        case.restart_review(preparer=user)
         if case.status != S.PREPARED:
             record_transition(
                 case=case,
