@@ -209,21 +209,8 @@ class InquiryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Inqu
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = InquiryCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        data = body.validated_data
-        inquiry = callcenter.inquiry_log(
-            user=request.user,
-            reason=data["reason"],
-            note=data["note"],
-            outcome=data["outcome"],
-            channel=data["channel"],
-            direction=data["direction"],
-            member=data["member_no"],
-            caller_name=data["caller_name"],
-            caller_phone=data["caller_phone"],
-            started_at=data["started_at"],
-            follow_up_needed=data["follow_up_needed"],
-            callback_requested=data["callback_requested"],
-        )
+        data = dict(body.validated_data)
+        inquiry = callcenter.inquiry_log(user=request.user, member=data.pop("member_no"), **data)
         fresh = self.get_queryset().get(pk=inquiry.pk)
         return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
 

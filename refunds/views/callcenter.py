@@ -171,21 +171,8 @@ class InquiryCreateView(ServiceFormView):
         return initial
 
     def perform(self, form: InquiryForm) -> HttpResponse:
-        data = form.cleaned_data
-        inquiry = services.inquiry_log(
-            user=self.request.user,
-            reason=data["reason"],
-            note=data["note"],
-            outcome=data["outcome"],
-            channel=data["channel"],
-            direction=data["direction"],
-            member=data["member_no"],
-            caller_name=data["caller_name"],
-            caller_phone=data["caller_phone"],
-            started_at=data["started_at"],
-            follow_up_needed=data["follow_up_needed"],
-            callback_requested=data["callback_requested"],
-        )
+        data = dict(form.cleaned_data)
+        inquiry = services.inquiry_log(user=self.request.user, member=data.pop("member_no"), **data)
         messages.success(self.request, _("Inquiry %(id)s saved.") % {"id": inquiry.pk})
         if inquiry.callback_due_at:
             due = timezone.localtime(inquiry.callback_due_at)
