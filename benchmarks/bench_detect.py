@@ -36,7 +36,7 @@ from typing import Any
 
 import psycopg2
 import redis
-from common import BENCH_DIR, MANAGE, PYTHON, ROOT, Row, merge_results, rounded, step
+from common import BENCH_DIR, MANAGE, PYTHON, ROOT, Row, merge_results, print_aligned, rounded, step
 
 CELERY = str(Path(PYTHON).parent / "celery")
 
@@ -512,12 +512,7 @@ def print_table(title: str, rows: list[Row], ratio_name: str = "ratio") -> None:
             (row.metric, f"{_fmt(row.value)} {row.unit}", baseline, _fmt(row.ratio), row.goal,
              result)
         )  # fmt: skip
-    widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
-    print(f"\n{title}")
-    for index, line in enumerate(cells):
-        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
-        if index == 0:
-            print("  ".join("-" * w for w in widths))
+    print_aligned(title, cells)
 
 
 def print_loads(res: dict[str, Any]) -> None:

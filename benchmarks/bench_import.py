@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg2
-from common import BENCH_DIR, MANAGE, PYTHON, ROOT, Row, merge_results, rounded, step
+from common import BENCH_DIR, MANAGE, PYTHON, ROOT, Row, merge_results, print_aligned, rounded, step
 
 LINES = int(os.environ.get("BENCH_LINES", "1000000"))
 SEED = int(os.environ.get("BENCH_SEED", "2010"))
@@ -327,12 +327,7 @@ def print_table(lines: int, rows: list[Row]) -> None:
             (row.metric, f"{_fmt(row.value, row.unit)} {row.unit}", baseline,
              _fmt(row.ratio), row.goal, result)
         )  # fmt: skip
-    widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
-    print(f"\nimport benchmark: {lines:,} billing lines")
-    for index, line in enumerate(cells):
-        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
-        if index == 0:
-            print("  ".join("-" * w for w in widths))
+    print_aligned(f"import benchmark: {lines:,} billing lines", cells)
 
 
 def write_results(lines: int, rows: list[Row], pg: dict[str, Any], lite: dict[str, Any]) -> None:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from typing import Any
 
-from common import ROOT, Row, merge_results, rounded, step
+from common import ROOT, Row, merge_results, print_aligned, rounded, step
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -309,12 +309,7 @@ def print_runs(runs: list[dict[str, Any]]) -> None:
              f"{r['ms_per_1k']:.2f}", f"{r['naive_seconds']:.3f}",
              f"{r['naive_per_second']:,.0f}", f"{r['speedup']:.2f}x")
         )  # fmt: skip
-    widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
-    print(f"\npayments benchmark: write_transfer_file, best of {REPEAT}")
-    for index, line in enumerate(cells):
-        print("  ".join(cell.rjust(w) for cell, w in zip(line, widths, strict=True)))
-        if index == 0:
-            print("  ".join("-" * w for w in widths))
+    print_aligned(f"payments benchmark: write_transfer_file, best of {REPEAT}", cells, right=True)
     for key, name in (("ms_per_1k", "write_transfer_file"), ("naive_ms_per_1k", "naive_write")):
         value = growth(runs, key)
         if value is not None:
@@ -336,12 +331,7 @@ def print_table(rows: list[Row]) -> None:
             (row.metric, f"{_fmt(row.value, row.unit)} {row.unit}", baseline,
              _fmt(row.ratio), row.goal, result)
         )  # fmt: skip
-    widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
-    print()
-    for index, line in enumerate(cells):
-        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
-        if index == 0:
-            print("  ".join("-" * w for w in widths))
+    print_aligned("", cells)
 
 
 def write_results(runs: list[dict[str, Any]], rows: list[Row]) -> None:

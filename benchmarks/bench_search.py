@@ -34,14 +34,13 @@ import statistics
 import subprocess
 import sys
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psycopg2
-from common import BENCH_DIR, MANAGE, PYTHON, ROOT, Row, merge_results, rounded, step
+from common import BENCH_DIR, MANAGE, PYTHON, ROOT, Row, merge_results, print_aligned, rounded, step
 
 MEMBERS = int(os.environ.get("BENCH_SEARCH_MEMBERS", "1000000"))
 CONTRACTS = int(os.environ.get("BENCH_SEARCH_CONTRACTS", "5000"))
@@ -518,15 +517,6 @@ def _ms(value: float) -> str:
     return f"{value:,.1f}" if value >= 100 else f"{value:.2f}"
 
 
-def _width(text: str) -> int:
-    """Columns the text takes in a terminal: wide (CJK) characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
-
-
 def print_table(results: list[KindResult], members: int) -> None:
     header = (
         "query kind", "example", "search med", "search p95", "search p99", "search max",
@@ -545,15 +535,11 @@ def print_table(results: list[KindResult], members: int) -> None:
              f"{r.hits_mean:.1f}", str(r.baseline.n), _ms(r.baseline.median_ms),
              _ms(r.baseline.p95_ms), f"{r.ratio:,.1f}x", verdict)
         )  # fmt: skip
-    widths = [max(_width(c[i]) for c in cells) for i in range(len(header))]
-    print(
-        f"\nsearch benchmark: {members:,} members on PostgreSQL, times in ms "
-        f"({REPEAT} values per kind; baseline = admin search_fields, icontains OR, first 50)"
+    print_aligned(
+        f"search benchmark: {members:,} members on PostgreSQL, times in ms "
+        f"({REPEAT} values per kind; baseline = admin search_fields, icontains OR, first 50)",
+        cells,
     )
-    for index, line in enumerate(cells):
-        print("  ".join(_pad(cell, w) for cell, w in zip(line, widths, strict=True)).rstrip())
-        if index == 0:
-            print("  ".join("-" * w for w in widths))
 
 
 def build_rows(results: list[KindResult]) -> list[Row]:

@@ -4,7 +4,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,3 +61,20 @@ def merge_results(key: str, make: Callable[[dict[str, Any]], dict[str, Any]]) ->
     tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     os.replace(tmp, RESULTS)
     print(f"\nwritten: {RESULTS.relative_to(ROOT)} (key '{key}')")
+
+
+def text_width(text: str) -> int:
+    """Columns the text takes in a terminal: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def print_aligned(title: str, cells: Sequence[Sequence[str]], *, right: bool = False) -> None:
+    """A table for the terminal: the first row is the header, underlined; columns aligned."""
+    widths = [max(text_width(row[i]) for row in cells) for i in range(len(cells[0]))]
+    print(f"\n{title}")
+    for index, row in enumerate(cells):
+        gaps = [" " * (w - text_width(cell)) for cell, w in zip(row, widths, strict=True)]
+        padded = [gap + cell if right else cell + gap for cell, gap in zip(row, gaps, strict=True)]
+        print("  ".join(padded).rstrip())
+        if index == 0:
+            print("  ".join("-" * w for w in widths))
