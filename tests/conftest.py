@@ -76,13 +76,59 @@ def role_client(request, db) -> Client | None:
 
 
 # -- a real Celery worker on Redis -----------------------------------------------------------
+class WorkerProcess:
+    """``celery worker -P solo`` as a child process: started, killed and restarted by tests."""
+
+    ARGS = ("-A", "config", "worker", "-P", "solo", "--without-gossip", "--without-mingle")
+    ARGS += ("-l", "info")
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.process = None
+
+    def start(self, app) -> None:
+        import subprocess
+        import sys
+        import time
+
+        log = self.log_path.open("a")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", *self.ARGS],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).parent.parent,
+        )
+        deadline = time.monotonic() + 30
+        while not app.control.ping(timeout=0.5):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the Celery worker did not start: " + self.log_path.read_text())
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def kill(self) -> None:
+        """SIGKILL: no warm shutdown, nothing acknowledged or handed back to the broker."""
+        import signal
+
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=20)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
 @pytest.fixture
 def celery_worker_process(db, settings, tmp_path):
     """Start ``celery worker`` against Redis and the test database; route tasks to it."""
     import socket
     import subprocess
-    import sys
-    import time
 
     from django.db import connection
 
@@ -115,41 +161,15 @@ def celery_worker_process(db, settings, tmp_path):
     subprocess.run(
         ["redis-cli", "-n", broker.rsplit("/", 1)[-1], "flushdb"], check=False, capture_output=True
     )
-    log = (tmp_path / "worker.log").open("w")
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-P",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "info",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=Path(__file__).parent.parent,
-    )
+    worker = WorkerProcess(env, tmp_path / "worker.log")
     saved = dict(app.conf)
     app.conf.update(task_always_eager=False, broker_url=broker, result_backend=broker)
     _forget_connections(app)
     try:
-        deadline = time.monotonic() + 30
-        while not app.control.ping(timeout=0.5):
-            if worker.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(
-                    "the Celery worker did not start: " + (tmp_path / "worker.log").read_text()
-                )
+        worker.start(app)
         yield worker
     finally:
-        worker.terminate()
-        worker.wait(timeout=20)
+        worker.stop()
         app.conf.update(
             task_always_eager=saved["task_always_eager"],
             broker_url=saved["broker_url"],

@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -164,6 +164,15 @@ def _run(batch: ImportBatch, fh: BinaryIO) -> ImportOutcome | None:
     return outcome
 
 
+def _failure_message(failure: Exception) -> str:
+    if isinstance(failure, DatabaseError) and not isinstance(failure, IntegrityError):
+        return _(
+            "the database stopped the import (%(error)s); nothing of this file was kept, "
+            "import it again"
+        ) % {"error": str(failure).strip().splitlines()[0] if str(failure).strip() else failure}
+    return str(failure)
+
+
 def _finish(
     batch: ImportBatch,
     outcome: ImportOutcome | None,
@@ -183,7 +192,7 @@ def _finish(
             batch.rejected = 0
         elif failure is not None:
             batch.status = ImportStatus.FAILED
-            batch.message = str(failure)[:2000]
+            batch.message = _failure_message(failure)[:2000]
         else:
             assert outcome is not None
             batch.encoding = outcome.encoding
