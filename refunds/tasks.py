@@ -8,7 +8,6 @@ from refunds.services.detection import (
     detection_fail,
     detection_finish,
     detection_ranges,
-    detection_record_problems,
 )
 from refunds.services.imports import import_run_batch
 
@@ -21,12 +20,11 @@ def import_batch_task(batch_id: int) -> str | None:
 
 @shared_task(acks_late=True, name="refunds.detection_run")
 def detection_run_task(run_id: int) -> None:
-    """Record the data problems, then fan the contract ranges out to the workers."""
+    """Cut the contracts into ranges and fan them out to the workers (a chord)."""
     run = _open_run(run_id)
     if run is None:
         return
     try:
-        detection_record_problems(run=run)
         ranges = detection_ranges(run=run)
     except Exception as exc:
         detection_fail(run_id=run_id, message=str(exc))

@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 
 import pytest
@@ -18,7 +19,13 @@ from refunds.models import (
     RemediationProgram,
 )
 from refunds.services.detection import DetectionLocked, detection_execute, detection_start
-from tests.factories import BillingLineFactory, ContractFactory, MemberFactory, TariffFactory
+from tests.factories import (
+    BillingLineFactory,
+    CaseFactory,
+    ContractFactory,
+    MemberFactory,
+    TariffFactory,
+)
 
 pytestmark = pytest.mark.django_db
 CODE = "SONET-HIKARI-2010"
@@ -465,3 +472,190 @@ def test_scope_test_compares_other_parameters_with_the_live_cases(program, admin
     assert f"{with_option.contract_no},1,1,6720,7035,changed,315" in csv_text
     assert inside.contract_no not in csv_text
     assert Case.objects.count() == 2 and DetectionRun.objects.count() == 1  # nothing saved
+
+
+# -- the live run's set-based comparison ---------------------------------------------------------
+def _matrix(program):
+    """Cases in every state detection distinguishes, against findings that stay, grow or go."""
+    from django.utils import timezone
+
+    made = []
+    statuses = ("detected", "notified", "prepared", "approved", "paid", "no_longer_affected")
+    for status in statuses:
+        for variant in ("same", "more", "gone"):
+            for flag in ("none", "matching", "other", "no_amount"):
+                made.append((contract(), status, variant, flag))
+    detect(program)
+    for c, status, variant, flag in made:
+        if variant == "more":
+            BillingLineFactory(contract=c, period=dt.date(2009, 9, 1), amount_yen=6720)
+        elif variant == "gone":
+            BillingLineFactory(
+                contract=c, period=dt.date(2009, 9, 1), item="refund", amount_yen=-6720
+            )
+        difference = {"same": 0, "more": 6720, "gone": -6720}[variant]
+        fields = {"status": status}
+        if status == "paid":
+            fields.update(paid_at=timezone.now(), paid_amount_yen=6720)
+        if flag == "matching":
+            fields.update(flagged=True, flag_difference_yen=difference)
+        elif flag == "other":
+            fields.update(flagged=True, flag_difference_yen=123)
+        elif flag == "no_amount" and status not in ("detected", "paid", "no_longer_affected"):
+            fields.update(amount_yen=None)
+        Case.objects.filter(contract=c).update(**fields)
+    return made
+
+
+def test_the_live_run_decides_as_the_plan_in_every_state(program, settings):
+    from refunds.services.detection import detection_plan
+
+    settings.DETECTION_CHUNK_CONTRACTS = 7
+    _matrix(program)
+    before = {k.pk: k for k in Case.objects.all()}
+    events = AuditEvent.objects.count()
+    plan = detection_plan(program=program)
+    expected = plan.summary()
+    assert {c.action for c in plan.changes} == {
+        "unchanged",
+        "update",
+        "close",
+        "reopen",
+        "flag",
+    }
+    run = detect(program)
+    assert {name: getattr(run, name) for name in expected if name != "problems"} == {
+        name: count for name, count in expected.items() if name != "problems"
+    }
+    changed = [c for c in plan.changes if c.action != "unchanged"]
+    assert AuditEvent.objects.count() - events == len(changed)
+    for change in plan.changes:
+        case = Case.objects.get(pk=change.case_id)
+        old = before[change.case_id]
+        if change.action == "unchanged":
+            assert (case.status, case.amount_yen, case.flag_difference_yen, case.last_run_id) == (
+                old.status,
+                old.amount_yen,
+                old.flag_difference_yen,
+                old.last_run_id,
+            )
+        elif change.action in ("update", "reopen"):
+            assert (case.amount_yen, case.status, case.last_run_id) == (
+                change.amount_yen,
+                "detected",
+                run.pk,
+            )
+        elif change.action == "close":
+            assert case.status == "no_longer_affected" and case.amount_yen == old.amount_yen
+        else:
+            assert (case.status, case.amount_yen) == (old.status, old.amount_yen)
+            assert case.flag_difference_yen == change.flag_difference_yen
+    again = detect(program)
+    assert (again.unchanged, again.updated, again.flagged, again.no_longer_affected) == (
+        len(before),
+        0,
+        0,
+        0,
+    )
+
+
+def test_the_live_run_records_the_problems_and_cases_the_rule_finds(data_dir, program, settings):
+    from refunds.detection.rule import Parameters, findings, problems
+
+    for kind in ("members", "contracts", "tariffs", "billing"):
+        call_command("import_csv", kind, str(data_dir / f"{kind}.csv"), stdout=io.StringIO())
+    no_tariff = contract()
+    no_tariff.plan = "unknown-plan"
+    no_tariff.save()
+    only_option = contract(after=(("2009-08", "option", 315),))
+    settings.DETECTION_CHUNK_CONTRACTS = 50
+    run = detect(program)
+    params = Parameters.of(program)
+    stored = set(DataProblem.objects.filter(run=run).values_list("contract_id", "kind", "detail"))
+    assert stored == set(problems(params)) and run.problems == len(stored)
+    kinds = {kind for _, kind, _ in stored}
+    assert kinds == {"no_end_date", "no_tariff", "no_overcharge_item"}
+    assert (no_tariff.pk, "no_tariff", "HIKARI_FLETS/unknown-plan/east") in stored
+    assert (only_option.pk, "no_overcharge_item", "option") in stored
+    found = {(f.contract_id, f.category, f.amount_yen, f.tariff_mismatch) for f in findings(params)}
+    assert found == set(
+        Case.objects.values_list("contract_id", "category", "amount_yen", "tariff_mismatch")
+    )
+
+
+def test_a_chunk_applied_twice_changes_nothing_the_second_time(program, settings):
+    """A redelivered chunk (its worker died after the commit) finds its work done."""
+    from refunds.services.detection import (
+        detection_apply_chunk,
+        detection_finish,
+        detection_ranges,
+    )
+
+    settings.DETECTION_CHUNK_CONTRACTS = 2
+    for _ in range(4):
+        contract()
+    contract(ended_on=None, after=())
+    run = detection_start(program=program)
+    ranges = detection_ranges(run=run)
+    first = [detection_apply_chunk(run=run, contract_range=r) for r in ranges]
+    second = [detection_apply_chunk(run=run, contract_range=r) for r in ranges]
+    assert sum(r["created"] for r in first) == 4 and sum(r["created"] for r in second) == 0
+    assert sum(r["unchanged"] for r in second) == 4
+    run = detection_finish(run=run, results=second)
+    assert run.problems == DataProblem.objects.filter(run=run).count() == 1
+    assert AuditEvent.objects.filter(action="case.created").count() == Case.objects.count() == 4
+
+
+def test_ranges_cover_every_id_and_count_the_cases_out_of_scope(program, settings):
+    from refunds.services.detection import detection_ranges
+
+    settings.DETECTION_CHUNK_CONTRACTS = 2
+    inside = [contract() for _ in range(4)]
+    detect(program)
+    outside = [contract(course="ADSL") for _ in range(2)]
+    for c in outside:
+        CaseFactory(program=program, contract=c)
+    run = detection_start(program=program)
+    ranges = detection_ranges(run=run)
+    assert len(ranges) == 3 and ranges[0][0] == 0 and ranges[-1][1] == 2**62
+    assert all(high + 1 == low for (_, high), (low, _) in itertools.pairwise(ranges))
+    ids = sorted(c.pk for c in inside + outside)
+    assert [ranges[0][1], ranges[1][1]] == [ids[1], ids[3]]
+    settings.DETECTION_CHUNK_CONTRACTS = 3
+    assert len(detection_ranges(run=run)) == 2
+    settings.DETECTION_CHUNK_CONTRACTS = 6
+    assert detection_ranges(run=run) == [(0, 2**62)]
+
+
+def test_case_numbers_past_999999_keep_all_their_digits(program):
+    from refunds.models import CaseNumberCounter
+
+    CaseNumberCounter.objects.create(prefix="SH10", last_number=999_998)
+    contract(), contract()
+    detect(program)
+    assert list(Case.objects.order_by("id").values_list("case_no", flat=True)) == [
+        "SH10-999999",
+        "SH10-1000000",
+    ]
+
+
+def test_cases_created_meanwhile_are_left_alone_and_numbers_stay_unique(program, monkeypatch):
+    """Between the comparison and the chunk's transaction another writer opened a case."""
+    from refunds.services import detection as service
+
+    a, b, c = contract(), contract(), contract()
+    real_reserve, calls = service._reserve_block, []
+
+    def reserve_and_interfere(program_, count):
+        calls.append(count)
+        if len(calls) == 1:
+            CaseFactory(program=program, contract=b, case_no="SH10-000900", amount_yen=1)
+        return real_reserve(program_, count)
+
+    monkeypatch.setattr(service, "_reserve_block", reserve_and_interfere)
+    run = detect(program)
+    assert calls == [3, 2] and run.created == 2
+    cases = dict(Case.objects.values_list("contract_id", "case_no"))
+    assert set(cases) == {a.pk, b.pk, c.pk} and cases[b.pk] == "SH10-000900"
+    assert len(set(cases.values())) == 3
+    assert AuditEvent.objects.filter(action="case.created").count() == 2

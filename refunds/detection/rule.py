@@ -83,12 +83,16 @@ def _tariff_fee() -> str:
     )
 
 
-def contracts_in_scope(p: Parameters) -> list[int]:
-    """Ids of the contracts that pass rules 1 and 2 (what a run has to look at)."""
+def _window(contract_range: tuple[int, int] | None) -> tuple[str, list[Any]]:
+    if contract_range is None:
+        return "", []
+    return "AND c.id BETWEEN %s AND %s", [*contract_range]
+
+
+def scope_ids_sql(p: Parameters) -> tuple[str, list[Any]]:
+    """Ids of the contracts that pass rules 1 and 2 (what a run has to look at), as SQL."""
     scope, params = _scope(p)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT c.id FROM refunds_contract c WHERE {scope}", params)
-        return [row[0] for row in cursor.fetchall()]
+    return f"SELECT c.id FROM refunds_contract c WHERE {scope}", params
 
 
 def findings_sql(
@@ -100,10 +104,8 @@ def findings_sql(
     is exactly "a month after the month of the end date".
     """
     scope, params = _scope(p)
-    window = ""
-    if contract_range is not None:
-        window = "AND c.id BETWEEN %s AND %s"
-        params = [*params, *contract_range]
+    window, window_params = _window(contract_range)
+    params = [*params, *window_params]
     sql = f"""
         SELECT c.id, c.member_id,
                CASE WHEN m.status = 'active' THEN {Category.CURRENT}
@@ -171,20 +173,38 @@ def evidence_rows(p: Parameters, contract_ids: Sequence[int]) -> list[tuple[Any,
     return rows
 
 
-def problems_sql(p: Parameters) -> tuple[str, list[Any]]:
-    """Data problems among the contracts that pass rules 1 and 2: (contract, kind, detail).
+def contract_problems_sql(
+    p: Parameters, contract_range: tuple[int, int] | None = None
+) -> tuple[str, list[Any]]:
+    """The data problems the contracts show by themselves: (contract, kind, detail).
 
-    The detail of a missing end date is the date the cancellation was requested.
+    A cancellation request without an end date (the detail is the date of the request) and a
+    course, plan and area without a tariff, among the contracts that pass rules 1 and 2.
     """
     scope, params = _scope(p)
+    window, window_params = _window(contract_range)
     sql = f"""
         SELECT c.id, 'no_end_date', CAST(c.cancel_requested_on AS VARCHAR(10))
-        FROM refunds_contract c WHERE {scope} AND c.ended_on IS NULL
+        FROM refunds_contract c WHERE {scope} AND c.ended_on IS NULL {window}
         UNION ALL
         SELECT c.id, 'no_tariff', c.course || '/' || c.plan || '/' || c.area
         FROM refunds_contract c
-        WHERE {scope} AND NOT EXISTS (SELECT 1 FROM refunds_tariff t WHERE t.course = c.course
-          AND t.plan = c.plan AND t.area = c.area)
+        WHERE {scope} {window} AND NOT EXISTS (SELECT 1 FROM refunds_tariff t
+          WHERE t.course = c.course AND t.plan = c.plan AND t.area = c.area)
+    """
+    return sql, [*params, *window_params, *params, *window_params]
+
+
+def problems_sql(p: Parameters) -> tuple[str, list[Any]]:
+    """Data problems among the contracts that pass rules 1 and 2: (contract, kind, detail).
+
+    Those of ``contract_problems_sql`` and the contracts billed after the end month with no
+    overcharge item among those lines (the detail is the first item billed).
+    """
+    scope, params = _scope(p)
+    contract_sql, contract_params = contract_problems_sql(p)
+    sql = f"""
+        {contract_sql}
         UNION ALL
         SELECT c.id, 'no_overcharge_item', MIN(b.item)
         FROM refunds_contract c
@@ -193,7 +213,49 @@ def problems_sql(p: Parameters) -> tuple[str, list[Any]]:
         GROUP BY c.id
         HAVING SUM(CASE WHEN b.item IN ({_in(p.overcharge_items)}) THEN 1 ELSE 0 END) = 0
     """
-    return sql, [*params, *params, *params, *p.overcharge_items]
+    return sql, [*contract_params, *params, *p.overcharge_items]
+
+
+def totals_sql(p: Parameters, contract_range: tuple[int, int]) -> tuple[str, list[Any]]:
+    """One pass over the lines billed after the end month of a range of contracts.
+
+    Per contract that passes rules 1 to 3 and was billed after its end month: (contract,
+    member, category, net overcharge, tariff mismatch, overcharge lines, first item). The rows
+    with a net overcharge above zero are exactly ``findings`` (same amounts, categories and
+    mismatches); those with no overcharge line are the ``no_overcharge_item`` problems of
+    ``problems_sql``. A live run computes both from this one aggregate instead of two.
+    """
+    scope, params = _scope(p)
+    counted, over = _in(p.counted_items), _in(p.overcharge_items)
+    sql = f"""
+        SELECT c.id AS contract_id, c.member_id AS member_id,
+               CASE WHEN m.status = 'active' THEN {Category.CURRENT}
+                    WHEN c.ended_on >= %s THEN {Category.RECENT_LEAVER}
+                    ELSE {Category.EARLIER_LEAVER} END AS category,
+               SUM(CASE WHEN b.item IN ({counted}) THEN b.amount_yen ELSE 0 END) AS amount_yen,
+               MAX(CASE WHEN b.item IN ({over})
+                         AND COALESCE({_tariff_fee()}, -1) <> b.amount_yen
+                        THEN 1 ELSE 0 END) AS mismatch,
+               SUM(CASE WHEN b.item IN ({over}) THEN 1 ELSE 0 END) AS overcharge_lines,
+               MIN(b.item) AS first_item
+        FROM refunds_contract c
+        JOIN refunds_member m ON m.id = c.member_id
+        JOIN refunds_billingline b ON b.contract_id = c.id AND b.period > c.ended_on
+        WHERE {scope} AND c.ended_on IS NOT NULL AND c.id BETWEEN %s AND %s
+        GROUP BY c.id, c.member_id, m.status, c.ended_on
+        HAVING SUM(CASE WHEN b.item IN ({counted}) THEN b.amount_yen ELSE 0 END) > 0
+            OR SUM(CASE WHEN b.item IN ({over}) THEN 1 ELSE 0 END) = 0
+    """
+    return sql, [
+        p.recent_leaver_from,
+        *p.counted_items,
+        *p.overcharge_items,
+        *p.overcharge_items,
+        *params,
+        *contract_range,
+        *p.counted_items,
+        *p.overcharge_items,
+    ]
 
 
 def problems(p: Parameters) -> list[tuple[int, str, str]]:

@@ -1,10 +1,13 @@
 """Detection: apply a program to the data and bring its cases in line (remediation-rules.md).
 
 ``detection_plan`` compares what the rule finds with the cases that exist and says, per
-contract, what a run would do; a run applies that plan one chunk of contracts at a time, each in
-one transaction (new cases, their evidence and audit events written set-based, case numbers
-reserved beforehand in a short transaction of their own); a dry run stops after the plan. One
-computation serves both.
+contract, what a run would do: the dry run and the scope test show it. A live run brings the
+cases in line one chunk of contracts at a time, each in one transaction, with the same
+decisions (``_change_for``, ``_change_for_missing``) made set-based: the rule's totals for the
+chunk in a temporary table, compared with the cases in SQL (only the contracts whose case
+changes come back to Python), new cases with their evidence and audit events and the data
+problems written with ``INSERT … SELECT``, case numbers reserved beforehand in a short
+transaction of their own.
 """
 
 import csv
@@ -24,12 +27,13 @@ from django.utils.translation import gettext as _
 from refunds.detection.rule import (
     Finding,
     Parameters,
-    contracts_in_scope,
+    contract_problems_sql,
     evidence_lines_sql,
     evidence_rows,
     findings,
     problems,
-    problems_sql,
+    scope_ids_sql,
+    totals_sql,
 )
 from refunds.models import (
     AuditEvent,
@@ -38,6 +42,7 @@ from refunds.models import (
     CaseNumberCounter,
     CaseStatus,
     Category,
+    DataProblem,
     DetectionRun,
     RemediationProgram,
     RunStatus,
@@ -97,8 +102,6 @@ class Plan:
     parameters: Parameters
     changes: list[Change] = field(default_factory=list)
     problems: list[tuple[int, str, str]] = field(default_factory=list)
-    # Case numbers reserved for the plan's creates, in contract order (see reserve_case_numbers).
-    case_numbers: list[str] = field(default_factory=list)
 
     def count(self) -> Counter[str]:
         return Counter(c.action for c in self.changes)
@@ -272,55 +275,102 @@ def _release_stale_runs(code: str) -> None:
 
 
 def detection_ranges(*, run: DetectionRun) -> list[ContractRange]:
-    """Contiguous contract-id ranges covering every contract the run may touch, in chunks."""
-    params = Parameters.of(run.program)
-    ids = set(contracts_in_scope(params))
-    ids.update(
-        Case.objects.filter(program_code=run.program_code, contract__isnull=False).values_list(
-            "contract_id", flat=True
-        )
-    )
-    ordered = sorted(ids)
+    """Contiguous contract-id ranges covering every contract the run may touch, in chunks.
+
+    The contracts in scope and those with a case of the program are numbered in SQL; only
+    every ``DETECTION_CHUNK_CONTRACTS``-th id (a chunk's last) comes back.
+    """
+    ids_sql, ids_params = scope_ids_sql(Parameters.of(run.program))
     size: int = settings.DETECTION_CHUNK_CONTRACTS
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT id, total FROM (
+                SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n, COUNT(*) OVER () AS total
+                FROM ({ids_sql}
+                      UNION SELECT k.contract_id FROM refunds_case k
+                      WHERE k.program_code = %s AND k.contract_id IS NOT NULL) ids
+            ) numbered
+            WHERE n %% %s = 0
+            ORDER BY id
+            """,
+            [*ids_params, run.program_code, size],
+        )
+        rows = cursor.fetchall()
+    highs: list[int | None] = [high for high, _total in rows]
+    if not rows or rows[0][1] % size:
+        highs.append(None)  # the last chunk is not full: it ends with the last id
     ranges: list[ContractRange] = []
     low = 0
-    for start in range(0, len(ordered), size):
-        high = ordered[min(start + size, len(ordered)) - 1]
-        ranges.append((low, high))
-        low = high + 1
-    if ranges:
-        ranges[-1] = (ranges[-1][0], 2**62)
-    return ranges or [(0, 2**62)]
+    for high in highs:
+        ranges.append((low, 2**62 if high is None else high))
+        low = (high or 0) + 1
+    ranges[-1] = (ranges[-1][0], 2**62)
+    return ranges
 
 
-def detection_record_problems(*, run: DetectionRun) -> int:
-    """Store the run's data problems, set-based (idempotent: a retried task replaces them)."""
-    sql, params = problems_sql(Parameters.of(run.program))
-    with transaction.atomic(), connection.cursor() as cursor:
-        run.data_problems.all().delete()
-        cursor.execute(
-            "INSERT INTO refunds_dataproblem (run_id, contract_id, kind, detail) "
-            f"SELECT %s, found.* FROM ({sql}) found",
-            [run.pk, *params],
-        )
-        found = cursor.rowcount
-        DetectionRun.objects.filter(pk=run.pk).update(problems=found, heartbeat_at=timezone.now())
-    return found
+_TOTALS = "refunds_detection_totals"
+_NEW_CASES = "refunds_detection_new_case"
+
+
+@dataclass
+class _Chunk:
+    """One range of contracts of a live run; the rule's totals for it in a temporary table."""
+
+    run: DetectionRun
+    parameters: Parameters
+    contract_range: ContractRange
+    changes: list[Change] = field(default_factory=list)  # to the existing cases
+    counts: Counter[str] = field(default_factory=Counter)
+    first_number: int = 0  # of the block of case numbers reserved for the new cases
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "created": self.counts["create"],
+            "updated": self.counts["update"],
+            "unchanged": self.counts["unchanged"],
+            "flagged": self.counts["flag"],
+            "no_longer_affected": self.counts["close"],
+            "reopened": self.counts["reopen"],
+            "problems": self.counts["problems"],
+        }
 
 
 def detection_apply_chunk(*, run: DetectionRun, contract_range: ContractRange) -> dict[str, int]:
-    """Bring the cases of one range of contracts in line, in one transaction."""
-    plan = detection_plan(program=run.program, contract_range=contract_range)
-    if not run.dry_run:
+    """Bring the cases of one range of contracts in line, in one transaction.
+
+    The rule's totals for the range are computed once, into a temporary table (one pass over
+    the billing lines gives both the findings and the "no overcharge item" problems). One
+    query compares them with the cases: only the contracts whose case may change come back to
+    Python, with the numbers of new and unchanged ones. New cases with their evidence and
+    events, and the data problems, are then ``INSERT … SELECT`` from the totals.
+    """
+    if run.dry_run:
+        return detection_plan(program=run.program, contract_range=contract_range).summary()
+    chunk = _Chunk(run=run, parameters=Parameters.of(run.program), contract_range=contract_range)
+    sql, params = totals_sql(chunk.parameters, contract_range)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_TOTALS}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {_TOTALS} AS {sql}", params)
+        # Lookups by contract stay index lookups whatever the planner believes of the case
+        # table (its statistics lag right after a first run created all the cases).
+        cursor.execute(f"CREATE UNIQUE INDEX {_TOTALS}_contract ON {_TOTALS} (contract_id)")
+    try:
+        _compare(chunk)
         # Numbers first, in a short transaction of their own: the chunk's write transaction
         # below then holds no lock that other chunks wait for.
-        plan.case_numbers = reserve_case_numbers(run.program, plan.count()["create"])
+        chunk.first_number = _reserve_block(run.program, chunk.counts["create"])
         with transaction.atomic():
-            _apply(plan, run)
+            _apply(chunk, run)
             DetectionRun.objects.filter(pk=run.pk).update(
-                chunks_done=F("chunks_done") + 1, heartbeat_at=timezone.now()
+                chunks_done=F("chunks_done") + 1,
+                heartbeat_at=timezone.now(),
+                problems=DataProblem.objects.filter(run_id=run.pk).count(),
             )
-    return plan.summary()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {_TOTALS}")
+    return chunk.summary()
 
 
 def detection_finish(*, run: DetectionRun, results: list[dict[str, int]]) -> DetectionRun:
@@ -333,6 +383,7 @@ def detection_finish(*, run: DetectionRun, results: list[dict[str, int]]) -> Det
         for name in ("created", "updated", "unchanged", "flagged", "no_longer_affected"):
             setattr(run, name, totals[name])
         run.reopened = totals["reopened"]
+        run.problems = run.data_problems.count()
         run.status = RunStatus.SUCCEEDED
         run.finished_at = timezone.now()
         run.save()
@@ -348,7 +399,6 @@ def detection_fail(*, run_id: int, message: str) -> None:
 def detection_execute(*, run: DetectionRun) -> DetectionRun:
     """The whole run in this process, chunk after chunk (tests, scripts)."""
     try:
-        detection_record_problems(run=run)
         ranges = detection_ranges(run=run)
         DetectionRun.objects.filter(pk=run.pk).update(chunks_total=len(ranges))
         results = [detection_apply_chunk(run=run, contract_range=r) for r in ranges]
@@ -367,8 +417,14 @@ def reserve_case_numbers(program: RemediationProgram, count: int) -> list[str]:
     handed out; a chunk that fails after reserving leaves a gap (the numbers are not reused).
     A prefix without a counter yet starts after the highest case number it already has.
     """
+    first = _reserve_block(program, count)
+    return [f"{program.case_prefix}-{n:06d}" for n in range(first, first + count)]
+
+
+def _reserve_block(program: RemediationProgram, count: int) -> int:
+    """Reserve ``count`` consecutive numbers for the program's prefix; the first of them."""
     if count <= 0:
-        return []
+        return 0
     prefix = program.case_prefix
     counter = CaseNumberCounter.objects.filter(prefix=prefix)
     with transaction.atomic():
@@ -382,69 +438,136 @@ def reserve_case_numbers(program: RemediationProgram, count: int) -> list[str]:
             counter.update(last_number=F("last_number") + count)
         # The update holds the row lock until commit: the value read is this block's end.
         end = counter.values_list("last_number", flat=True).get()
-    return [f"{prefix}-{n:06d}" for n in range(end - count + 1, end + 1)]
+    return int(end) - count + 1
 
 
-def _apply(plan: Plan, run: DetectionRun) -> None:
-    changes = [c for c in plan.changes if c.action not in ("unchanged", "create")]
-    creates = [c for c in plan.changes if c.action == "create"]
-    if creates:
-        if len(plan.case_numbers) != len(creates):
-            plan.case_numbers = reserve_case_numbers(run.program, len(creates))
-        _create_cases(plan, run, creates)
-    _apply_changes(plan, run, changes)
+def _case_no_sql(number: str) -> str:
+    """``<prefix>-NNNNNN`` (the prefix and dash a parameter), as ``reserve_case_numbers``."""
+    return (
+        f"%s || CASE WHEN {number} < 1000000 "
+        f"THEN SUBSTR(CAST({number} + 1000000 AS VARCHAR(20)), 2) "
+        f"ELSE CAST({number} AS VARCHAR(20)) END"
+    )
 
 
-_NEW_CASES = "refunds_detection_new_case"
+def _unchanged_sql(found: bool) -> str:
+    """1 when the rule's row ``f`` (or its absence) leaves case ``k`` as it is, else 0.
 
-
-def _create_cases(plan: Plan, run: DetectionRun, creates: list[Change]) -> None:
-    """Write the plan's new cases, their evidence lines and audit events, set-based.
-
-    The new cases (with their reserved numbers) go into a temporary table; three
-    ``INSERT … SELECT`` statements then write the cases, the counted lines billed after the end
-    month as their evidence (the same lines as ``evidence_rows``) and one ``case.created``
-    event each (changes: the run, and status, amount and category from nothing to their value).
-    One code path for PostgreSQL and SQLite; only the JSON building of the audit changes
-    differs.
+    The same decisions as ``_change_for`` and ``_change_for_missing``, in SQL, so that
+    unchanged contracts never leave the database; a NULL anywhere counts as "may change": the
+    row goes to Python, which decides.
     """
-    program = run.program
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    mismatch_reason = _("billed amount differs from the tariff")
-    if connection.vendor == "postgresql":
-        json_object, json_array = "jsonb_build_object", "jsonb_build_array"
-    else:
-        json_object, json_array = "json_object", "json_array"
-    columns, condition, column_params, condition_params = evidence_lines_sql(plan.parameters)
+    untouched = ", ".join(f"'{s}'" for s in CaseStatus.untouched())
+    gone = f"'{CaseStatus.NO_LONGER_AFFECTED}'"
+    if found:
+        same = "k.category = f.category AND k.amount_yen = f.amount_yen"
+        return f"""CASE
+            WHEN k.status IN ({untouched}) THEN CASE WHEN {same} THEN 1 ELSE 0 END
+            WHEN k.status = {gone} THEN 0
+            WHEN {same} THEN
+                CASE WHEN k.flagged AND k.flag_difference_yen IS NOT NULL THEN 0 ELSE 1 END
+            WHEN k.flagged AND k.flag_difference_yen = f.amount_yen - COALESCE(k.amount_yen, 0)
+                THEN 1
+            ELSE 0 END"""
+    return f"""CASE
+        WHEN k.status = {gone} THEN 1
+        WHEN k.status IN ({untouched}) THEN 0
+        WHEN k.flagged AND k.flag_difference_yen = -COALESCE(k.amount_yen, 0) THEN 1
+        ELSE 0 END"""
+
+
+# What _compare's query says of a row: its case may change (the row comes back), it stays as
+# it is, or the finding has no case yet (these two only counted).
+_MAY_CHANGE, _UNCHANGED, _NEW = 0, 1, 2
+
+
+def _compare(chunk: _Chunk) -> None:
+    """Compare the chunk's totals with its cases: the changes, and how many new and unchanged.
+
+    Findings (totals with an amount) with or without a case, and cases in the range that the
+    rule no longer finds, are classified in SQL; only the rows whose case may change come back
+    and get their ``Change`` from ``_change_for`` / ``_change_for_missing``; the others come
+    back as two counts.
+    """
+    low, high = chunk.contract_range
+    case_columns = (
+        "k.id AS case_id, k.contract_id AS case_contract_id, k.status, "
+        "k.category AS case_category, k.amount_yen AS case_amount_yen, k.flagged, "
+        "k.flag_difference_yen, k.flag_reason"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {_NEW_CASES} (case_no VARCHAR(24) PRIMARY KEY, "
-            "contract_id BIGINT NOT NULL, member_id BIGINT, category SMALLINT NOT NULL, "
-            "amount_yen INTEGER NOT NULL, status VARCHAR(32) NOT NULL, "
-            "tariff_mismatch BOOLEAN NOT NULL)"
+            f"""
+            WITH compared AS (
+                SELECT 1 AS found, f.member_id, f.category, f.amount_yen, f.mismatch,
+                    {case_columns},
+                    CASE WHEN k.id IS NULL THEN {_NEW} ELSE {_unchanged_sql(True)} END AS kind
+                FROM {_TOTALS} f
+                LEFT JOIN refunds_case k ON k.program_code = %s
+                    AND k.contract_id = f.contract_id AND k.contract_id BETWEEN %s AND %s
+                WHERE f.amount_yen > 0
+                UNION ALL
+                SELECT 0, NULL, NULL, NULL, NULL, {case_columns}, {_unchanged_sql(False)}
+                FROM refunds_case k
+                WHERE k.program_code = %s AND k.contract_id BETWEEN %s AND %s
+                  AND NOT EXISTS (SELECT 1 FROM {_TOTALS} f
+                                  WHERE f.contract_id = k.contract_id AND f.amount_yen > 0)
+            )
+            SELECT kind, found, member_id, category, amount_yen, mismatch, case_id,
+                case_contract_id, status, case_category, case_amount_yen, flagged,
+                flag_difference_yen, flag_reason, 1
+            FROM compared WHERE kind = {_MAY_CHANGE}
+            UNION ALL
+            SELECT kind, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                NULL, COUNT(*)
+            FROM compared WHERE kind <> {_MAY_CHANGE} GROUP BY kind
+            """,
+            [chunk.run.program_code, low, high, chunk.run.program_code, low, high],
         )
-        rows = [
-            (
-                number,
-                c.contract_id,
-                c.member_id,
-                c.category,
-                c.amount_yen,
-                Category(c.category).starting_status,  # type: ignore[arg-type]
-                c.tariff_mismatch,
+        rows = cursor.fetchall()
+    for kind, found, member_id, category, amount, mismatch, *case_values, count in rows:
+        if kind != _MAY_CHANGE:
+            chunk.counts["create" if kind == _NEW else "unchanged"] += int(count)
+            continue
+        case = dict(zip(_CASE_FIELDS, case_values, strict=True))
+        if found:
+            finding = Finding(
+                case["contract_id"], member_id, int(category), int(amount), bool(mismatch)
             )
-            for number, c in zip(plan.case_numbers, creates, strict=True)
-        ]
-        # Multi-row VALUES in batches (far fewer round trips than executemany; 7,000 parameters
-        # a statement stay under the limits of both databases).
-        for start in range(0, len(rows), 1000):
-            batch = rows[start : start + 1000]
-            cursor.execute(
-                f"INSERT INTO {_NEW_CASES} VALUES "
-                + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(batch)),
-                [value for row in batch for value in row],
-            )
+            change = _change_for(finding, case)
+        else:
+            change = _change_for_missing(case)
+        chunk.counts[change.action] += 1
+        if change.action != "unchanged":
+            chunk.changes.append(change)
+    chunk.changes.sort(key=lambda c: c.contract_id)
+
+
+def _apply(chunk: _Chunk, run: DetectionRun) -> None:
+    """The chunk's writes, inside its transaction."""
+    chunk.counts["create"] = _create_cases(chunk, run)
+    _apply_changes(chunk.parameters, run, chunk.changes)
+    chunk.counts["problems"] = _record_problems(chunk, run)
+
+
+def _create_cases(chunk: _Chunk, run: DetectionRun) -> int:
+    """Write the chunk's new cases, their evidence lines and audit events, set-based.
+
+    The findings without a case get their numbers (the block reserved for the chunk, in
+    contract order) in a temporary table; three ``INSERT … SELECT`` statements then write the
+    cases, the counted lines billed after the end month as their evidence (the same lines as
+    ``evidence_rows``) and one ``case.created`` event each (changes: the run, and status,
+    amount and category from nothing to their value). One code path for PostgreSQL and
+    SQLite; only the JSON building of the audit changes differs. Returns how many.
+    """
+    if not chunk.counts["create"]:
+        return 0
+    program = run.program
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        count = _number_new_cases(cursor, chunk, chunk.first_number)
+        if count != chunk.counts["create"]:  # the cases changed since the numbers were reserved
+            count = _number_new_cases(cursor, chunk, _reserve_block(program, count))
         cursor.execute(
             f"""
             INSERT INTO refunds_case (case_no, program_id, program_code, contract_id, member_id,
@@ -457,44 +580,115 @@ def _create_cases(plan: Plan, run: DetectionRun, creates: list[Change]) -> None:
                 NULL, t.tariff_mismatch, %s, %s,
                 %s, %s
             FROM {_NEW_CASES} t
-            ORDER BY t.case_no
+            ORDER BY t.contract_id
             """,
-            [program.pk, program.code, mismatch_reason, run.pk, run.pk, now, now],
+            [
+                program.pk,
+                program.code,
+                _("billed amount differs from the tariff"),
+                run.pk,
+                run.pk,
+                now,
+                now,
+            ],
         )
-        cursor.execute(
-            f"""
-            INSERT INTO refunds_caseevidence (case_id, billing_line_id, period, item,
-                amount_yen, tariff_yen)
-            SELECT k.id, {columns}
-            FROM {_NEW_CASES} t
-            JOIN refunds_case k ON k.case_no = t.case_no
-            JOIN refunds_contract c ON c.id = t.contract_id
-            JOIN refunds_billingline b ON b.contract_id = c.id
-            WHERE {condition}
-            ORDER BY k.id, b.period, b.item
-            """,
-            [*column_params, *condition_params],
-        )
-        cursor.execute(
-            f"""
-            INSERT INTO refunds_auditevent (created_at, actor_id, action, object_type,
-                object_id, object_repr, changes, reason)
-            SELECT %s, %s, 'case.created', 'refunds.case', CAST(k.id AS VARCHAR(64)), '',
-                {json_object}('run', k.created_by_run_id,
-                    'status', {json_array}(NULL, k.status),
-                    'amount_yen', {json_array}(NULL, k.amount_yen),
-                    'category', {json_array}(NULL, k.category)),
-                ''
-            FROM {_NEW_CASES} t
-            JOIN refunds_case k ON k.case_no = t.case_no
-            ORDER BY k.id
-            """,
-            [now, run.started_by_id],
-        )
+        _write_new_evidence(cursor, chunk.parameters)
+        _write_new_events(cursor, run, now)
         cursor.execute(f"DROP TABLE {_NEW_CASES}")
+    return count
 
 
-def _apply_changes(plan: Plan, run: DetectionRun, changes: list[Change]) -> None:
+def _number_new_cases(cursor: Any, chunk: _Chunk, first: int) -> int:
+    """The chunk's findings without a case, numbered from ``first`` in contract order, into a
+    temporary table; how many."""
+    program = chunk.run.program
+    starting = " ".join(f"WHEN {int(c)} THEN %s" for c in Category)
+    cursor.execute(f"DROP TABLE IF EXISTS {_NEW_CASES}")
+    cursor.execute(
+        f"""
+        CREATE TEMPORARY TABLE {_NEW_CASES} AS
+        SELECT {_case_no_sql("f.n + %s")} AS case_no, f.contract_id, f.member_id,
+            f.category, f.amount_yen, CASE f.category {starting} END AS status,
+            f.mismatch = 1 AS tariff_mismatch
+        FROM (SELECT f.*, ROW_NUMBER() OVER (ORDER BY f.contract_id) - 1 AS n
+              FROM {_TOTALS} f WHERE f.amount_yen > 0 AND NOT EXISTS (
+                  SELECT 1 FROM refunds_case k
+                  WHERE k.program_code = %s AND k.contract_id = f.contract_id)) f
+        """,
+        [
+            f"{program.case_prefix}-",
+            *[first] * 3,
+            *(c.starting_status for c in Category),
+            program.code,
+        ],
+    )
+    cursor.execute(f"SELECT COUNT(*) FROM {_NEW_CASES}")
+    return int(cursor.fetchone()[0])
+
+
+def _write_new_evidence(cursor: Any, params: Parameters) -> None:
+    """The new cases' evidence: the counted lines billed after the end month."""
+    columns, condition, column_params, condition_params = evidence_lines_sql(params)
+    cursor.execute(
+        f"""
+        INSERT INTO refunds_caseevidence (case_id, billing_line_id, period, item,
+            amount_yen, tariff_yen)
+        SELECT k.id, {columns}
+        FROM {_NEW_CASES} t
+        JOIN refunds_case k ON k.case_no = t.case_no
+        JOIN refunds_contract c ON c.id = t.contract_id
+        JOIN refunds_billingline b ON b.contract_id = c.id
+        WHERE {condition}
+        ORDER BY k.id, b.period, b.item
+        """,
+        [*column_params, *condition_params],
+    )
+
+
+def _write_new_events(cursor: Any, run: DetectionRun, now: Any) -> None:
+    """One ``case.created`` event per new case."""
+    if connection.vendor == "postgresql":
+        json_object, json_array = "jsonb_build_object", "jsonb_build_array"
+    else:
+        json_object, json_array = "json_object", "json_array"
+    cursor.execute(
+        f"""
+        INSERT INTO refunds_auditevent (created_at, actor_id, action, object_type,
+            object_id, object_repr, changes, reason)
+        SELECT %s, %s, 'case.created', 'refunds.case', CAST(k.id AS VARCHAR(64)), '',
+            {json_object}('run', k.created_by_run_id,
+                'status', {json_array}(NULL, k.status),
+                'amount_yen', {json_array}(NULL, k.amount_yen),
+                'category', {json_array}(NULL, k.category)),
+            ''
+        FROM {_NEW_CASES} t
+        JOIN refunds_case k ON k.case_no = t.case_no
+        ORDER BY k.id
+        """,
+        [now, run.started_by_id],
+    )
+
+
+def _record_problems(chunk: _Chunk, run: DetectionRun) -> int:
+    """Store the data problems of the chunk's contracts (a retried chunk replaces its own)."""
+    low, high = chunk.contract_range
+    sql, params = contract_problems_sql(chunk.parameters, chunk.contract_range)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM refunds_dataproblem WHERE run_id = %s AND contract_id BETWEEN %s AND %s",
+            [run.pk, low, high],
+        )
+        cursor.execute(
+            "INSERT INTO refunds_dataproblem (run_id, contract_id, kind, detail) "
+            f"SELECT %s, found.* FROM ({sql} "
+            f"UNION ALL SELECT f.contract_id, 'no_overcharge_item', f.first_item FROM {_TOTALS} f "
+            "WHERE f.overcharge_lines = 0) found",
+            [run.pk, *params],
+        )
+        return int(cursor.rowcount)
+
+
+def _apply_changes(params: Parameters, run: DetectionRun, changes: list[Change]) -> None:
     """Updates, reopenings, closings and flags: few, written case by case."""
     program = run.program
     actor = run.started_by
@@ -535,7 +729,7 @@ def _apply_changes(plan: Plan, run: DetectionRun, changes: list[Change]) -> None
                 updated_at=timezone.now(),
             )
             events.append(_event(actor, case_id, c, run))
-    _write_evidence(plan.parameters, refreshed_evidence, program)
+    _write_evidence(params, refreshed_evidence, program)
     AuditEvent.objects.bulk_create(events, batch_size=2000)
 
 
