@@ -1,12 +1,13 @@
 """The reader's fast path (a file that decodes wholly) and its line-by-line path agree."""
 
+import csv
 import io
 
 import pytest
 
-from refunds.imports.engine import _copy_text_of
 from refunds.imports.errors import FileRefused
 from refunds.imports.reader import CsvStream
+from refunds.imports.rows import copy_text_of
 
 TEXT = 'a,b\n1,"two\nlines"\n\n3,"x\r\ny"\r\n4,四\n5,"三\n行\nです"\n6,end\n'
 
@@ -40,7 +41,37 @@ def test_a_nul_byte_refuses_the_file_at_its_line() -> None:
 def test_copy_text_escapes_only_what_needs_it() -> None:
     rows = [(2, "a\tb", None, 5, "x"), (3, "c\\d", "2024-01-01", None, "y\nz")]
     kinds = ["integer", "text", "date", "integer", "text"]
-    assert _copy_text_of(rows, kinds) == (
-        "2\ta\\tb\t\\N\t5\tx\n3\tc\\\\d\t2024-01-01\t\\N\ty\\nz\n"
-    )
-    assert _copy_text_of([(1, "p", "2024-02-01", 7, "q")], kinds) == "1\tp\t2024-02-01\t7\tq\n"
+    assert copy_text_of(rows, kinds) == ("2\ta\\tb\t\\N\t5\tx\n3\tc\\\\d\t2024-01-01\t\\N\ty\\nz\n")
+    assert copy_text_of([(1, "p", "2024-02-01", 7, "q")], kinds) == "1\tp\t2024-02-01\t7\tq\n"
+
+
+def _one_by_one(data: bytes) -> list[tuple[int, list[str]]]:
+    """What a plain csv reader gives, record by record, with the line each record starts on."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=False)
+    found, end = [], 0
+    for values in reader:
+        found.append((end + 1, values))
+        end = reader.line_num
+    return found
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 1000])
+def test_batches_of_any_size_give_the_records_and_lines_of_a_plain_reader(size):
+    data = (TEXT + '7,"a\n\nb"\n8,x\n').encode("utf-8")
+    header, batches = CsvStream(io.BytesIO(data), "f.csv", "utf-8").read(size)
+    assert header is not None
+    found = [(header.line, header.values)]
+    for batch in batches:
+        assert len(batch.values) <= size
+        found += list(zip(batch.lines, batch.values, strict=True))
+    assert found == _one_by_one(data)
+
+
+@pytest.mark.parametrize("size", [1, 2, 4, 1000])
+def test_an_unreadable_record_refuses_the_file_at_the_line_it_starts(size):
+    data = b'a,b\n1,"x\ny"\n2,z\n3,p\rq\n4,w\n'
+    stream = CsvStream(io.BytesIO(data), "f.csv", "utf-8")
+    with pytest.raises(FileRefused) as exc:
+        _header, batches = stream.read(size)
+        list(batches)
+    assert exc.value.line == 5

@@ -1,19 +1,20 @@
 """The import engine: stream a CSV into a staging table, validate set-based, upsert in one go.
 
-Per row, Python parses and normalises the cells (errors name line and column). The good rows go
-to a temporary staging table (``COPY`` on PostgreSQL, ``executemany`` on SQLite); duplicate keys,
+Python parses and normalises the cells, a batch of rows at a time and column by column (errors
+name line and column). The good rows go to a temporary staging table (one ``COPY`` fed while the
+file is read on PostgreSQL, ``executemany`` on SQLite); duplicate keys,
 unknown references and cross-field checks are then found with a few set-based queries; finally
 one ``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE <changed>`` writes what is new or different.
 Everything runs in one transaction: a rejected row rolls it all back unless ``partial``.
 """
 
-import io
+import gc
+import itertools
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 
 from django.apps import apps
 from django.conf import settings
@@ -21,12 +22,11 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .direct import DirectWrite
 from .errors import FileRefused, RowError
-from .normalize import CellError
-from .reader import CsvStream, Record, detect_encoding
+from .reader import Batch, CsvStream, detect_encoding
+from .rows import Cell, CopySource, ProgressCallback, Rows, cells, read_header, sqlite_insert
 from .schema import Column, CrossCheck, ImportSpec, Reference
-
-ProgressCallback = Callable[[int, int], None]  # (bytes read, rows read)
 
 
 @dataclass
@@ -69,7 +69,6 @@ class _Stage:
                 self.columns.append(derived_name)
                 self.types[derived_name] = "text"
         self._indexed = False
-        self._copy_kinds = ["integer"] + [self.types[c] for c in self.columns]  # line first
 
     # -- creation and loading ---------------------------------------------------------------
     def create(self, cursor: Any) -> None:
@@ -90,19 +89,26 @@ class _Stage:
         if not self.postgres:
             cursor.execute(f"DROP TABLE IF EXISTS temp.{self.name}")
 
-    def load(self, cursor: Any, rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
+    def load(self, cursor: Any, rows: Rows) -> None:
+        """Stage every row of ``rows`` in one statement that runs while the file is read.
+
+        On PostgreSQL one ``COPY`` reads its data as the batches are parsed, so the database
+        stores a batch while the next one is parsed; on SQLite one ``executemany``. An exception
+        raised while reading (a file refused) is raised as it is.
+        """
         if self.postgres:
-            buf = io.StringIO(_copy_text_of(rows, self._copy_kinds))
-            cursor.copy_expert(
-                f"COPY {self.name} (line, {', '.join(self.columns)}) FROM STDIN", buf
-            )
+            source = CopySource(rows.copy_texts())
+            try:
+                cursor.copy_expert(
+                    f"COPY {self.name} (line, {', '.join(self.columns)}) FROM STDIN", source
+                )
+            except Exception:
+                if source.error is not None:
+                    raise source.error from None
+                raise
         else:
-            marks = ", ".join("?" * (len(self.columns) + 1))
-            cursor.executemany(
-                f"INSERT INTO {self.name} (line, {', '.join(self.columns)}) VALUES ({marks})",
-                rows,
+            sqlite_insert(
+                self.name, ["line", *self.columns], itertools.chain.from_iterable(rows.tuples())
             )
 
     # -- validation ------------------------------------------------------------------------
@@ -281,135 +287,15 @@ def _check_error(check: CrossCheck) -> Callable[[tuple[Any, ...]], RowError]:
     return make
 
 
-def _copy_text(value: str | None) -> str:
-    if value is None:
-        return "\\N"
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        return (
-            value.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-    return value
-
-
-def _copy_integer(value: int | None) -> str:
-    return "\\N" if value is None else str(value)
-
-
-def _copy_date(value: str | None) -> str:
-    """A date is staged as ISO text already (see ``_staged``): never needs escaping."""
-    return "\\N" if value is None else value
-
-
-def _copy_column(kind: str, values: tuple[Any, ...]) -> Iterable[str]:
-    """One staged column as COPY text fields: a column-wide check, a conversion per value only
-    where needed (NULLs, integers, text with a backslash, tab or line break)."""
-    nulls = None in values
-    if kind == "integer":
-        return map(_copy_integer, values) if nulls else map(str, values)
-    if kind == "date":  # ISO text already
-        return map(_copy_date, values) if nulls else values
-    if nulls:
-        return map(_copy_text, values)
-    joined = "".join(values)
-    if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
-        return map(_copy_text, values)
-    return values
-
-
-def _copy_text_of(rows: list[tuple[Any, ...]], kinds: list[str]) -> str:
-    """Rows in PostgreSQL's COPY text format, converted column by column."""
-    columns = [_copy_column(k, v) for k, v in zip(kinds, zip(*rows, strict=True), strict=True)]
-    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
-
-
-def _read_header(
-    stream: CsvStream, records: Iterator[Record], spec: ImportSpec
-) -> tuple[list[Column], list[int], int]:
-    header = next(records, None)
-    if header is None or not any(v.strip() for v in header.values):
-        raise FileRefused(_("the file is empty"))
-    if header.undecodable:
-        raise FileRefused(
-            _("the header does not decode as %(encoding)s") % {"encoding": stream.encoding}
-        )
-    names = [v.strip().lower() for v in header.values]
-    seen: set[str] = set()
-    for name in names:
-        if name and name in seen:
-            raise FileRefused(_("the column %(name)s appears twice") % {"name": name}, column=name)
-        seen.add(name)
-    missing = [c for c in spec.required if c not in seen]
-    if missing:
-        raise FileRefused(
-            _("required column missing: %(columns)s") % {"columns": ", ".join(missing)},
-            column=missing[0],
-        )
-    present = [c for c in spec.columns if c.name in seen]
-    return present, [names.index(c.name) for c in present], len(names)
-
-
-def _max_lengths(spec: ImportSpec, present: Sequence[Column]) -> dict[str, int]:
-    model = apps.get_model(spec.model)
-    lengths: dict[str, int] = {}
-    for col in present:
-        try:
-            fld = model._meta.get_field(col.name)
-        except Exception:  # a reference column: checked against the referenced table
-            continue
-        if getattr(fld, "max_length", None):
-            lengths[col.name] = fld.max_length  # type: ignore[assignment]
-    return lengths
-
-
-class _Cell(NamedTuple):
-    """How one file column becomes staged values, settled once before the rows are read."""
-
-    position: int  # index of the value in the record
-    name: str
-    convert: Callable[[str], Any]  # stripped, non-empty text -> staged value (or CellError)
-    required: bool
-    empty: Any  # staged for an empty cell: NULL, or "" in a text column
-    limit: int  # longest allowed value, 0 for no limit
-    # The derived columns' values from the text, and what they are for an empty cell.
-    derive: Callable[[str], tuple[Any, ...]] | None
-    derive_empty: tuple[str, ...]
-
-
-def _iso_date(parse: Callable[[str], Any]) -> Callable[[str], str]:
-    """A date column is staged as ISO text: the same for both databases, no adapter per value."""
-
-    @lru_cache(maxsize=65536)
-    def convert(text: str) -> str:
-        return parse(text).isoformat()  # type: ignore[no-any-return]
-
-    return convert
-
-
-def _derive_all(col: Column) -> Callable[[str], tuple[Any, ...]] | None:
-    if not col.derived:
-        return None
-    functions = [derive for _name, derive in col.derived]
-    return lambda text: tuple(derive(text) for derive in functions)
-
-
-def _cells(spec: ImportSpec, present: Sequence[Column], indexes: Sequence[int]) -> list[_Cell]:
-    lengths = _max_lengths(spec, present)
-    return [
-        _Cell(
-            position=idx,
-            name=col.name,
-            convert=_iso_date(col.parse) if col.sql_type == "date" else col.parse,
-            required=col.required,
-            empty="" if col.sql_type == "text" else None,
-            limit=lengths.get(col.name, 0),
-            derive=_derive_all(col),
-            derive_empty=("",) * len(col.derived),
-        )
-        for col, idx in zip(present, indexes, strict=True)
-    ]
+def _open(
+    fh: BinaryIO, file_name: str, encoding: str, spec: ImportSpec
+) -> tuple[CsvStream, list[Column], list[Cell], int, Iterator[Batch]]:
+    """Read the file from its start up to the data: the stream, the columns and their plans."""
+    fh.seek(0)
+    stream = CsvStream(fh, file_name, encoding)
+    header, batches = stream.read(settings.IMPORT_CHUNK_ROWS)
+    present, indexes, width = read_header(stream, header, spec)
+    return stream, present, cells(spec, present, indexes), width, batches
 
 
 def run_import(
@@ -421,118 +307,76 @@ def run_import(
     partial: bool = False,
     progress: ProgressCallback | None = None,
 ) -> ImportOutcome:
-    """Import one open binary file; raises ``FileRefused`` when the file as a whole is bad."""
+    """Import one open binary file; raises ``FileRefused`` when the file as a whole is bad.
+
+    A file that only adds rows goes straight into the table (``direct.py``) when the kind
+    allows it; any other file, or one that turns out not to (a key already stored or twice in
+    the file, an unknown reference), goes through the staging table from its first line again.
+    """
     if encoding == "auto":
         encoding = detect_encoding(fh)
-    fh.seek(0)
-    outcome = ImportOutcome(encoding=encoding)
-    stream = CsvStream(fh, file_name, encoding)
-    chunk_rows: int = settings.IMPORT_CHUNK_ROWS
-    with transaction.atomic():
-        records = stream.records()
-        present, indexes, width = _read_header(stream, records, spec)
-        cells = _cells(spec, present, indexes)
+    with _without_cyclic_gc(), transaction.atomic():
+        stream, present, plans, width, batches = _open(fh, file_name, encoding, spec)
+        outcome = ImportOutcome(encoding=encoding)
+        write = DirectWrite.for_file(spec, present, plans, stream)
+        if write is not None:
+            rows = Rows(
+                stream,
+                batches,
+                write.cells,
+                width,
+                outcome.errors,
+                numbered=False,
+                progress=progress,
+            )
+            if write.run(rows):
+                return _finish(outcome, rows, partial, (rows.good, 0, 0))
+            stream, present, plans, width, batches = _open(fh, file_name, encoding, spec)
+            outcome = ImportOutcome(encoding=encoding)
+        rows = Rows(stream, batches, plans, width, outcome.errors, progress=progress)
         stage = _Stage(spec, present)
         with connection.cursor() as cursor:
             stage.create(cursor)
             # DDL is transactional on both databases: a rollback also removes the stage.
-            good = _stream_rows(
-                stream, records, cells, width, stage, cursor, outcome, chunk_rows, progress
-            )
-            if outcome.rows_total == 0:
+            stage.load(cursor, rows)
+            if rows.rows_total == 0:
                 raise FileRefused(_("the file has a header but no data rows"))
             set_based_errors = stage.validate(cursor)
-            good -= len(set_based_errors)
             outcome.errors += set_based_errors
-            outcome.errors.sort()
+            good = rows.good - len(set_based_errors)
             if outcome.errors and not partial:
-                transaction.set_rollback(True)
-                return outcome
+                return _finish(outcome, rows, partial, (0, 0, 0))
             with stage.bulk_settings(cursor):
                 counts = stage.upsert(cursor, good)
-            outcome.created, outcome.updated, outcome.unchanged = counts
-            outcome.taken = True
             stage.drop(cursor)
+        return _finish(outcome, rows, partial, counts)
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """The rows are lists and strings without reference cycles, freed as soon as their batch is
+    written: the cyclic collector would only walk every object of the process again and again
+    (a tenth of the reading time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _finish(
+    outcome: ImportOutcome, rows: Rows, partial: bool, counts: tuple[int, int, int]
+) -> ImportOutcome:
+    """Inside the import's transaction: roll it back when a row was rejected (unless partial)."""
+    outcome.rows_total = rows.rows_total
+    if outcome.rows_total == 0:
+        raise FileRefused(_("the file has a header but no data rows"))
+    outcome.errors.sort()
+    if outcome.errors and not partial:
+        transaction.set_rollback(True)
+        return outcome
+    outcome.created, outcome.updated, outcome.unchanged = counts
+    outcome.taken = True
     return outcome
-
-
-def _stream_rows(
-    stream: CsvStream,
-    records: Iterable[Record],
-    cells: list[_Cell],
-    width: int,
-    stage: _Stage,
-    cursor: Any,
-    outcome: ImportOutcome,
-    chunk_rows: int,
-    progress: ProgressCallback | None,
-) -> int:
-    """Parse every data record; stage the good ones; return how many were staged."""
-    buffer: list[tuple[Any, ...]] = []
-    staged = 0
-    rows_total = 0
-    errors = outcome.errors
-    for record in records:
-        values = record.values
-        if not values or (len(values) == 1 and not values[0].strip()):
-            continue  # a blank line
-        rows_total += 1
-        line = record.line
-        if record.undecodable:
-            errors.append(
-                RowError(
-                    line,
-                    "-",
-                    _("bytes that do not decode as %(encoding)s") % {"encoding": stream.encoding},
-                )
-            )
-            continue
-        if len(values) != width:
-            errors.append(
-                RowError(
-                    line,
-                    "-",
-                    _("expected %(expected)s fields, found %(found)s")
-                    % {"expected": width, "found": len(values)},
-                )
-            )
-            continue
-        row: list[Any] = [line]
-        for position, name, convert, required, empty, limit, derive, derive_empty in cells:
-            text = values[position].strip()
-            if not text:
-                if required:
-                    errors.append(RowError(line, name, _("a value is required")))
-                    break
-                row.append(empty)
-                if derive:
-                    row.extend(derive_empty)
-                continue
-            try:
-                value = convert(text)
-            except CellError as exc:
-                errors.append(RowError(line, name, str(exc)))
-                break
-            if limit and len(value) > limit:
-                errors.append(
-                    RowError(line, name, _("longer than %(limit)s characters") % {"limit": limit})
-                )
-                break
-            row.append(value)
-            if derive:
-                row.extend(derive(text))
-        else:
-            buffer.append(tuple(row))
-            if len(buffer) >= chunk_rows:
-                stage.load(cursor, buffer)
-                staged += len(buffer)
-                buffer = []
-                if progress:
-                    outcome.rows_total = rows_total
-                    progress(stream.bytes_read, rows_total)
-    stage.load(cursor, buffer)
-    staged += len(buffer)
-    outcome.rows_total = rows_total
-    if progress:
-        progress(stream.bytes_read, rows_total)
-    return staged

@@ -2,11 +2,12 @@
 
 import codecs
 import csv
+import io
 import itertools
 import operator
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -46,13 +47,32 @@ class Record:
     undecodable: bool = False
 
 
+class Batch(NamedTuple):
+    """Consecutive records, read in one go."""
+
+    lines: Sequence[int]  # the physical line where each record starts
+    values: list[list[str]]
+    undecodable: frozenset[int]  # indexes (into ``values``) of records with undecodable bytes
+
+
+def _spans(values: Iterable[list[str]]) -> list[int]:
+    """How many physical lines each record takes: one, plus the line breaks inside its fields.
+
+    Lines are split after each ``\\n`` and a quoted field keeps the ones it spans, so this is
+    what the csv reader's ``line_num`` counts, without asking it record by record.
+    """
+    return [1 + sum(field.count("\n") for field in record) for record in values]
+
+
 class CsvStream:
     """Decode line by line (a bad line is marked, never fatal) and parse CSV records.
 
     A file that decodes wholly and has no NUL byte (the usual case) is read on a fast path with
     no per-line Python work; any other file line by line, so that an undecodable line is marked
     with its number and a NUL byte refuses the file at its line. Both split lines the same way
-    (by iterating ``fh``), so line numbers are the same.
+    (by iterating ``fh``), so line numbers are the same. Records come in batches: a batch whose
+    records all take one line (the usual case) gets its line numbers as a range, with no
+    per-record work.
 
     ``bytes_read`` tells how far the reader has come, for progress reports.
     """
@@ -65,6 +85,9 @@ class CsvStream:
         self._fast = False
         self._bad_lines: set[int] = set()
         self._line_no = 0
+        position = fh.tell()
+        self.size = fh.seek(0, io.SEEK_END)
+        fh.seek(position)
 
     @property
     def bytes_read(self) -> int:
@@ -98,21 +121,54 @@ class CsvStream:
         rest: Iterable[str] = map(operator.methodcaller("decode", self.encoding), lines)
         return itertools.chain((text,), rest)
 
-    def records(self) -> Iterator[Record]:
+    def read(self, size: int) -> tuple[Record | None, Iterator[Batch]]:
+        """The header record (None for an empty file), then the data in batches of ``size``."""
         self._fast = _decodes_wholly(self.fh, self.encoding, refuse_nul=True)
         lines = self._clean_lines() if self._fast else self._checked_lines()
         reader = csv.reader(lines, strict=False)
+        batches = self._batches(reader, size)
+        first = next(self._batches(reader, 1), None)
+        if first is None:
+            return None, batches
+        return Record(first.lines[0], first.values[0], bool(first.undecodable)), batches
+
+    def _batches(self, reader: Any, size: int) -> Iterator[Batch]:
         bad_lines = self._bad_lines
-        previous_end = 0
-        try:
-            for values in reader:
-                start = previous_end + 1
-                previous_end = reader.line_num
-                if bad_lines and any(n in bad_lines for n in range(start, previous_end + 1)):
-                    yield Record(start, values, True)
-                else:
-                    yield Record(start, values)
-        except csv.Error as exc:
-            raise FileRefused(
-                _("not a readable CSV: %(reason)s") % {"reason": exc}, line=previous_end + 1
-            ) from None
+        while True:
+            start = reader.line_num
+            values: list[list[str]] = []
+            try:
+                values.extend(itertools.islice(reader, size))
+            except csv.Error as exc:  # the records before the bad one are in ``values``
+                raise FileRefused(
+                    _("not a readable CSV: %(reason)s") % {"reason": exc},
+                    line=start + sum(_spans(values)) + 1,
+                ) from None
+            if not values:
+                return
+            end = reader.line_num
+            if end - start == len(values):
+                lines: Sequence[int] = range(start + 1, end + 1)
+                spans = None
+            else:
+                spans = _spans(values)
+                lines = list(itertools.accumulate(spans[:-1], initial=start + 1))
+            undecodable: frozenset[int] = frozenset()
+            if bad_lines and any(n in bad_lines for n in range(start + 1, end + 1)):
+                spans = spans or [1] * len(values)
+                undecodable = frozenset(
+                    i
+                    for i, (first, span) in enumerate(zip(lines, spans, strict=True))
+                    if any(n in bad_lines for n in range(first, first + span))
+                )
+            yield Batch(lines, values, undecodable)
+
+    def records(self) -> Iterator[Record]:
+        """Every record, the header included, one by one."""
+        header, batches = self.read(1000)
+        if header is None:
+            return
+        yield header
+        for batch in batches:
+            for index, (line, values) in enumerate(zip(batch.lines, batch.values, strict=True)):
+                yield Record(line, values, index in batch.undecodable)

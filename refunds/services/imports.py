@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -21,6 +22,8 @@ from refunds.models import ImportBatch, ImportRowError, ImportStatus
 from .audit import audit_record
 
 logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY_SECONDS = 1.0
 
 
 def progress_key(batch_id: int) -> str:
@@ -140,8 +143,14 @@ def import_run_batch(*, batch_id: int) -> ImportBatch | None:
 def _run(batch: ImportBatch, fh: BinaryIO) -> ImportOutcome | None:
     spec = SPECS[batch.kind]
     key = progress_key(batch.pk)
+    last_sent = [0.0]
 
     def progress(bytes_read: int, rows: int) -> None:
+        """At most one cache write a second: the engine reports every batch."""
+        now = time.monotonic()
+        if now - last_sent[0] < PROGRESS_EVERY_SECONDS:
+            return
+        last_sent[0] = now
         cache.set(key, {"bytes": bytes_read, "rows": rows, "at": timezone.now()}, 3600)
 
     try:
