@@ -3,7 +3,6 @@
 import csv
 import datetime as dt
 import io
-import itertools
 import json
 
 import pytest
@@ -606,25 +605,29 @@ def test_a_chunk_applied_twice_changes_nothing_the_second_time(program, settings
     assert AuditEvent.objects.filter(action="case.created").count() == Case.objects.count() == 4
 
 
-def test_ranges_cover_every_id_and_count_the_cases_out_of_scope(program, settings):
+def test_ranges_count_the_contracts_in_scope_and_cover_every_id(program, settings):
     from refunds.services.detection import detection_ranges
 
     settings.DETECTION_CHUNK_CONTRACTS = 2
-    inside = [contract() for _ in range(4)]
-    detect(program)
-    outside = [contract(course="ADSL") for _ in range(2)]
-    for c in outside:
-        CaseFactory(program=program, contract=c)
+    early = contract(course="ADSL")
+    CaseFactory(program=program, contract=early)
+    inside = [contract() for _ in range(5)]
+    late = contract(course="ADSL")
+    CaseFactory(program=program, contract=late)
     run = detection_start(program=program)
     ranges = detection_ranges(run=run)
-    assert len(ranges) == 3 and ranges[0][0] == 0 and ranges[-1][1] == 2**62
-    assert all(high + 1 == low for (_, high), (low, _) in itertools.pairwise(ranges))
-    ids = sorted(c.pk for c in inside + outside)
-    assert [ranges[0][1], ranges[1][1]] == [ids[1], ids[3]]
-    settings.DETECTION_CHUNK_CONTRACTS = 3
-    assert len(detection_ranges(run=run)) == 2
-    settings.DETECTION_CHUNK_CONTRACTS = 6
+    ids = [c.pk for c in inside]
+    assert ranges == [(0, ids[1]), (ids[1] + 1, ids[3]), (ids[3] + 1, 2**62)]
+    settings.DETECTION_CHUNK_CONTRACTS = 5
     assert detection_ranges(run=run) == [(0, 2**62)]
+    settings.DETECTION_CHUNK_CONTRACTS = 4
+    assert detection_ranges(run=run) == [(0, ids[3]), (ids[3] + 1, 2**62)]
+    # The cases whose contract is out of scope are closed in the chunk of their id.
+    settings.DETECTION_CHUNK_CONTRACTS = 2
+    detection_execute(run=run)
+    run.refresh_from_db()
+    assert (run.created, run.no_longer_affected, run.chunks_total) == (5, 2, 3)
+    assert {case_of(c).status for c in (early, late)} == {"no_longer_affected"}
 
 
 def test_case_numbers_past_999999_keep_all_their_digits(program):

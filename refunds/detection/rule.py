@@ -216,46 +216,60 @@ def problems_sql(p: Parameters) -> tuple[str, list[Any]]:
     return sql, [*contract_params, *params, *p.overcharge_items]
 
 
-def totals_sql(p: Parameters, contract_range: tuple[int, int]) -> tuple[str, list[Any]]:
-    """One pass over the lines billed after the end month of a range of contracts.
+def lines_after_end_sql(p: Parameters, contract_range: tuple[int, int]) -> tuple[str, list[Any]]:
+    """Every line billed after the end month of the contracts of a range that pass rules 1 to 3.
 
-    Per contract that passes rules 1 to 3 and was billed after its end month: (contract,
-    member, category, net overcharge, tariff mismatch, overcharge lines, first item). The rows
-    with a net overcharge above zero are exactly ``findings`` (same amounts, categories and
-    mismatches); those with no overcharge line are the ``no_overcharge_item`` problems of
-    ``problems_sql``. A live run computes both from this one aggregate instead of two.
+    Per line: (contract, member, end date, line, period, item, amount, the tariff of its month
+    for an overcharge item, 1 if its item is counted, 1 if it is an overcharge item). A live run
+    reads the billing lines of a chunk once, into a table of these, and takes both its totals
+    (``totals_sql``) and the evidence of its new cases from it.
     """
     scope, params = _scope(p)
-    counted, over = _in(p.counted_items), _in(p.overcharge_items)
+    over = _in(p.overcharge_items)
     sql = f"""
-        SELECT c.id AS contract_id, c.member_id AS member_id,
-               CASE WHEN m.status = 'active' THEN {Category.CURRENT}
-                    WHEN c.ended_on >= %s THEN {Category.RECENT_LEAVER}
-                    ELSE {Category.EARLIER_LEAVER} END AS category,
-               SUM(CASE WHEN b.item IN ({counted}) THEN b.amount_yen ELSE 0 END) AS amount_yen,
-               MAX(CASE WHEN b.item IN ({over})
-                         AND COALESCE({_tariff_fee()}, -1) <> b.amount_yen
-                        THEN 1 ELSE 0 END) AS mismatch,
-               SUM(CASE WHEN b.item IN ({over}) THEN 1 ELSE 0 END) AS overcharge_lines,
-               MIN(b.item) AS first_item
+        SELECT c.id AS contract_id, c.member_id AS member_id, c.ended_on AS ended_on,
+               b.id AS line_id, b.period AS period, b.item AS item, b.amount_yen AS amount_yen,
+               CASE WHEN b.item IN ({over}) THEN {_tariff_fee()} END AS tariff_yen,
+               CASE WHEN b.item IN ({_in(p.counted_items)}) THEN 1 ELSE 0 END AS counted,
+               CASE WHEN b.item IN ({over}) THEN 1 ELSE 0 END AS overcharge
         FROM refunds_contract c
-        JOIN refunds_member m ON m.id = c.member_id
         JOIN refunds_billingline b ON b.contract_id = c.id AND b.period > c.ended_on
         WHERE {scope} AND c.ended_on IS NOT NULL AND c.id BETWEEN %s AND %s
-        GROUP BY c.id, c.member_id, m.status, c.ended_on
-        HAVING SUM(CASE WHEN b.item IN ({counted}) THEN b.amount_yen ELSE 0 END) > 0
-            OR SUM(CASE WHEN b.item IN ({over}) THEN 1 ELSE 0 END) = 0
     """
     return sql, [
-        p.recent_leaver_from,
-        *p.counted_items,
         *p.overcharge_items,
+        *p.counted_items,
         *p.overcharge_items,
         *params,
         *contract_range,
-        *p.counted_items,
-        *p.overcharge_items,
     ]
+
+
+def totals_sql(p: Parameters, lines: str) -> tuple[str, list[Any]]:
+    """Per contract of a table of ``lines_after_end_sql``: the rule and a data problem at once.
+
+    (contract, member, category, net overcharge, tariff mismatch, overcharge lines, first
+    item). The rows with a net overcharge above zero are exactly ``findings`` (same amounts,
+    categories and mismatches); those with no overcharge line are the ``no_overcharge_item``
+    problems of ``problems_sql``. The member's status is looked up for these rows only.
+    """
+    sql = f"""
+        SELECT l.contract_id AS contract_id, l.member_id AS member_id,
+               CASE WHEN (SELECT m.status FROM refunds_member m WHERE m.id = l.member_id)
+                         = 'active' THEN {Category.CURRENT}
+                    WHEN l.ended_on >= %s THEN {Category.RECENT_LEAVER}
+                    ELSE {Category.EARLIER_LEAVER} END AS category,
+               SUM(CASE WHEN l.counted = 1 THEN l.amount_yen ELSE 0 END) AS amount_yen,
+               MAX(CASE WHEN l.overcharge = 1 AND COALESCE(l.tariff_yen, -1) <> l.amount_yen
+                        THEN 1 ELSE 0 END) AS mismatch,
+               SUM(l.overcharge) AS overcharge_lines,
+               MIN(l.item) AS first_item
+        FROM {lines} l
+        GROUP BY l.contract_id, l.member_id, l.ended_on
+        HAVING SUM(CASE WHEN l.counted = 1 THEN l.amount_yen ELSE 0 END) > 0
+            OR SUM(l.overcharge) = 0
+    """
+    return sql, [p.recent_leaver_from]
 
 
 def problems(p: Parameters) -> list[tuple[int, str, str]]:

@@ -28,9 +28,9 @@ from refunds.detection.rule import (
     Finding,
     Parameters,
     contract_problems_sql,
-    evidence_lines_sql,
     evidence_rows,
     findings,
+    lines_after_end_sql,
     problems,
     scope_ids_sql,
     totals_sql,
@@ -275,42 +275,45 @@ def _release_stale_runs(code: str) -> None:
 
 
 def detection_ranges(*, run: DetectionRun) -> list[ContractRange]:
-    """Contiguous contract-id ranges covering every contract the run may touch, in chunks.
+    """Contiguous contract-id ranges from 0 on, each with ``DETECTION_CHUNK_CONTRACTS``
+    contracts in scope (the last with the rest and every higher id).
 
-    The contracts in scope and those with a case of the program are numbered in SQL; only
-    every ``DETECTION_CHUNK_CONTRACTS``-th id (a chunk's last) comes back.
+    Together they cover every contract the run may touch, those in scope and those with a case
+    that left it. The contracts in scope are numbered in SQL; only every chunk's last id comes
+    back.
     """
     ids_sql, ids_params = scope_ids_sql(Parameters.of(run.program))
     size: int = settings.DETECTION_CHUNK_CONTRACTS
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT id, total FROM (
-                SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n, COUNT(*) OVER () AS total
-                FROM ({ids_sql}
-                      UNION SELECT k.contract_id FROM refunds_case k
-                      WHERE k.program_code = %s AND k.contract_id IS NOT NULL) ids
+            SELECT id FROM (
+                SELECT id, ROW_NUMBER() OVER w AS n, LEAD(id) OVER w AS next
+                FROM ({ids_sql}) ids
+                WINDOW w AS (ORDER BY id)
             ) numbered
-            WHERE n %% %s = 0
+            WHERE n %% %s = 0 OR next IS NULL
             ORDER BY id
             """,
-            [*ids_params, run.program_code, size],
+            [*ids_params, size],
         )
-        rows = cursor.fetchall()
-    highs: list[int | None] = [high for high, _total in rows]
-    if not rows or rows[0][1] % size:
-        highs.append(None)  # the last chunk is not full: it ends with the last id
+        highs = [high for (high,) in cursor.fetchall()]
     ranges: list[ContractRange] = []
     low = 0
-    for high in highs:
-        ranges.append((low, 2**62 if high is None else high))
-        low = (high or 0) + 1
-    ranges[-1] = (ranges[-1][0], 2**62)
-    return ranges
+    for high in highs[:-1]:
+        ranges.append((low, high))
+        low = high + 1
+    return [*ranges, (low, 2**62)]
 
 
+_LINES = "refunds_detection_lines"
 _TOTALS = "refunds_detection_totals"
 _NEW_CASES = "refunds_detection_new_case"
+# The case just written for a row ``c`` of the new cases (one per program and contract); the
+# range lets the database look among the chunk's cases only.
+_NEW_CASE_IS_K = (
+    "k.program_code = %s AND k.contract_id = c.contract_id AND k.contract_id BETWEEN %s AND %s"
+)
 
 
 @dataclass
@@ -348,9 +351,12 @@ def detection_apply_chunk(*, run: DetectionRun, contract_range: ContractRange) -
     if run.dry_run:
         return detection_plan(program=run.program, contract_range=contract_range).summary()
     chunk = _Chunk(run=run, parameters=Parameters.of(run.program), contract_range=contract_range)
-    sql, params = totals_sql(chunk.parameters, contract_range)
+    lines_sql, lines_params = lines_after_end_sql(chunk.parameters, contract_range)
+    sql, params = totals_sql(chunk.parameters, _LINES)
     with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_LINES}")
         cursor.execute(f"DROP TABLE IF EXISTS {_TOTALS}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {_LINES} AS {lines_sql}", lines_params)
         cursor.execute(f"CREATE TEMPORARY TABLE {_TOTALS} AS {sql}", params)
         # Lookups by contract stay index lookups whatever the planner believes of the case
         # table (its statistics lag right after a first run created all the cases).
@@ -370,6 +376,7 @@ def detection_apply_chunk(*, run: DetectionRun, contract_range: ContractRange) -
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {_TOTALS}")
+            cursor.execute(f"DROP TABLE IF EXISTS {_LINES}")
     return chunk.summary()
 
 
@@ -592,8 +599,8 @@ def _create_cases(chunk: _Chunk, run: DetectionRun) -> int:
                 now,
             ],
         )
-        _write_new_evidence(cursor, chunk.parameters)
-        _write_new_events(cursor, run, now)
+        _write_new_evidence(cursor, chunk)
+        _write_new_events(cursor, chunk, now)
         cursor.execute(f"DROP TABLE {_NEW_CASES}")
     return count
 
@@ -612,40 +619,39 @@ def _number_new_cases(cursor: Any, chunk: _Chunk, first: int) -> int:
             f.mismatch = 1 AS tariff_mismatch
         FROM (SELECT f.*, ROW_NUMBER() OVER (ORDER BY f.contract_id) - 1 AS n
               FROM {_TOTALS} f WHERE f.amount_yen > 0 AND NOT EXISTS (
-                  SELECT 1 FROM refunds_case k
-                  WHERE k.program_code = %s AND k.contract_id = f.contract_id)) f
+                  SELECT 1 FROM refunds_case k WHERE k.program_code = %s
+                    AND k.contract_id = f.contract_id AND k.contract_id BETWEEN %s AND %s)) f
         """,
         [
             f"{program.case_prefix}-",
             *[first] * 3,
             *(c.starting_status for c in Category),
             program.code,
+            *chunk.contract_range,
         ],
     )
     cursor.execute(f"SELECT COUNT(*) FROM {_NEW_CASES}")
     return int(cursor.fetchone()[0])
 
 
-def _write_new_evidence(cursor: Any, params: Parameters) -> None:
-    """The new cases' evidence: the counted lines billed after the end month."""
-    columns, condition, column_params, condition_params = evidence_lines_sql(params)
+def _write_new_evidence(cursor: Any, chunk: _Chunk) -> None:
+    """The new cases' evidence: their counted lines billed after the end month, with the tariff
+    of the month for overcharge items (the same lines as ``evidence_rows``)."""
     cursor.execute(
         f"""
         INSERT INTO refunds_caseevidence (case_id, billing_line_id, period, item,
             amount_yen, tariff_yen)
-        SELECT k.id, {columns}
-        FROM {_NEW_CASES} t
-        JOIN refunds_case k ON k.case_no = t.case_no
-        JOIN refunds_contract c ON c.id = t.contract_id
-        JOIN refunds_billingline b ON b.contract_id = c.id
-        WHERE {condition}
-        ORDER BY k.id, b.period, b.item
+        SELECT k.id, l.line_id, l.period, l.item, l.amount_yen, l.tariff_yen
+        FROM {_NEW_CASES} c
+        JOIN refunds_case k ON {_NEW_CASE_IS_K}
+        JOIN {_LINES} l ON l.contract_id = c.contract_id AND l.counted = 1
+        ORDER BY k.id, l.period, l.item
         """,
-        [*column_params, *condition_params],
+        [chunk.run.program_code, *chunk.contract_range],
     )
 
 
-def _write_new_events(cursor: Any, run: DetectionRun, now: Any) -> None:
+def _write_new_events(cursor: Any, chunk: _Chunk, now: Any) -> None:
     """One ``case.created`` event per new case."""
     if connection.vendor == "postgresql":
         json_object, json_array = "jsonb_build_object", "jsonb_build_array"
@@ -661,11 +667,11 @@ def _write_new_events(cursor: Any, run: DetectionRun, now: Any) -> None:
                 'amount_yen', {json_array}(NULL, k.amount_yen),
                 'category', {json_array}(NULL, k.category)),
             ''
-        FROM {_NEW_CASES} t
-        JOIN refunds_case k ON k.case_no = t.case_no
+        FROM {_NEW_CASES} c
+        JOIN refunds_case k ON {_NEW_CASE_IS_K}
         ORDER BY k.id
         """,
-        [now, run.started_by_id],
+        [now, chunk.run.started_by_id, chunk.run.program_code, *chunk.contract_range],
     )
 
 
