@@ -55,16 +55,32 @@ def _one_by_one(data: bytes) -> list[tuple[int, list[str]]]:
     return found
 
 
+PLAIN_AND_QUOTED = (
+    'a,b\n1,"3,402"\n2,x\r\n3,"say ""hi"""\n4,a"b\n\n5,"two\nlines"\n6,"\n"\n'
+    '7,x,extra\n8,"a,\r\nb"\r\n9, "q" \n10,end'
+)
+
+
+@pytest.mark.parametrize("text", [TEXT + '7,"a\n\nb"\n8,x\n', PLAIN_AND_QUOTED])
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 1000])
-def test_batches_of_any_size_give_the_records_and_lines_of_a_plain_reader(size):
-    data = (TEXT + '7,"a\n\nb"\n8,x\n').encode("utf-8")
+def test_batches_of_any_size_give_the_records_and_lines_of_a_plain_reader(size, text):
+    data = text.encode("utf-8")
     header, batches = CsvStream(io.BytesIO(data), "f.csv", "utf-8").read(size)
     assert header is not None
     found = [(header.line, header.values)]
     for batch in batches:
-        assert len(batch.values) <= size
+        assert len(batch.lines) <= size
         found += list(zip(batch.lines, batch.values, strict=True))
     assert found == _one_by_one(data)
+
+
+def test_plain_lines_come_as_one_flat_list_and_a_quoted_one_is_read_as_csv():
+    data = 'a,b,c\n1,"3,402",x\n2,y,"z ""q"""\r\n3,,\n'.encode("cp932")
+    _header, batches = CsvStream(io.BytesIO(data), "f.csv", "cp932").read(10)
+    (batch,) = list(batches)
+    assert list(batch.lines) == [2, 3, 4]
+    assert batch.flat(3) == ["1", "3,402", "x", "2", "y", 'z "q"', "3", "", ""]
+    assert batch.flat(2) is None
 
 
 @pytest.mark.parametrize("size", [1, 2, 4, 1000])

@@ -8,7 +8,6 @@ number of fields, a blank line, undecodable bytes) is read row by row, which nam
 row's line, column and reason; both ways give the same values.
 """
 
-import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -263,11 +262,11 @@ class Rows:
 
         For COPY each value is its COPY text after a tab.
         """
-        values = batch.values
         width = self.width
-        if batch.undecodable or width < 2 or set(map(len, values)) != {width}:
+        flat = None if batch.undecodable or width < 2 else batch.flat(width)
+        if flat is None:
             return None
-        flat = list(itertools.chain.from_iterable(values))
+        count = len(batch.lines)
         columns: list[Iterable[Any]] = []
         for cell in self.cells:
             column = flat[cell.position :: width]
@@ -286,8 +285,8 @@ class Rows:
                 columns.extend(zip(*map(mapping.__getitem__, column), strict=True))
             else:
                 columns.append(map(mapping.__getitem__, column))
-        self.rows_total += len(values)
-        self.good += len(values)
+        self.rows_total += count
+        self.good += count
         return columns
 
     # -- a batch with something wrong in it, row by row ---------------------------------------
