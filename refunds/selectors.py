@@ -94,8 +94,10 @@ def member_view(*, member: Member, user: Any) -> MemberView:
     cases = list(
         Case.objects.filter(member=member).select_related("program", "contract").order_by("case_no")
     )
+    # The member's own claims and those of their cases, each through its index (an OR across
+    # the join to the cases read every claim).
     claims = list(
-        Claim.objects.filter(Q(member=member) | Q(case__member=member))
+        Claim.objects.filter(Q(member=member) | Q(case__in=[case.pk for case in cases]))
         .select_related("case", "credit_contract", "created_by")
         .order_by("-received_at")
     )
