@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_DIR := var/demo
 DEMO_MEMBERS ?= 3000
 
-.PHONY: venv demo serve test lint format typecheck check messages bench bench-import bench-detect bench-search bench-payments clean
+.PHONY: venv demo serve test lint format typecheck check messages bench bench-import bench-detect bench-search bench-payments bench-load clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,9 @@ bench-search: $(STAMP)
 
 bench-payments: $(STAMP)
 	$(PY) benchmarks/bench_payments.py
+
+bench-load: $(STAMP)
+	$(PY) benchmarks/bench_load.py
 
 clean:
 	rm -rf var/demo var/cache

@@ -595,14 +595,22 @@ def _setup_django() -> None:
     django.setup()
 
 
+def ensure_database() -> tuple[dict[str, float], Any]:
+    """Django set up on the bench database, built or reused, with its cases and staff user.
+
+    The seconds spent per step and the user; ``bench_load.py`` starts from here too.
+    """
+    _setup_django()
+    spent = prepare()
+    return spent, make_cases_and_user()
+
+
 def main() -> int:
     started = time.perf_counter()
-    _setup_django()
+    spent, user = ensure_database()
     from django.db import connection
     from django.test import Client
 
-    spent = prepare()
-    user = make_cases_and_user()
     (members,) = pg_query("SELECT COUNT(*) FROM refunds_member")[0]
     values = query_values()
     client = Client()

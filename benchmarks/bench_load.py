@@ -1,0 +1,571 @@
+"""Load benchmark: ``BENCH_LOAD_USERS`` (50) call-center users on gunicorn and PostgreSQL.
+
+The database is the search benchmark's ``refund_desk_bench_search`` with 1,000,000 members
+(``bench_search.ensure_database()`` builds it on the first run, ~2–4 min, and reuses it after).
+A staff user ``bench-load`` gets a fresh random password (and any django-axes failures of that
+name are cleared), and ``BENCH_LOAD_VALUES_PER_KIND`` (500) members spread over the table give
+the search values a caller would read out: the member number, the last four digits of the
+phone, the kana surname and the postal code.
+
+``manage.py collectstatic`` runs when a static file is missing or out of date, then gunicorn
+serves ``config.wsgi`` on 127.0.0.1 (a free port) with ``config.settings.local``,
+``DJANGO_DEBUG=0``, the bench database, ``CACHE_URL`` ``locmemcache://``, no Celery broker
+(tasks in process), sync workers, ``BENCH_LOAD_WORKERS`` of them (default 2 × cores + 1,
+gunicorn's own rule of thumb), ``--timeout 60`` and ``--worker-tmp-dir /dev/shm`` as in
+``docker-compose.yml``, no control socket, and each worker's database connection kept for
+``DATABASE_CONN_MAX_AGE`` seconds (60, the settings' default). Once ``/healthz`` answers 200,
+locust runs ``benchmarks/locustfile.py`` headless (``FastHttpUser``; all users started in the
+first second):
+
+1. **think time** (the goal): ``BENCH_LOAD_USERS`` users log in once each, then, for
+   ``BENCH_LOAD_SECONDS`` (60) counted from the moment the last of them has logged in, search
+   by a value of a random kind, open one of the members found, and think 1–3 s (uniform,
+   ``BENCH_LOAD_THINK``) after each page: the time to read a result list and click a row, or to
+   read the member page and type the next query. A real call lasts minutes, so 50 users at this
+   pace stand for many more agents on the phone;
+2. **no think time** (capacity, for information): the same users with no pause at all for
+   ``BENCH_LOAD_CAPACITY_SECONDS`` (20; 0 leaves it out): the pages per second the server can
+   give while the load generator shares its cores.
+
+The logins (PBKDF2 password hashing, ~0.3 s of CPU each, all at once) are timed apart and are
+not in the window. Every request is recorded by the locustfile; the median, p95, p99 and max
+(ms) are computed from those samples, per request type and over all searches and member pages,
+and locust's own figures for the same window (its ``--csv`` files, rounded to its buckets) are
+kept next to them. An error is any response but a 200 (except the redirect of a search by
+member number to that member's page, which is how a unique hit answers), or a search that
+finds nobody; a redirect to the login page is an error.
+
+The share of the machine's CPU in use just before gunicorn starts is measured (3 s): above 25%
+other processes compete for the cores and a warning says so; the p95 of every 10 s of the
+window is printed to show when a run was disturbed. The CPU time gunicorn's workers spent in
+the window (from ``/proc``; PostgreSQL's backends are not counted) gives the CPU per request,
+a figure other processes on the machine hardly change.
+
+The goal: p95 under 300 ms over the searches and member pages of run 1, with 0 errors (logins
+included). The results are printed as a table and written to ``benchmarks/results.json`` under
+the key ``load``; locust's CSV files and log, the samples and gunicorn's log go to
+``var/bench/load/``. With ``BENCH_STRICT=1`` a missed goal makes the exit status 1.
+"""
+
+import csv
+import json
+import os
+import random
+import resource
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import asdict, dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from bench_search import MEMBERS, PG_DB, PG_URL, SEED, Timing, ensure_database, manage
+from common import BENCH_DIR, PYTHON, ROOT, Row, merge_results, print_aligned, rounded, step
+
+USERS = int(os.environ.get("BENCH_LOAD_USERS", "50"))
+SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
+THINK = os.environ.get("BENCH_LOAD_THINK", "1,3")
+CAPACITY_SECONDS = float(os.environ.get("BENCH_LOAD_CAPACITY_SECONDS", "20"))
+WORKERS = int(os.environ.get("BENCH_LOAD_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+VALUES_PER_KIND = int(os.environ.get("BENCH_LOAD_VALUES_PER_KIND", "500"))
+CONN_MAX_AGE = os.environ.get("DATABASE_CONN_MAX_AGE", "60")
+LOGIN_ALLOWANCE_SECONDS = 120
+USERNAME = "bench-load"
+LOCUSTFILE = BENCH_DIR / "locustfile.py"
+OUT = ROOT / "var" / "bench" / "load"
+GOAL_P95_MS = 300.0
+TIMELINE_SECONDS = 10
+BUSY_WARNING = 0.25
+
+
+# -- set-up ---------------------------------------------------------------------------------
+def make_user() -> str:
+    """The staff user ``bench-load`` with a new random password (returned), axes cleared."""
+    from axes.models import AccessAttempt
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+    from accounts.roles import Role
+
+    password = secrets.token_urlsafe(18)
+    user, _created = User.objects.get_or_create(username=USERNAME)
+    user.is_active = True
+    user.set_password(password)
+    user.save()
+    user.groups.set([Group.objects.get(name=str(Role.STAFF))])
+    AccessAttempt.objects.filter(username=USERNAME).delete()
+    return password
+
+
+def search_values() -> dict[str, list[str]]:
+    """``VALUES_PER_KIND`` values per kind, from members spread over the whole table."""
+    from refunds.models import Member
+    from refunds.search import keys
+
+    rng = random.Random(SEED + 2)
+    numbers = [f"SN{n:08d}" for n in rng.sample(range(1, MEMBERS + 1), VALUES_PER_KIND)]
+    members = list(
+        Member.objects.filter(member_no__in=numbers)
+        .order_by("member_no")
+        .only("member_no", "phone", "name_kana", "postal_code")
+    )
+    phones = [keys.digits(m.phone) for m in members]
+    return {
+        "member number": [m.member_no for m in members],
+        "phone, last 4 digits": [digits[-4:] for digits in phones if len(digits) >= 10],
+        "kana surname": [
+            m.name_kana.split("\u3000")[0] for m in members if "\u3000" in m.name_kana
+        ],
+        "postal code": [m.postal_code for m in members if m.postal_code],
+    }
+
+
+def static_outdated() -> bool:
+    """Whether a static file the finders know is missing from STATIC_ROOT or older there."""
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    root = Path(settings.STATIC_ROOT)
+    for finder in finders.get_finders():
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            target = root / (getattr(storage, "prefix", None) or "") / path
+            source = Path(storage.path(path))
+            if not target.exists() or target.stat().st_mtime < source.stat().st_mtime:
+                return True
+    return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env() -> dict[str, str]:
+    return dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DJANGO_DEBUG="0",
+        DATABASE_URL=PG_URL,
+        DATABASE_CONN_MAX_AGE=CONN_MAX_AGE,
+        CACHE_URL="locmemcache://",
+        CELERY_BROKER_URL="",
+    )
+
+
+def start_gunicorn(port: int, log: Path) -> subprocess.Popen[bytes]:
+    command = [
+        PYTHON, "-m", "gunicorn", "config.wsgi:application",
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", str(WORKERS),
+        "--worker-class", "sync",
+        "--timeout", "60",
+        "--worker-tmp-dir", "/dev/shm",
+        "--access-logfile", str(log.with_name("gunicorn-access.log")),
+    ]  # fmt: skip
+    if int(version("gunicorn").split(".")[0]) >= 25:
+        command.append("--no-control-socket")  # one per user otherwise, shared by every server
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            command, cwd=ROOT, env=server_env(), stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def wait_healthy(base: str, server: subprocess.Popen[bytes], timeout: float = 60.0) -> float:
+    """Seconds until ``/healthz`` answers 200."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if server.poll() is not None:
+            raise SystemExit(
+                f"gunicorn exited with {server.returncode}: see {OUT / 'gunicorn.log'}"
+            )
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
+                if response.status == 200:
+                    return time.perf_counter() - started
+        except OSError:  # refused, reset or timed out while the workers boot
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"/healthz did not answer 200 within {timeout:.0f}s")
+
+
+def stop_gunicorn(server: subprocess.Popen[bytes]) -> int | None:
+    """SIGTERM (graceful), SIGKILL after 30 s; the exit status."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    return server.returncode
+
+
+def cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def machine_busy(seconds: float = 3.0) -> float:
+    """The share of the machine's CPU in use over ``seconds`` (before anything of ours runs)."""
+    busy0, total0 = cpu_times()
+    time.sleep(seconds)
+    busy1, total1 = cpu_times()
+    return (busy1 - busy0) / max(total1 - total0, 1)
+
+
+# -- one locust run ---------------------------------------------------------------------------
+@dataclass
+class Stat:
+    """One request type in the window: counts and ms from the samples, and locust's own."""
+
+    name: str
+    requests: int
+    errors: int
+    rps: float
+    timing: Timing
+    locust_requests: int | None = None
+    locust_failures: int | None = None
+    locust_p95_ms: float | None = None
+
+
+@dataclass
+class RunResult:
+    label: str
+    think: str
+    seconds: float
+    total: Stat
+    types: list[Stat]
+    login: Stat
+    errors: int
+    error_reasons: dict[str, int]
+    timeline: list[tuple[int, int, float, float]]
+    cpu_busy: float
+    locust_cpu_seconds: float
+    server_cpu_seconds: float | None
+    wall_seconds: float
+    locust_exit: int
+
+
+def _stat(name: str, samples: list[dict[str, Any]], seconds: float) -> Stat:
+    times = [s["ms"] for s in samples] or [0.0]
+    errors = sum(1 for s in samples if not s["ok"])
+    return Stat(name, len(samples), errors, len(samples) / seconds, Timing.of(times))
+
+
+def _locust_rows(prefix: Path) -> dict[str, dict[str, str]]:
+    path = prefix.with_name(prefix.name + "_stats.csv")
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as src:
+        return {row["Name"]: row for row in csv.DictReader(src)}
+
+
+def _error_reasons(prefix: Path) -> dict[str, int]:
+    path = prefix.with_name(prefix.name + "_failures.csv")
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as src:
+        return {
+            f"{row['Name']}: {row['Error']}": int(row["Occurrences"]) for row in csv.DictReader(src)
+        }
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_locust(
+    label: str, base: str, server_pid: int, values: Path, think: str, seconds: float
+) -> RunResult:
+    prefix = OUT / label
+    samples_path = OUT / f"{label}_samples.jsonl"
+    window_path = OUT / f"{label}_window.json"
+    samples_path.unlink(missing_ok=True)
+    window_path.unlink(missing_ok=True)
+    env = dict(
+        os.environ,
+        BENCH_LOAD_VALUES=str(values),
+        BENCH_LOAD_THINK=think,
+        BENCH_LOAD_SECONDS=str(seconds),
+        BENCH_LOAD_SAMPLES=str(samples_path),
+        BENCH_LOAD_WINDOW=str(window_path),
+        BENCH_LOAD_SERVER_PID=str(server_pid),
+    )
+    command = [
+        PYTHON, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+        "--users", str(USERS), "--spawn-rate", str(USERS),
+        "--run-time", f"{int(seconds + LOGIN_ALLOWANCE_SECONDS)}s",
+        "--host", base, "--csv", str(prefix), "--exit-code-on-error", "0",
+        "--loglevel", "WARNING",
+    ]  # fmt: skip
+    step(f"locust '{label}': {USERS} users, think {think} s, {seconds:.0f} s after the logins")
+    busy0, total0 = cpu_times()
+    children0, wall0 = _children_cpu(), time.perf_counter()
+    log = OUT / f"{label}_locust.log"
+    with log.open("wb") as out:
+        proc = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    busy1, total1 = cpu_times()
+    locust_cpu, wall = _children_cpu() - children0, time.perf_counter() - wall0
+    if not samples_path.exists():
+        raise SystemExit(f"locust wrote no samples (exit {proc.returncode}): see {log}")
+    samples = [json.loads(line) for line in samples_path.read_text(encoding="utf-8").splitlines()]
+    if not any(s["t"] is not None for s in samples):
+        raise SystemExit(f"the users never all logged in: see {log}")
+    logins = [s for s in samples if s["name"].startswith("login")]
+    window = [s for s in samples if not s["name"].startswith("login") and 0 <= s["t"] < seconds]
+    locust = _locust_rows(prefix)
+    types = []
+    for name in sorted({s["name"] for s in window}):
+        stat = _stat(name, [s for s in window if s["name"] == name], seconds)
+        row = locust.get(name)
+        if row:
+            stat.locust_requests = int(row["Request Count"])
+            stat.locust_failures = int(row["Failure Count"])
+            stat.locust_p95_ms = float(row["95%"])
+        types.append(stat)
+    total = _stat("all searches and member pages", window, seconds)
+    aggregated = locust.get("Aggregated")
+    if aggregated:
+        total.locust_requests = int(aggregated["Request Count"])
+        total.locust_failures = int(aggregated["Failure Count"])
+        total.locust_p95_ms = float(aggregated["95%"])
+    login = _stat("login (form, post, first page)", logins, seconds)
+    timeline = []
+    for start in range(0, int(seconds), TIMELINE_SECONDS):
+        times = [s["ms"] for s in window if start <= s["t"] < start + TIMELINE_SECONDS]
+        if times:
+            timing = Timing.of(times)
+            timeline.append((start, len(times), timing.median_ms, timing.p95_ms))
+    result = RunResult(
+        label=label,
+        think=think,
+        seconds=seconds,
+        total=total,
+        types=types,
+        login=login,
+        errors=total.errors + login.errors,
+        error_reasons=_error_reasons(prefix),
+        timeline=timeline,
+        cpu_busy=(busy1 - busy0) / max(total1 - total0, 1),
+        locust_cpu_seconds=locust_cpu,
+        server_cpu_seconds=json.loads(window_path.read_text())["server_cpu_seconds"],
+        wall_seconds=wall,
+        locust_exit=proc.returncode,
+    )
+    step(
+        f"  {total.requests:,} requests, {total.rps:.1f}/s, p95 {total.timing.p95_ms:.1f} ms, "
+        f"{result.errors} errors; logins p95 {login.timing.p95_ms:.0f} ms"
+    )
+    return result
+
+
+def _cpu_per_request(run: RunResult) -> float | None:
+    if run.server_cpu_seconds is None or not run.total.requests:
+        return None
+    return run.server_cpu_seconds * 1000 / run.total.requests
+
+
+# -- report ---------------------------------------------------------------------------------
+def _ms(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def print_table(runs: list[RunResult]) -> None:
+    header = (
+        "run", "request", "requests", "req/s", "errors", "median", "p95", "p99", "max",
+        "locust p95", f"p95 < {GOAL_P95_MS:g} ms",
+    )  # fmt: skip
+    cells = [header]
+    for run in runs:
+        for stat in [*run.types, run.total, run.login]:
+            goal = ""
+            if stat is run.total:
+                passed = stat.timing.p95_ms < GOAL_P95_MS
+                goal = ("PASS" if passed else "FAIL") if run is runs[0] else "(info)"
+            locust_p95 = "" if stat.locust_p95_ms is None else _ms(stat.locust_p95_ms)
+            cells.append(
+                (run.label, stat.name, f"{stat.requests:,}",
+                 "" if stat is run.login else f"{stat.rps:.1f}", str(stat.errors),
+                 _ms(stat.timing.median_ms), _ms(stat.timing.p95_ms), _ms(stat.timing.p99_ms),
+                 _ms(stat.timing.max_ms), locust_p95, goal)
+            )  # fmt: skip
+    print_aligned(
+        f"load benchmark: {USERS} users on gunicorn ({WORKERS} sync workers) and PostgreSQL, "
+        f"{MEMBERS:,} members, times in ms",
+        cells,
+    )
+
+
+def build_rows(think: RunResult, capacity: RunResult | None) -> list[Row]:
+    rows = [
+        Row("p95, searches and member pages, think 1-3 s", think.total.timing.p95_ms, "ms",
+            None, "", None, f"< {GOAL_P95_MS:g} ms", think.total.timing.p95_ms < GOAL_P95_MS),
+        Row("errors, think 1-3 s (logins included)", think.errors, "requests", None, "", None,
+            "0", think.errors == 0),
+        Row("throughput, think 1-3 s", think.total.rps, "requests/s", None, "", None, "info",
+            None),
+    ]  # fmt: skip
+    if capacity is not None:
+        rows.append(
+            Row("throughput, no think time", capacity.total.rps, "requests/s", None, "", None,
+                "info", None)
+        )  # fmt: skip
+        rows.append(
+            Row("p95, no think time", capacity.total.timing.p95_ms, "ms", None, "", None,
+                "info", None)
+        )  # fmt: skip
+    return rows
+
+
+def _run_dict(run: RunResult) -> dict[str, Any]:
+    def stat(s: Stat) -> dict[str, Any]:
+        return {
+            "requests": s.requests,
+            "rps": s.rps,
+            "errors": s.errors,
+            **{k: v for k, v in asdict(s.timing).items() if k != "n"},
+            "locust_requests": s.locust_requests,
+            "locust_failures": s.locust_failures,
+            "locust_p95_ms": s.locust_p95_ms,
+        }
+
+    return {
+        "think_seconds": run.think,
+        "window_seconds": run.seconds,
+        **stat(run.total),
+        "errors": run.errors,
+        "error_reasons": run.error_reasons,
+        "per_type": {s.name: stat(s) for s in run.types},
+        "login": stat(run.login),
+        "timeline": [
+            {"from_s": start, "requests": n, "median_ms": median, "p95_ms": p95}
+            for start, n, median, p95 in run.timeline
+        ],
+        "cpu_busy": run.cpu_busy,
+        "locust_cpu_seconds": run.locust_cpu_seconds,
+        "server_cpu_seconds": run.server_cpu_seconds,
+        "server_cpu_ms_per_request": _cpu_per_request(run),
+        "wall_seconds": run.wall_seconds,
+    }
+
+
+def main() -> int:
+    started = time.perf_counter()
+    spent, _user = ensure_database()
+    from django.db import connection
+
+    from refunds.models import Member
+
+    members = Member.objects.count()
+    password = make_user()
+    values = search_values()
+    connection.close()
+    OUT.mkdir(parents=True, exist_ok=True)
+    values_path = OUT / "values.json"
+    values_path.write_text(
+        json.dumps({"username": USERNAME, "password": password, "values": values},
+                   ensure_ascii=False),
+        encoding="utf-8",
+    )  # fmt: skip
+    step("values: " + ", ".join(f"{kind} {len(v)}" for kind, v in values.items()))
+    if static_outdated():
+        mark = time.perf_counter()
+        manage("collectstatic", "--noinput")
+        step(f"collectstatic in {time.perf_counter() - mark:.1f}s")
+    else:
+        step("static files up to date (no collectstatic)")
+
+    busy_before = machine_busy()
+    step(f"machine CPU {busy_before:.0%} busy before the run (other processes)")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    step(f"gunicorn on {base}: {WORKERS} sync workers, CONN_MAX_AGE {CONN_MAX_AGE}")
+    server = start_gunicorn(port, OUT / "gunicorn.log")
+    runs: list[RunResult] = []
+    try:
+        step(f"  /healthz 200 after {wait_healthy(base, server):.1f}s")
+        load_before = os.getloadavg()[0]
+        runs.append(run_locust("think", base, server.pid, values_path, THINK, SECONDS))
+        if CAPACITY_SECONDS > 0:
+            runs.append(
+                run_locust("capacity", base, server.pid, values_path, "0", CAPACITY_SECONDS)
+            )
+        load_after = os.getloadavg()[0]
+    finally:
+        status = stop_gunicorn(server)
+        step(f"gunicorn stopped (exit status {status})")
+
+    think, capacity = runs[0], (runs[1] if len(runs) > 1 else None)
+    print_table(runs)
+    for run in runs:
+        for reason, count in run.error_reasons.items():
+            print(f"  {run.label}: {count} x {reason}")
+        slices = ", ".join(f"{p95:.0f}" for _start, _n, _median, p95 in run.timeline)
+        print(f"  {run.label}: p95 per {TIMELINE_SECONDS} s of the window: {slices} ms")
+        if run.server_cpu_seconds is not None:
+            print(
+                f"  {run.label}: gunicorn used {run.server_cpu_seconds:.1f} CPU-s in the window "
+                f"({run.server_cpu_seconds / run.seconds:.2f} of {os.cpu_count()} cores, "
+                f"{_cpu_per_request(run):.1f} ms of CPU per request; PostgreSQL not counted)"
+            )
+        print(
+            f"  {run.label}: {run.wall_seconds:.0f}s with the logins, machine CPU "
+            f"{run.cpu_busy:.0%} busy, of which locust {run.locust_cpu_seconds:.1f} CPU-s; "
+            f"locust exit status {run.locust_exit}"
+        )
+    total_seconds = time.perf_counter() - started
+    print(f"\n1-min load average: {load_before:.2f} before, {load_after:.2f} after the runs")
+    if busy_before > BUSY_WARNING:
+        print(
+            f"the machine was {busy_before:.0%} busy before the run: other processes shared "
+            "its cores with gunicorn, PostgreSQL and locust, and the figures show it"
+        )
+    print(f"total run time: {total_seconds:.1f}s (data preparation {spent['total']:.1f}s)")
+    print(f"locust CSV files, samples and logs: {OUT.relative_to(ROOT)}/")
+
+    rows = build_rows(think, capacity)
+    merge_results(
+        "load",
+        lambda _previous: rounded(
+            {
+                "members": members,
+                "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "database": PG_DB,
+                "users": USERS,
+                "spawn_rate": USERS,
+                "goal_p95_ms": GOAL_P95_MS,
+                "gunicorn": {
+                    "workers": WORKERS,
+                    "worker_class": "sync",
+                    "cores": os.cpu_count(),
+                    "conn_max_age": int(CONN_MAX_AGE),
+                    "cache": "locmemcache://",
+                },
+                "locust": {"version": version("locust"), "user_class": "FastHttpUser"},
+                "metrics": [asdict(row) for row in rows],
+                "runs": {run.label: _run_dict(run) for run in runs},
+                "prepare_seconds": spent,
+                "cpu_busy_before": busy_before,
+                "load_before": load_before,
+                "load_after": load_after,
+                "total_seconds": total_seconds,
+            }
+        ),
+    )
+    missed = [row.metric for row in rows if row.passed is False]
+    if missed:
+        print(f"goals missed: {', '.join(missed)}")
+    return 1 if missed and os.environ.get("BENCH_STRICT") == "1" else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
