@@ -1,7 +1,15 @@
+import datetime
+import functools
 from typing import Any
 
 import django_tables2 as tables
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template import Template, defaultfilters
+from django.template.loader import get_template
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_tables2 import utils as tables_utils
+from django_tables2.columns import library as column_library
 
 from refunds.models import (
     AuditEvent,
@@ -20,23 +28,113 @@ from refunds.models import (
     RemediationProgram,
     Tariff,
 )
+from refunds.templatetags.refunds_tags import status_badge, yen
 
 
-def yen_column(
-    label: object, template: str = "{{ value|yen }}", **kwargs: Any
-) -> tables.TemplateColumn:
-    """Integer yen, right-aligned: ``3,402円``."""
-    return tables.TemplateColumn(
-        template, verbose_name=label, attrs={"td": {"class": "text-end"}}, **kwargs
-    )
+# django-tables2 renders every cell through hidden per-cell work: the signature of the column's
+# render function inspected again, a ``TemplateColumn``'s code compiled again or its template
+# rendered through a new ``RequestContext`` (every context processor run again). On a page of
+# 50 rows that was most of the case list's time. The fixes below keep the library's behaviour.
+def _signature_cached(original: Any) -> Any:
+    @functools.lru_cache(maxsize=1024)
+    def of_callable(fn: Any) -> Any:
+        return original(fn)
+
+    def signature(fn: Any) -> Any:
+        func = getattr(fn, "__func__", None)
+        try:
+            if func is not None:  # a bound method: its function's arguments without the first
+                args, keywords = of_callable(func)
+                return args[1:], keywords
+            return of_callable(fn)
+        except TypeError:  # an unhashable callable
+            return original(fn)
+
+    return signature
 
 
-def count_column(label: object) -> tables.TemplateColumn:
-    return tables.TemplateColumn(
-        "{% load humanize %}{{ value|intcomma }}",
-        verbose_name=label,
-        attrs={"td": {"class": "text-end"}},
-    )
+tables_utils.signature = _signature_cached(tables_utils.signature)
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(template_code: str) -> Template:
+    return Template(template_code)
+
+
+class TemplateColumn(tables.TemplateColumn):
+    """A ``TemplateColumn`` whose code is compiled once and rendered in the page's context.
+
+    The page's context (``{% render_table %}`` hands it to the table) already holds what the
+    context processors give, so neither kind of template needs a new ``RequestContext``.
+    """
+
+    def render(self, record: Any, table: Any, value: Any, bound_column: Any, **kwargs: Any) -> Any:
+        parent = getattr(table, "context", None)
+        if parent is None:  # rendered outside {% render_table %}
+            return super().render(record, table, value, bound_column, **kwargs)
+        context = self.get_context_data(
+            record=record, table=table, value=value, bound_column=bound_column, **kwargs
+        )
+        with parent.update(context):
+            parent["request"] = getattr(table, "request", None)
+            if self.template_code:
+                return _compiled(self.template_code).render(parent)
+            return get_template(self.template_name).template.render(parent)  # type: ignore[attr-defined]
+
+
+# The columns the library makes for date and time fields, written by the ``date`` filter without
+# a template (registered after the library's, so they are the ones chosen; a date-time field is a
+# date field too).
+class _DateFormat:
+    short_format, long_format = "SHORT_DATE_FORMAT", "DATE_FORMAT"
+
+    def __init__(self, format: str | None = None, *, short: bool = True, **kwargs: Any) -> None:
+        self.date_format = format or (self.short_format if short else self.long_format)
+        super().__init__(format=format, short=short, **kwargs)  # type: ignore[call-arg]
+
+    def render(self, value: Any, bound_column: Any, **kwargs: Any) -> Any:
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            value = timezone.localtime(value)  # as a template shows it
+        return defaultfilters.date(value, self.date_format) or bound_column.default
+
+
+@column_library.register
+class DateColumn(_DateFormat, tables.DateColumn):
+    pass
+
+
+@column_library.register
+class DateTimeColumn(_DateFormat, tables.DateTimeColumn):
+    short_format, long_format = "SHORT_DATETIME_FORMAT", "DATETIME_FORMAT"
+
+
+class YenColumn(tables.Column):
+    """Integer yen, right-aligned: ``3,402円`` (``—`` when there is none)."""
+
+    empty_values = ()
+
+    def render(self, value: Any) -> str:
+        return yen(value)
+
+
+class CountColumn(tables.Column):
+    def render(self, value: Any) -> str:
+        return str(intcomma(value))
+
+
+class CaseStatusColumn(tables.Column):
+    """The case's status as its badge (``includes/case_status_badge.html`` in Python)."""
+
+    def render(self, record: Any) -> str:
+        return status_badge(record)
+
+
+def yen_column(label: object, **kwargs: Any) -> YenColumn:
+    return YenColumn(verbose_name=label, attrs={"td": {"class": "text-end"}}, **kwargs)
+
+
+def count_column(label: object) -> CountColumn:
+    return CountColumn(verbose_name=label, attrs={"td": {"class": "text-end"}})
 
 
 class MemberTable(tables.Table):
@@ -89,7 +187,7 @@ class ImportBatchTable(tables.Table):
     updated = count_column(_("updated"))
     unchanged = count_column(_("unchanged"))
     rejected = count_column(_("rejected"))
-    status = tables.TemplateColumn(
+    status = TemplateColumn(
         template_name="refunds/includes/import_status_badge.html", verbose_name=_("status")
     )
 
@@ -119,9 +217,7 @@ class CaseTable(tables.Table):
     plan = tables.Column(accessor="contract__plan", verbose_name=_("plan"), orderable=False)
     area = tables.Column(accessor="contract__area", verbose_name=_("area"), orderable=False)
     amount_yen = yen_column(_("amount"))
-    status = tables.TemplateColumn(
-        template_name="refunds/includes/case_status_badge.html", verbose_name=_("status")
-    )
+    status = CaseStatusColumn(verbose_name=_("status"))
     flagged = tables.BooleanColumn(verbose_name=_("flagged"), yesno="⚑,")
 
     class Meta:
@@ -168,7 +264,7 @@ class DetectionRunTable(tables.Table):
 
 class ProgramTable(tables.Table):
     code = tables.Column()
-    edit = tables.TemplateColumn(
+    edit = TemplateColumn(
         "{% load i18n %}{% if is_admin %}<a href=\"{% url 'refunds:program_update' record.pk %}\">"
         '{% translate "Edit" %}</a>{% endif %}',
         verbose_name="",
@@ -208,7 +304,7 @@ class InquiryTable(tables.Table):
     id = tables.Column(linkify=True, verbose_name="#")
     member = tables.Column(**_MEMBER_LINK)  # type: ignore[arg-type]
     case = tables.Column(**_CASE_LINK)  # type: ignore[arg-type]
-    caller = tables.TemplateColumn(
+    caller = TemplateColumn(
         "{{ record.member.name|default:record.caller_name }}",
         verbose_name=_("caller"),
         orderable=False,
@@ -235,12 +331,12 @@ class InquiryTable(tables.Table):
 
 
 class CallbackTable(InquiryTable):
-    callback_due_at = tables.TemplateColumn(
+    callback_due_at = TemplateColumn(
         '<span class="{% if record.callback_due_at < now %}text-danger fw-semibold{% endif %}">'
         "{{ value|date:'Y-m-d H:i' }}</span>",
         verbose_name=_("callback due"),
     )
-    phone = tables.TemplateColumn(
+    phone = TemplateColumn(
         "{% if record.caller_phone %}{{ record.caller_phone }}"
         "{% elif record.member %}{{ record.member.masked_phone }}{% endif %}",
         verbose_name=_("phone"),
@@ -272,15 +368,13 @@ class ComplaintTable(InquiryTable):
 class ClaimTable(tables.Table):
     case = tables.Column(**_CASE_LINK)  # type: ignore[arg-type]
     member = tables.Column(**_MEMBER_LINK)  # type: ignore[arg-type]
-    status = tables.TemplateColumn(
-        '{% include "refunds/includes/case_status_badge.html" with record=record.case %}',
-        accessor="case__status",
-        verbose_name=_("case status"),
-    )
-    amount = yen_column(
-        _("amount"), "{{ record.case.amount_yen|yen }}", accessor="case__amount_yen"
-    )
-    payee = tables.TemplateColumn(
+    status = tables.Column(accessor="case__status", verbose_name=_("case status"))
+
+    def render_status(self, record: Any) -> str:
+        return status_badge(record.case)
+
+    amount = yen_column(_("amount"), accessor="case__amount_yen")
+    payee = TemplateColumn(
         "{% if record.method == 'bank_transfer' %}{{ record.bank_name }} {{ record.branch_name }}"
         " {{ record.masked_account }}{% else %}{{ record.credit_contract }}{% endif %}",
         verbose_name=_("payee"),
@@ -312,9 +406,7 @@ class InvestigationTable(tables.Table):
     )
     program = tables.Column(accessor="case__program", verbose_name=_("program"))
     opened = tables.DateTimeColumn(accessor="case__created_at", verbose_name=_("opened"))
-    amount = yen_column(
-        _("amount"), "{{ record.case.amount_yen|yen }}", accessor="case__amount_yen"
-    )
+    amount = yen_column(_("amount"), accessor="case__amount_yen")
 
     class Meta:
         model = Investigation
@@ -337,15 +429,13 @@ class ReviewTable(tables.Table):
     member = tables.Column(accessor="member__member_no", verbose_name=_("member"))
     amount_yen = yen_column(_("amount"))
     computed_amount_yen = yen_column(_("computed"))
-    status = tables.TemplateColumn(
-        template_name="refunds/includes/case_status_badge.html", verbose_name=_("status")
-    )
-    evidence = tables.TemplateColumn(
+    status = CaseStatusColumn(verbose_name=_("status"))
+    evidence = TemplateColumn(
         template_name="refunds/includes/evidence_toggle.html",
         verbose_name=_("evidence"),
         orderable=False,
     )
-    decide = tables.TemplateColumn(
+    decide = TemplateColumn(
         template_name="refunds/includes/review_actions.html", verbose_name="", orderable=False
     )
 
@@ -400,7 +490,7 @@ class PaymentItemTable(tables.Table):
         linkify=lambda record: record.case.get_absolute_url(),
     )
     amount_yen = yen_column(_("amount"))
-    payee = tables.TemplateColumn(
+    payee = TemplateColumn(
         "{% if record.bank_code %}{{ record.bank_code }}-{{ record.branch_code }} "
         "{{ record.holder_kana }}{% else %}{{ record.member_no }} / {{ record.contract_no }}"
         "{% endif %}",
@@ -417,7 +507,7 @@ class PaymentItemTable(tables.Table):
 
 
 class QaTable(ReviewTable):
-    decide = tables.TemplateColumn(
+    decide = TemplateColumn(
         '{% load i18n %}<a class="btn btn-sm btn-outline-primary" '
         'href="{% url \'refunds:qa_record\' record.pk %}">{% translate "Re-check" %}</a>',
         verbose_name="",
@@ -428,7 +518,7 @@ class QaTable(ReviewTable):
 class AuditEventTable(tables.Table):
     created_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("when"))
     object_repr = tables.Column(verbose_name=_("object"))
-    changes = tables.TemplateColumn(
+    changes = TemplateColumn(
         '<span class="small font-monospace">{% for k, v in record.changes.items %}'
         "{{ k }}: {{ v|truncatechars:120 }}{% if not forloop.last %}; {% endif %}"
         "{% endfor %}</span>",
@@ -452,20 +542,20 @@ class AuditEventTable(tables.Table):
 
 class ProgressReportTable(tables.Table):
     generated_at = tables.DateTimeColumn(format="Y-m-d H:i", linkify=True)
-    identified = tables.TemplateColumn(
+    identified = TemplateColumn(
         "{% load humanize %}{{ record.data.total.identified.count|intcomma }}",
         verbose_name=_("cases identified"),
         orderable=False,
         attrs={"td": {"class": "text-end"}},
     )
-    paid = tables.TemplateColumn(
+    paid = TemplateColumn(
         "{% load humanize %}{{ record.data.total.paid.count|intcomma }} · "
         "{{ record.data.total.paid.yen|yen }}",
         verbose_name=_("paid"),
         orderable=False,
         attrs={"td": {"class": "text-end"}},
     )
-    unpaid = tables.TemplateColumn(
+    unpaid = TemplateColumn(
         "{% load humanize %}{{ record.data.total.unpaid.count|intcomma }} · "
         "{{ record.data.total.unpaid.yen|yen }}",
         verbose_name=_("not paid yet"),

@@ -27,6 +27,7 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
 
     template_name = "refunds/object_list.html"
     paginator_class = LazyPaginator
+    table_template_name = "refunds/includes/table.html"
     title: Any = ""
     create_url: str | None = None
     create_roles: tuple[Role, ...] = (Role.ADMIN,)
@@ -70,6 +71,11 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
 
     def get_table_pagination(self, table: Any) -> dict[str, Any]:
         return {"per_page": 50, "paginator_class": LazyPaginator}
+
+    def get_table(self, **kwargs: Any) -> Any:
+        table = super().get_table(**kwargs)
+        table.template_name = self.table_template_name
+        return table
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
