@@ -229,6 +229,8 @@ class Case(models.Model):
             models.Index(fields=["program", "category"], name="case_program_category"),
             models.Index(fields=["program", "amount_yen"], name="case_program_amount"),
             models.Index(fields=["status", "case_no"], name="case_status_no"),
+            # The case list sorted by last change (the other sorted columns have theirs).
+            models.Index(fields=["updated_at", "case_no"], name="case_updated_no"),
             models.Index(fields=["flagged"], name="case_flagged", condition=Q(flagged=True)),
             models.Index(
                 fields=["qa_status"], name="case_qa_pending", condition=Q(qa_status="pending")

@@ -14,19 +14,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
-from django_tables2 import LazyPaginator, SingleTableMixin
+from django_tables2 import SingleTableMixin
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
 from refunds.exports import ExportColumn, csv_response, export_rows, xlsx_response
+from refunds.pagination import CURSOR_PARAM, KeysetPaginator
 from refunds.workflow import TransitionNotAllowed
 
 
 class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
-    """A filtered, sortable table; pages without counting the whole table."""
+    """A filtered, sortable table paged by cursor: no count, no page dearer than the first."""
 
     template_name = "refunds/object_list.html"
-    paginator_class = LazyPaginator
     table_template_name = "refunds/includes/table.html"
     title: Any = ""
     create_url: str | None = None
@@ -70,7 +70,11 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
         return redirect(job)
 
     def get_table_pagination(self, table: Any) -> dict[str, Any]:
-        return {"per_page": 50, "paginator_class": LazyPaginator}
+        return {
+            "per_page": 50,
+            "paginator_class": KeysetPaginator,
+            "cursor": self.request.GET.get(CURSOR_PARAM),
+        }
 
     def get_table(self, **kwargs: Any) -> Any:
         table = super().get_table(**kwargs)
