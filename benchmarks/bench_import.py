@@ -6,7 +6,10 @@ One generated billing file (``BENCH_LINES`` lines, default 1,000,000) is importe
   ``psql \\copy`` of the same rows into a copy of ``refunds_billingline`` (same columns,
   constraints and indexes) and into a bare table without indexes or constraints;
 * on SQLite, by ``manage.py import_csv`` next to ``sqlite3.executemany`` of the same rows into
-  the same, empty table of a copy of the database.
+  the same, empty table of a copy of the database;
+* on PostgreSQL again, the first ``BENCH_SLICE`` lines (default 20,000) by ``import_csv`` next to
+  django-import-export (a ``ModelResource`` of ``BillingLine``, ``import_data(dry_run=False)``),
+  both in one process on an empty table (``import_export_baseline.py``).
 
 Members, contracts and tariffs are imported first, untimed. The billing file is converted once,
 untimed, into rows of (contract_id, period, item, amount_yen) for the baselines. The results are
@@ -15,6 +18,7 @@ printed as a table and written to ``benchmarks/results.json`` under the key ``im
 """
 
 import csv
+import itertools
 import json
 import os
 import re
@@ -32,6 +36,7 @@ import psycopg2
 from common import BENCH_DIR, MANAGE, PYTHON, ROOT, Row, merge_results, print_aligned, rounded, step
 
 LINES = int(os.environ.get("BENCH_LINES", "1000000"))
+SLICE = int(os.environ.get("BENCH_SLICE", "20000"))
 SEED = int(os.environ.get("BENCH_SEED", "2010"))
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 PG_DB = os.environ.get("BENCH_PG_DB", "refund_desk_bench")
@@ -43,6 +48,7 @@ SQLITE_BASELINE_DB = DATA / "bench-baseline.sqlite3"
 GOAL_COPY_RATIO = 0.7
 GOAL_SQLITE_RATIO = 0.5
 GOAL_RSS_MB = 300
+GOAL_IMPORT_EXPORT_SPEEDUP = 100
 COPY_COLUMNS = "contract_id, period, item, amount_yen"
 _PERIOD_RE = re.compile(r"^(\d{4})[-/]?(\d{2})$")
 
@@ -230,7 +236,24 @@ def bench_postgres(lines: int) -> dict[str, Any]:
         "second": asdict(second),
         "copy_seconds": copy_seconds,
         "copy_bare_seconds": bare_seconds,
+        "import_export": pg_import_export(),
     }
+
+
+def pg_import_export() -> dict[str, Any]:
+    """``import_csv`` next to django-import-export on the first ``SLICE`` lines of the file."""
+    path = DATA / f"billing-{SLICE}.csv"
+    with (DATA / "billing.csv").open("rb") as src, path.open("wb") as out:
+        out.writelines(itertools.islice(src, SLICE + 1))
+    step(f"PostgreSQL: import_csv and django-import-export, {SLICE:,} lines (one process)")
+    env = dict(_env(PG_URL), DJANGO_SETTINGS_MODULE="import_export_settings")
+    run = timed([PYTHON, str(BENCH_DIR / "import_export_baseline.py"), str(path)], env=env)
+    figures: dict[str, Any] = json.loads(run.summary)
+    step(
+        f"  import_csv {figures['import_csv_seconds']:.2f}s, "
+        f"django-import-export {figures['import_export_seconds']:.2f}s"
+    )
+    return figures
 
 
 # -- SQLite ---------------------------------------------------------------------------------
@@ -291,6 +314,8 @@ def build_rows(lines: int, pg: dict[str, Any], lite: dict[str, Any]) -> list[Row
     lite_rate = lines / lite["import"]["seconds"]
     many_rate = lines / lite["executemany_seconds"]
     pg_peak = max(first["peak_rss_mb"], second["peak_rss_mb"])
+    ie = pg["import_export"]
+    speedup = ie["import_export_seconds"] / ie["import_csv_seconds"]
     lite_peak = lite["import"]["peak_rss_mb"]
     return [
         Row("pg import rows/s", pg_rate, "rows/s", copy_rate, "\\copy (indexed)",
@@ -299,6 +324,9 @@ def build_rows(lines: int, pg: dict[str, Any], lite: dict[str, Any]) -> list[Row
             copy_rate / bare_rate, "info", None),
         Row("pg re-import seconds", second["seconds"], "s", first["seconds"], "first import",
             second["seconds"] / first["seconds"], "< 1.0", second["seconds"] < first["seconds"]),
+        Row(f"pg {ie['rows']:,}-line import seconds", ie["import_csv_seconds"], "s",
+            ie["import_export_seconds"], "django-import-export", speedup,
+            f">= {GOAL_IMPORT_EXPORT_SPEEDUP}", speedup >= GOAL_IMPORT_EXPORT_SPEEDUP),
         Row("sqlite import rows/s", lite_rate, "rows/s", many_rate, "executemany",
             lite_rate / many_rate, f">= {GOAL_SQLITE_RATIO}",
             lite_rate / many_rate >= GOAL_SQLITE_RATIO),
