@@ -7,16 +7,17 @@ cases); the dashboard keeps its figures in the cache for ``DASHBOARD_CACHE_SECON
 import datetime
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from refunds.models import (
     Case,
@@ -24,6 +25,7 @@ from refunds.models import (
     Category,
     Claim,
     ContactKind,
+    DashboardSnapshot,
     DataProblem,
     DetectionRun,
     Inquiry,
@@ -133,6 +135,27 @@ class Dashboard:
     unclaimed_total: dict[str, int] = field(default_factory=dict)
     data_problems: int = 0
     totals: dict[str, int] = field(default_factory=dict)
+    computed_at: datetime.datetime | None = None
+
+    def figures(self) -> dict[str, Any]:
+        """The figures as JSON (the matrix as rows: its category keys are not all strings)."""
+        data = asdict(self)
+        data["matrix"] = [
+            [category, status, cell["count"], cell["yen"]]
+            for category, cells in self.matrix.items()
+            for status, cell in cells.items()
+        ]
+        data.pop("computed_at")
+        return data
+
+    @classmethod
+    def from_figures(cls, data: dict[str, Any], computed_at: datetime.datetime) -> "Dashboard":
+        data = dict(data)
+        matrix: dict[int | None, dict[str, dict[str, int]]] = {}
+        for category, status, count, yen in data.pop("matrix"):
+            matrix.setdefault(category, {})[status] = {"count": count, "yen": yen}
+        data["opening_hours"] = tuple(data["opening_hours"])
+        return cls(matrix=matrix, computed_at=computed_at, **data)
 
 
 def _percentiles(days: list[float]) -> dict[str, float | None]:
@@ -167,41 +190,102 @@ def _claim_to_payment() -> dict[str, float | None]:
 
 
 def dashboard(*, days: int = 60) -> Dashboard:
+    """The dashboard as last computed, from the cache or the stored snapshot.
+
+    Computing it reads every case (seconds at a million), so no page waits for it: a snapshot
+    older than ``DASHBOARD_CACHE_SECONDS`` is shown with its time while a task computes the next
+    one (one at a time). Only the very first page, before any snapshot exists, computes it.
+    """
     key = f"dashboard:{days}"
     cached = cache.get(key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    board = Dashboard()
+    snapshot = DashboardSnapshot.objects.filter(key=key).first()
+    if snapshot is None:
+        board = refresh_dashboard(days=days)
+    else:
+        board = Dashboard.from_figures(snapshot.figures, snapshot.computed_at)
+        age = timezone.now() - snapshot.computed_at
+        if age.total_seconds() > settings.DASHBOARD_CACHE_SECONDS:
+            board = _refresh_in_background(key, days) or board
+    cache.set(key, board, settings.DASHBOARD_CACHE_SECONDS)
+    return board
+
+
+REFRESH_TIMEOUT = datetime.timedelta(minutes=10)
+
+
+def _refresh_in_background(key: str, days: int) -> Dashboard | None:
+    """Queue a refresh unless one is queued or running; the new board if it ran in process."""
+    from refunds.tasks import dashboard_refresh_task
+
+    now = timezone.now()
+    claimed = (
+        DashboardSnapshot.objects.filter(key=key)
+        .filter(Q(refreshing_since__isnull=True) | Q(refreshing_since__lt=now - REFRESH_TIMEOUT))
+        .update(refreshing_since=now)
+    )
+    if not claimed:
+        return None
+    try:
+        dashboard_refresh_task.delay(days)
+    except (KombuOperationalError, OSError):  # no broker: the figures stay as they are
+        DashboardSnapshot.objects.filter(key=key).update(refreshing_since=None)
+        return None
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return cache.get(key) or _stored(key)
+    return None
+
+
+def _stored(key: str) -> Dashboard | None:
+    snapshot = DashboardSnapshot.objects.filter(key=key).first()
+    return Dashboard.from_figures(snapshot.figures, snapshot.computed_at) if snapshot else None
+
+
+def refresh_dashboard(*, days: int = 60) -> Dashboard:
+    """Compute the dashboard, store it as the snapshot and put it in the cache."""
+    key = f"dashboard:{days}"
+    board = compute_dashboard(days=days)
+    DashboardSnapshot.objects.update_or_create(
+        key=key,
+        defaults={
+            "figures": board.figures(),
+            "computed_at": board.computed_at or timezone.now(),
+            "refreshing_since": None,
+        },
+    )
+    cache.set(key, board, settings.DASHBOARD_CACHE_SECONDS)
+    return board
+
+
+def compute_dashboard(*, days: int = 60) -> Dashboard:
+    """Every figure of the dashboard, grouped and summed in the database."""
+    board = Dashboard(computed_at=timezone.now())
     totals: dict[str, int] = defaultdict(int)
+    # One pass over the cases gives the matrix, what is still owed and everything paid.
+    liability = paid_total = 0
     for cell_row in Case.objects.values("category", "status").annotate(
-        n=Count("pk"), yen=Sum("amount_yen")
+        n=Count("pk"), yen=Sum("amount_yen"), paid=Sum("paid_amount_yen", filter=Q(status=S.PAID))
     ):
         cell = board.matrix.setdefault(cell_row["category"], {})
         cell[cell_row["status"]] = {"count": cell_row["n"], "yen": cell_row["yen"] or 0}
         totals["count"] += cell_row["n"]
         totals["yen"] += cell_row["yen"] or 0
+        if cell_row["status"] not in (S.REJECTED, S.NO_LONGER_AFFECTED):
+            liability += cell_row["yen"] or 0
+        paid_total += cell_row["paid"] or 0
     board.totals = dict(totals)
     since = timezone.now() - datetime.timedelta(days=days)
-    liability = (
-        Case.objects.exclude(status__in=[S.REJECTED, S.NO_LONGER_AFFECTED]).aggregate(
-            y=Sum("amount_yen")
-        )["y"]
-        or 0
-    )
-    paid_before = (
-        Case.objects.filter(status=S.PAID, paid_at__lt=since).aggregate(y=Sum("paid_amount_yen"))[
-            "y"
-        ]
-        or 0
-    )
-    running = paid_before
-    for day_row in (
+    paid_days = list(
         Case.objects.filter(status=S.PAID, paid_at__gte=since)
         .annotate(day=TruncDate("paid_at"))
         .values("day")
         .annotate(n=Count("pk"), yen=Sum("paid_amount_yen"))
         .order_by("day")
-    ):
+    )
+    paid_before = paid_total - sum(row["yen"] or 0 for row in paid_days)
+    running = paid_before
+    for day_row in paid_days:
         running += day_row["yen"] or 0
         board.paid_by_day.append(
             {
@@ -243,14 +327,22 @@ def dashboard(*, days: int = 60) -> Dashboard:
         ],
     ).count()
     today = timezone.now()
-    unclaimed = Case.objects.filter(status=S.AWAITING_CLAIM)
-    for low, high in AGING_BUCKETS:
-        bucket = unclaimed.filter(created_at__lte=today - datetime.timedelta(days=low))
+    buckets: dict[str, Aggregate] = {}
+    for index, (low, high) in enumerate(AGING_BUCKETS):
+        age = Q(created_at__lte=today - datetime.timedelta(days=low))
         if high is not None:
-            bucket = bucket.filter(created_at__gt=today - datetime.timedelta(days=high + 1))
-        agg = bucket.aggregate(n=Count("pk"), yen=Sum("amount_yen"))
+            age &= Q(created_at__gt=today - datetime.timedelta(days=high + 1))
+        buckets[f"n{index}"] = Count("pk", filter=age)
+        buckets[f"yen{index}"] = Sum("amount_yen", filter=age)
+    aging = Case.objects.filter(status=S.AWAITING_CLAIM).aggregate(**buckets)
+    for index, (low, high) in enumerate(AGING_BUCKETS):
         board.unclaimed.append(
-            {"low": low, "high": high, "count": agg["n"], "yen": agg["yen"] or 0}
+            {
+                "low": low,
+                "high": high,
+                "count": aging[f"n{index}"],
+                "yen": aging[f"yen{index}"] or 0,
+            }
         )
     board.unclaimed_total = {
         "count": sum(b["count"] for b in board.unclaimed),
@@ -262,5 +354,4 @@ def dashboard(*, days: int = 60) -> Dashboard:
         .first()
     )
     board.data_problems = DataProblem.objects.filter(run=latest).count() if latest else 0
-    cache.set(key, board, settings.DASHBOARD_CACHE_SECONDS)
     return board

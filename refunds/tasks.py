@@ -77,3 +77,11 @@ def export_job_task(job_id: int) -> int:
     from refunds.services.exportjobs import export_run
 
     return export_run(job_id=job_id).pk
+
+
+@shared_task(acks_late=True, name="refunds.dashboard_refresh")
+def dashboard_refresh_task(days: int = 60) -> str:
+    """Compute the dashboard's figures and store them (queued by a page that found them old)."""
+    from refunds.reports import refresh_dashboard
+
+    return refresh_dashboard(days=days).computed_at.isoformat()  # type: ignore[union-attr]

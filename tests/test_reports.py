@@ -15,6 +15,14 @@ from tests.factories import CaseFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def no_cached_dashboard():
+    """The dashboard's cache outlives a test's database: each test starts without it."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def cases(db):
     made = [CaseFactory(category=1, status="detected", amount_yen=6720) for _ in range(3)]
@@ -87,3 +95,71 @@ def test_dashboard_speaks_the_language_of_the_request_after_caching(cases, super
     supervisor_client.cookies["django_language"] = "en"
     page = supervisor_client.get(reverse("refunds:dashboard")).content.decode()
     assert "Awaiting claim" in page and "Dashboard" in page
+
+
+def _make_stale():
+    from django.core.cache import cache
+
+    from refunds.models import DashboardSnapshot
+
+    cache.clear()
+    DashboardSnapshot.objects.update(computed_at=timezone.now() - timezone.timedelta(hours=1))
+
+
+def test_a_cold_dashboard_shows_the_stored_figures_without_reading_the_cases(
+    cases, supervisor_client
+):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    supervisor_client.get(reverse("refunds:dashboard"))  # the first page computes and stores
+    cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        page = supervisor_client.get(reverse("refunds:dashboard"))
+    assert page.status_code == 200 and 'id="dashboard-as-of"' in page.content.decode()
+    assert len(ctx.captured_queries) <= 8
+    assert not [q for q in ctx.captured_queries if "refunds_case" in q["sql"]]
+
+
+def test_old_figures_are_shown_while_one_refresh_is_queued(cases):
+    from unittest import mock
+
+    from refunds.models import DashboardSnapshot
+    from refunds.tasks import dashboard_refresh_task
+
+    before = dashboard().totals["count"]
+    _make_stale()
+    CaseFactory(category=1, status="detected")
+    with mock.patch.object(dashboard_refresh_task, "delay") as delay:
+        assert dashboard().totals["count"] == before  # the stored figures, with their time
+        _make_stale()
+        dashboard()  # a refresh is already queued: not a second one
+    delay.assert_called_once_with(60)
+    assert DashboardSnapshot.objects.get().refreshing_since is not None
+    dashboard_refresh_task(60)
+    snapshot = DashboardSnapshot.objects.get()
+    assert snapshot.refreshing_since is None and snapshot.figures["totals"]["count"] == before + 1
+
+
+def test_without_a_broker_the_refresh_runs_in_process(cases):
+    before = dashboard().totals["count"]
+    _make_stale()
+    CaseFactory(category=1, status="detected")
+    assert dashboard().totals["count"] == before + 1 == Case.objects.count()
+
+
+def test_broker_down_keeps_the_old_figures_and_no_refresh_marked(cases):
+    from unittest import mock
+
+    from kombu.exceptions import OperationalError
+
+    from refunds.models import DashboardSnapshot
+    from refunds.tasks import dashboard_refresh_task
+
+    before = dashboard().totals["count"]
+    _make_stale()
+    CaseFactory(category=1, status="detected")
+    with mock.patch.object(dashboard_refresh_task, "delay", side_effect=OperationalError("down")):
+        assert dashboard().totals["count"] == before
+    assert DashboardSnapshot.objects.get().refreshing_since is None

@@ -32,7 +32,7 @@ from .letters import ContactAttempt, ContactKind, LetterKind, LetterTemplate
 from .members import Member, MemberStatus
 from .payments import BatchStatus, ItemStatus, PaymentBatch, PaymentItem
 from .programs import RemediationProgram
-from .reporting import ExportJob, ProgressReport
+from .reporting import DashboardSnapshot, ExportJob, ProgressReport
 
 __all__ = [
     "IDENTITY_ITEMS",
@@ -52,6 +52,7 @@ __all__ = [
     "ContactAttempt",
     "ContactKind",
     "Contract",
+    "DashboardSnapshot",
     "DataProblem",
     "DetectionRun",
     "Direction",

@@ -71,3 +71,20 @@ class ExportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+
+class DashboardSnapshot(models.Model):
+    """The dashboard's figures as last computed; pages read them, a task brings them up to date."""
+
+    key = models.CharField(max_length=32, primary_key=True)
+    figures = models.JSONField()
+    computed_at = models.DateTimeField()
+    # Set while a refresh is queued or running, so that one at a time is.
+    refreshing_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dashboard snapshot")
+        verbose_name_plural = _("dashboard snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.computed_at:%Y-%m-%d %H:%M:%S}"
