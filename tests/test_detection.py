@@ -620,8 +620,10 @@ def test_ranges_count_the_contracts_in_scope_and_cover_every_id(program, setting
     assert ranges == [(0, ids[1]), (ids[1] + 1, ids[3]), (ids[3] + 1, 2**62)]
     settings.DETECTION_CHUNK_CONTRACTS = 5
     assert detection_ranges(run=run) == [(0, 2**62)]
-    settings.DETECTION_CHUNK_CONTRACTS = 4
-    assert detection_ranges(run=run) == [(0, ids[3]), (ids[3] + 1, 2**62)]
+    settings.DETECTION_CHUNK_CONTRACTS = 3  # 3 + 2: the rest is a chunk of its own
+    assert detection_ranges(run=run) == [(0, ids[2]), (ids[2] + 1, 2**62)]
+    settings.DETECTION_CHUNK_CONTRACTS = 4  # 4 + 1: the rest goes with the chunk before
+    assert detection_ranges(run=run) == [(0, 2**62)]
     # The cases whose contract is out of scope are closed in the chunk of their id.
     settings.DETECTION_CHUNK_CONTRACTS = 2
     detection_execute(run=run)

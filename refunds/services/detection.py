@@ -276,7 +276,9 @@ def _release_stale_runs(code: str) -> None:
 
 def detection_ranges(*, run: DetectionRun) -> list[ContractRange]:
     """Contiguous contract-id ranges from 0 on, each with ``DETECTION_CHUNK_CONTRACTS``
-    contracts in scope (the last with the rest and every higher id).
+    contracts in scope; the last one has the rest and every higher id, and takes in the one
+    before it when the rest is less than half a chunk (a pass over the billing lines for a
+    handful of contracts costs about as much as for a whole chunk).
 
     Together they cover every contract the run may touch, those in scope and those with a case
     that left it. The contracts in scope are numbered in SQL; only every chunk's last id comes
@@ -287,7 +289,7 @@ def detection_ranges(*, run: DetectionRun) -> list[ContractRange]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT id FROM (
+            SELECT id, n FROM (
                 SELECT id, ROW_NUMBER() OVER w AS n, LEAD(id) OVER w AS next
                 FROM ({ids_sql}) ids
                 WINDOW w AS (ORDER BY id)
@@ -297,10 +299,12 @@ def detection_ranges(*, run: DetectionRun) -> list[ContractRange]:
             """,
             [*ids_params, size],
         )
-        highs = [high for (high,) in cursor.fetchall()]
+        ends = cursor.fetchall()
+    if len(ends) > 1 and (ends[-1][1] - ends[-2][1]) * 2 < size:
+        del ends[-2]
     ranges: list[ContractRange] = []
     low = 0
-    for high in highs[:-1]:
+    for high, _n in ends[:-1]:
         ranges.append((low, high))
         low = high + 1
     return [*ranges, (low, 2**62)]
