@@ -360,3 +360,28 @@ def test_every_page_is_in_the_permission_table():
     # The API has its own route × role matrix in tests/test_api.py.
     pages = {name for name in names(get_resolver()) if not name.startswith("api:")}
     assert pages - listed - exempt == set()
+
+
+def test_the_case_page_runs_the_same_queries_whatever_the_state(staff_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from refunds.models import Case
+
+    fresh = CaseFactory(status="detected")
+    approved = CaseFactory(status="detected")
+    Case.objects.filter(pk=approved.pk).update(
+        status="approved",
+        prepared_by=UserFactory(),
+        prepared_at=timezone.now(),
+        approved_by=UserFactory(),
+        approved_at=timezone.now(),
+    )
+    counts = []
+    for case in (fresh, approved, fresh):
+        with CaptureQueriesContext(connection) as ctx:
+            assert (
+                staff_client.get(reverse("refunds:case_detail", args=[case.pk])).status_code == 200
+            )
+        counts.append(len(ctx.captured_queries))
+    assert counts[1] == counts[2]

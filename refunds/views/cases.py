@@ -46,7 +46,16 @@ class CaseDetailView(ObjectDetailView):
     template_name = "refunds/case_detail.html"
 
     def get_queryset(self) -> QuerySet[Case]:
-        return Case.objects.select_related("member", "contract", "program", "created_by_run")
+        # With who prepared and approved it: the same queries whatever the case's state.
+        return Case.objects.select_related(
+            "member",
+            "contract",
+            "program",
+            "created_by_run",
+            "prepared_by",
+            "approved_by",
+            "second_approved_by",
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
