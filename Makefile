@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_DIR := var/demo
 DEMO_MEMBERS ?= 3000
 
-.PHONY: venv demo serve test lint format typecheck check messages bench bench-import bench-detect bench-search bench-payments bench-load clean
+.PHONY: venv demo serve test lint format typecheck check messages bench bench-import bench-detect bench-search bench-payments bench-pages bench-load clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,7 +54,7 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l ja -l en --ignore=.venv --ignore=var --ignore=benchmarks --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
 
-bench: bench-import bench-detect bench-search bench-payments
+bench: bench-import bench-detect bench-search bench-payments bench-pages
 
 bench-import: $(STAMP)
 	$(PY) benchmarks/bench_import.py
@@ -67,6 +67,9 @@ bench-search: $(STAMP)
 
 bench-payments: $(STAMP)
 	$(PY) benchmarks/bench_payments.py
+
+bench-pages: $(STAMP)
+	$(PY) benchmarks/bench_pages.py
 
 bench-load: $(STAMP)
 	$(PY) benchmarks/bench_load.py
