@@ -184,7 +184,8 @@ class _Stage:
 
     # -- writing ---------------------------------------------------------------------------
     def bulk_settings(self, cursor: Any) -> AbstractContextManager[None]:
-        """On PostgreSQL: memory to hash the stage, and no nested loop into the target.
+        """On PostgreSQL, for the checks and the write: the stage's statistics, memory to hash
+        it (the duplicate check groups every staged key), and no nested loop into the target.
 
         The target's statistics may be stale (say it is empty while it holds millions of rows);
         a nested loop that scans it per staged row is then quadratic. Without nested loops the
@@ -341,13 +342,12 @@ def run_import(
             stage.load(cursor, rows)
             if rows.rows_total == 0:
                 raise FileRefused(_("the file has a header but no data rows"))
-            set_based_errors = stage.validate(cursor)
-            outcome.errors += set_based_errors
-            good = rows.good - len(set_based_errors)
-            if outcome.errors and not partial:
-                return _finish(outcome, rows, partial, (0, 0, 0))
+            counts = (0, 0, 0)
             with stage.bulk_settings(cursor):
-                counts = stage.upsert(cursor, good)
+                set_based_errors = stage.validate(cursor)
+                outcome.errors += set_based_errors
+                if partial or not outcome.errors:
+                    counts = stage.upsert(cursor, rows.good - len(set_based_errors))
             stage.drop(cursor)
         return _finish(outcome, rows, partial, counts)
 

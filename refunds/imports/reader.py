@@ -157,7 +157,8 @@ class CsvStream:
         self._bad_lines: set[int] = set()
         self._line_no = 0
         position = fh.tell()
-        self.size = fh.seek(0, io.SEEK_END)
+        fh.seek(0, io.SEEK_END)
+        self.size = fh.tell()  # in bytes
         fh.seek(position)
 
     @property

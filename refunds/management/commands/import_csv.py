@@ -13,6 +13,9 @@ EXIT_PARTIAL = 3
 
 class Command(BaseCommand):
     help = "Import a CSV file of members, contracts, billing lines or tariffs."
+    # A data command run by scripts, often once per file: the system checks (which import every
+    # view and URL) belong to the server's start and to migrate, not to each file.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=sorted(SPECS))
