@@ -25,7 +25,7 @@ from django.apps import apps
 from django.db import IntegrityError, connection, models, transaction
 
 from .reader import CsvStream
-from .rows import Cell, CopySource, Rows, copy_integer, sqlite_insert
+from .rows import Cell, CopySource, Rows, sqlite_insert
 from .schema import Column, ImportSpec
 
 _COPY_BATCHES = 16
@@ -117,7 +117,7 @@ class DirectWrite:
             except KeyError:
                 raise NotOnlyAdding from None
 
-        return cell._replace(convert=convert, copy_texts=(copy_integer,))
+        return cell._replace(convert=convert, kinds=("integer",))
 
     def _read_references(self, cursor: Any) -> bool:
         """Read every row each reference may name; False when one table has too many."""

@@ -1,11 +1,13 @@
 """The import engine: stream a CSV into a staging table, validate set-based, upsert in one go.
 
-Python parses and normalises the cells, a batch of rows at a time and column by column (errors
-name line and column). The good rows go to a temporary staging table (one ``COPY`` fed while the
-file is read on PostgreSQL, ``executemany`` on SQLite); duplicate keys,
-unknown references and cross-field checks are then found with a few set-based queries; finally
-one ``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE <changed>`` writes what is new or different.
-Everything runs in one transaction: a rejected row rolls it all back unless ``partial``.
+Python reads the file in batches and parses and normalises the cells column by column (``rows.py``;
+errors name line and column). A file that only adds rows, of a kind without cross-field checks,
+goes straight into its table (``direct.py``). Otherwise, or when the file turns out to do more,
+the good rows go to a temporary staging table (one ``COPY`` fed while the file is read on
+PostgreSQL, ``executemany`` on SQLite); duplicate keys, unknown references and cross-field checks
+are then found with a few set-based queries; finally an ``UPDATE … FROM`` and an ``INSERT …
+SELECT`` write what is new or different. Everything runs in one transaction: a rejected row
+rolls it all back unless ``partial``.
 """
 
 import gc

@@ -128,8 +128,8 @@ class Cell(NamedTuple):
     # The derived columns' values from the text, and what they are for an empty cell.
     derive: Callable[[str], tuple[Any, ...]] | None
     derive_empty: tuple[str, ...]
-    # The COPY text of each value (the column's, then the derived ones').
-    copy_texts: tuple[Callable[[Any], str], ...]
+    # The SQL type of each value (the column's, then the derived ones'): text, date or integer.
+    kinds: tuple[str, ...]
 
     def read(self, raw: str) -> tuple[Any, ...] | str:
         """The values of one cell as written, or the reason why it is bad."""
@@ -176,7 +176,7 @@ def cells(spec: ImportSpec, present: Sequence[Column], indexes: Sequence[int]) -
             limit=lengths.get(col.name, 0),
             derive=_derive_all(col),
             derive_empty=("",) * len(col.derived),
-            copy_texts=(COPY_TEXT[col.sql_type],) + (copy_text,) * len(col.derived),
+            kinds=(col.sql_type,) + ("text",) * len(col.derived),
         )
         for col, idx in zip(present, indexes, strict=True)
     ]
@@ -184,7 +184,7 @@ def cells(spec: ImportSpec, present: Sequence[Column], indexes: Sequence[int]) -
 
 # -- the rows ---------------------------------------------------------------------------------
 class Rows:
-    """The good rows of a file, batch by batch; the bad ones become row errors in ``outcome``.
+    """The good rows of a file, batch by batch; each bad one becomes a row error in ``errors``.
 
     ``copy_texts()`` gives each batch as PostgreSQL ``COPY`` text, ``tuples()`` each row as a
     tuple; with ``numbered`` the physical line comes first. ``rows_total`` counts the data rows
@@ -209,11 +209,7 @@ class Rows:
         self.errors = errors
         self.numbered = numbered
         self.progress = progress
-        self.kinds = (["integer"] if numbered else []) + [
-            "integer" if text is copy_integer else "date" if text is copy_date else "text"
-            for cell in cells
-            for text in cell.copy_texts
-        ]
+        self.kinds = (["integer"] if numbered else []) + [k for c in cells for k in c.kinds]
         self.rows_total = 0
         self.good = 0
 
@@ -277,8 +273,8 @@ class Rows:
                     return None
                 if copy:
                     found = tuple(
-                        "\t" + text(value)
-                        for text, value in zip(cell.copy_texts, found, strict=True)
+                        "\t" + COPY_TEXT[kind](value)
+                        for kind, value in zip(cell.kinds, found, strict=True)
                     )
                 mapping[raw] = found if cell.derive else found[0]
             if cell.derive:
