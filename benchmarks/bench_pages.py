@@ -566,6 +566,7 @@ class PageResult:
     baseline: str = ""
     baseline_p95_ms: float | None = None
     bounded: bool = False
+    cpu_median_ms: float = 0.0  # the bench process's own CPU time (the page, not the database)
 
     @property
     def ratio(self) -> float | None:
@@ -629,15 +630,16 @@ def measure(page: Page, client: Any, repeat: int, budget: float | None = None) -
         if page.cold:
             _forget_dashboard()
         _get(client, url, page)
-    samples = []
+    samples, cpu = [], []
     started = time.perf_counter()
     for i in range(repeat):
         url = page.urls[i % len(page.urls)]
         if page.cold:
             _forget_dashboard()
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         _get(client, url, page)
         samples.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
         if (
             budget is not None
             and len(samples) >= BASELINE_MIN_REPEAT
@@ -653,6 +655,7 @@ def measure(page: Page, client: Any, repeat: int, budget: float | None = None) -
         queries=count_queries(client, first, page),
         queries_other=count_queries(client, other, page),
         bounded=page.bounded,
+        cpu_median_ms=statistics.median(cpu),
     )
 
 
@@ -786,11 +789,12 @@ def _ms(value: float | None) -> str:
 
 
 def print_pages(results: list[PageResult], cases: int) -> None:
-    cells = [("page", "role", "median", "p95", "max", "SQL", f"SQL at {SMALL:,}", "admin p95",
-              "admin/ours", "p95 < 50 ms")]  # fmt: skip
+    cells = [("page", "role", "median", "p95", "max", "CPU", "SQL", f"SQL at {SMALL:,}",
+              "admin p95", "admin/ours", "p95 < 50 ms")]  # fmt: skip
     for r in results:
         cells.append(
             (r.name, r.role, _ms(r.timing.median_ms), _ms(r.timing.p95_ms), _ms(r.timing.max_ms),
+             _ms(r.cpu_median_ms),
              str(r.queries) if r.queries == r.queries_other else f"{r.queries}/{r.queries_other}",
              "-" if r.queries_small is None else str(r.queries_small),
              _ms(r.baseline_p95_ms), f"{r.ratio:,.1f}x" if r.ratio else "-",
@@ -800,7 +804,7 @@ def print_pages(results: list[PageResult], cases: int) -> None:
     print_aligned(
         f"pages at {cases:,} cases on PostgreSQL, ms over {REPEAT} requests each "
         f"(django.test.Client, DJANGO_DEBUG=0; deep page = page {deep:,}); "
-        "SQL = queries of one request",
+        "CPU = median Python CPU time of the request; SQL = queries of one request",
         cells,
     )
 
