@@ -1,8 +1,11 @@
 """The remediation rule as SQL: which contracts a program finds, with category and net overcharge.
 
 One aggregate over billing lines joined to contracts and members computes the whole result set
-(remediation-rules.md, "Which contracts are affected" and "Categories"); the same query serves
-live runs and dry runs, on PostgreSQL and SQLite alike.
+(remediation-rules.md, "Which contracts are affected" and "Categories"): ``findings_sql``, which
+dry runs and the scope test use. A live run works a chunk of contracts at a time and reads its
+billing lines once (``lines_after_end_sql``), then takes from them the same findings together
+with one of the data problems (``totals_sql``) and the evidence of its new cases; the tests hold
+both ways to the same result. All of it runs on PostgreSQL and SQLite alike.
 """
 
 import datetime

@@ -14,12 +14,13 @@ import csv
 import io
 import logging
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -378,7 +379,9 @@ def detection_apply_chunk(*, run: DetectionRun, contract_range: ContractRange) -
                 problems=DataProblem.objects.filter(run_id=run.pk).count(),
             )
     finally:
-        with connection.cursor() as cursor:
+        # On a broken connection or transaction the tables go with it: the error that broke it
+        # is the one to report.
+        with suppress(DatabaseError), connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {_TOTALS}")
             cursor.execute(f"DROP TABLE IF EXISTS {_LINES}")
     return chunk.summary()
