@@ -219,7 +219,7 @@ def seek(
         condition = beyond if condition is None else beyond | (_equal(key, value) & condition)
     assert condition is not None
     first, value = keys[0], values[0]
-    if value is not None and not first.nullable:  # where an index scan on the first key starts
+    if len(keys) > 1 and value is not None and not first.nullable:  # where an index scan starts
         descending = first.descending != reverse
         condition = Q(**{f"{first.path}__{'lte' if descending else 'gte'}": value}) & condition
     return queryset.filter(condition)
