@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -174,7 +174,11 @@ def _run(batch: ImportBatch, fh: BinaryIO) -> ImportOutcome | None:
 
 
 def _failure_message(failure: Exception) -> str:
-    if isinstance(failure, DatabaseError) and not isinstance(failure, IntegrityError):
+    # The DB-API module's own errors come through raw cursors (COPY) unwrapped.
+    driver = connection.Database  # type: ignore[attr-defined]
+    database_errors = (DatabaseError, InterfaceError, driver.Error)
+    integrity_errors = (IntegrityError, driver.IntegrityError)
+    if isinstance(failure, database_errors) and not isinstance(failure, integrity_errors):
         return _(
             "the database stopped the import (%(error)s); nothing of this file was kept, "
             "import it again"
