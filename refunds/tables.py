@@ -1,5 +1,6 @@
 import datetime
 import functools
+import html
 from typing import Any
 
 import django_tables2 as tables
@@ -144,6 +145,9 @@ def _cell_function(column: Any, table: Any) -> Any:
     if not keywords and not _CELL_ARGUMENTS.issuperset(arguments):
         return None
     empty, link, last = column.column.empty_values, column.link, bits[-1]
+    # The library's Column.render gives the value back: nothing to call.
+    as_is = type(column.column) is tables.Column and render == column.column.render
+    display = f"get_{last}_display"
 
     def cell(row: Any) -> Any:
         record = target = row.record
@@ -158,13 +162,15 @@ def _cell_function(column: Any, table: Any) -> Any:
                 raise LookupError
         else:
             if isinstance(target, Model) and _has_choices(type(target), last):
-                value = getattr(target, f"get_{last}_display")()
+                value = getattr(target, display)()
             else:
                 value = getattr(target, last, None)
                 if callable(value):
                     raise LookupError
         if value in empty:
             return column.default
+        if as_is and not link:
+            return value
         given = {
             "value": value,
             "record": record,
@@ -198,6 +204,7 @@ def body_rows(table: Any, context: Any) -> SafeString:
                 _cell_function(column, table),
             )
         )
+    escaping = context.autoescape
     out = []
     for row in table.paginated_rows:
         out.append(f"<tr {row.attrs.as_html()}>")
@@ -209,7 +216,9 @@ def body_rows(table: Any, context: Any) -> SafeString:
             if per_cell:
                 column.current_record, column.current_value = row.record, cell
                 td = column.attrs["td"].as_html()
-            if column.localize is None:
+            if escaping and type(cell) is str:  # what {{ cell }} does to text, in one step
+                text = html.escape(cell)
+            elif column.localize is None:
                 text = render_value_in_context(cell, context)
             else:
                 text = conditional_escape(localize(cell, use_l10n=column.localize))
