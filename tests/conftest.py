@@ -79,24 +79,34 @@ def role_client(request, db) -> Client | None:
 class WorkerProcess:
     """``celery worker -P solo`` as a child process: started, killed and restarted by tests."""
 
-    ARGS = ("-A", "config", "worker", "-P", "solo", "--without-gossip", "--without-mingle")
-    ARGS += ("-l", "info")
+    ARGS = (
+        "-A",
+        "config",
+        "worker",
+        "-P",
+        "solo",
+        "--without-gossip",
+        "--without-mingle",
+        "-l",
+        "info",
+    )
 
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
         self.env = env
         self.log_path = log_path
         self.process = None
+        self.log = None
 
     def start(self, app) -> None:
         import subprocess
         import sys
         import time
 
-        log = self.log_path.open("a")
+        self.log = self.log_path.open("a")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", *self.ARGS],
             env=self.env,
-            stdout=log,
+            stdout=self.log,
             stderr=subprocess.STDOUT,
             cwd=Path(__file__).parent.parent,
         )
@@ -105,11 +115,6 @@ class WorkerProcess:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("the Celery worker did not start: " + self.log_path.read_text())
 
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
     def kill(self) -> None:
         """SIGKILL: no warm shutdown, nothing acknowledged or handed back to the broker."""
         import signal
@@ -117,11 +122,14 @@ class WorkerProcess:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=20)
+        self.log.close()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=20)
+        if self.log is not None:
+            self.log.close()
 
 
 @pytest.fixture

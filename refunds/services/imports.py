@@ -179,10 +179,11 @@ def _failure_message(failure: Exception) -> str:
     database_errors = (DatabaseError, InterfaceError, driver.Error)
     integrity_errors = (IntegrityError, driver.IntegrityError)
     if isinstance(failure, database_errors) and not isinstance(failure, integrity_errors):
+        first_line = (str(failure).strip().splitlines() or [repr(failure)])[0]
         return _(
             "the database stopped the import (%(error)s); nothing of this file was kept, "
             "import it again"
-        ) % {"error": str(failure).strip().splitlines()[0] if str(failure).strip() else failure}
+        ) % {"error": first_line}
     return str(failure)
 
 
