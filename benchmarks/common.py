@@ -13,6 +13,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "benchmarks"
 RESULTS = BENCH_DIR / "results.json"
+# Where the benchmarks write their files (not in git); made here so that a fresh clone runs them.
+WORK_DIR = ROOT / "var" / "bench"
+WORK_DIR.mkdir(parents=True, exist_ok=True)
 PYTHON = sys.executable
 MANAGE = str(ROOT / "manage.py")
 

@@ -82,6 +82,14 @@ def case_of(c):
 
 
 # -- the sample --------------------------------------------------------------------------------
+@pytest.mark.parametrize("where", ["missing/cases.csv", "."])
+def test_export_cases_names_a_missing_folder_or_a_folder(tmp_path, program, where):
+    target = tmp_path / where
+    with pytest.raises(CommandError, match="no such folder|is a folder"):
+        call_command("export_cases", "--program", CODE, "--output", str(target))
+    assert not (tmp_path / "missing").exists()
+
+
 def test_sample_gives_exactly_the_expected_cases(data_dir, tmp_path, program):
     for kind in ("members", "contracts", "tariffs", "billing"):
         call_command("import_csv", kind, str(data_dir / f"{kind}.csv"), stdout=io.StringIO())

@@ -19,6 +19,8 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 IMPORT_CHUNK_ROWS = 500
 DETECTION_CHUNK_CONTRACTS = 3
 
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
 # A file, not memory, so that a real worker process can share the test database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {

@@ -21,6 +21,11 @@ class Command(BaseCommand):
         code = options["program"]
         if not RemediationProgram.objects.filter(code=code).exists():
             raise CommandError(f"unknown program: {code}")
+        output: Path = options["output"]
+        if not output.parent.is_dir():
+            raise CommandError(f"{output}: no such folder {output.parent} (create it first)")
+        if output.is_dir():
+            raise CommandError(f"{output}: is a folder, give a file name")
         rows = (
             Case.objects.filter(program__code=code)
             .order_by("case_no")
@@ -35,7 +40,7 @@ class Command(BaseCommand):
             )
         )
         count = 0
-        with options["output"].open("w", encoding="utf-8", newline="") as fh:
+        with output.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(COLUMNS)
             for row in rows.iterator(chunk_size=5000):
