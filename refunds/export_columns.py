@@ -1,5 +1,7 @@
 """What each list exports: its columns, how each is written, and which are personal data."""
 
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from refunds.exports import (
@@ -15,6 +17,7 @@ from refunds.exports import (
     mask_phone,
     mask_postal,
 )
+from refunds.localtime import zone_name
 from refunds.models import (
     CaseStatus,
     Category,
@@ -32,6 +35,11 @@ def _hidden(value: object) -> str:
     return ""
 
 
+def T(label: str, path: str) -> C:
+    """A date-time column: written in local time, its zone named in the header (``(JST)``)."""
+    return C(format_lazy("{} ({})", label, lazy(zone_name, str)()), path, local_time)
+
+
 CASES = (
     C(_("case number"), "case_no"),
     C(_("program"), "program_code"),
@@ -43,8 +51,8 @@ CASES = (
     C(_("amount (yen)"), "amount_yen", None, _hidden),
     C(_("computed amount (yen)"), "computed_amount_yen", None, _hidden),
     C(_("flagged"), "flagged"),
-    C(_("created at"), "created_at", local_time),
-    C(_("paid at"), "paid_at", local_time),
+    T(_("created at"), "created_at"),
+    T(_("paid at"), "paid_at"),
     C(_("paid (yen)"), "paid_amount_yen", None, _hidden),
 )
 
@@ -64,8 +72,8 @@ MEMBERS = (
 
 INQUIRIES = (
     C("#", "id"),
-    C(_("started at"), "started_at", local_time),
-    C(_("ended at"), "ended_at", local_time),
+    T(_("started at"), "started_at"),
+    T(_("ended at"), "ended_at"),
     C(_("channel"), "channel", label_of(Channel.choices)),
     C(_("direction"), "direction", label_of(Direction.choices)),
     C(_("reason"), "reason", label_of(InquiryReason.choices)),
@@ -75,12 +83,12 @@ INQUIRIES = (
     C(_("caller's name"), "caller_name"),
     C(_("caller's phone"), "caller_phone", None, mask_phone),
     C(_("note"), "note"),
-    C(_("callback due"), "callback_due_at", local_time),
+    T(_("callback due"), "callback_due_at"),
     C(_("taken by"), "created_by__username"),
 )
 
 CLAIMS = (
-    C(_("received at"), "received_at", local_time),
+    T(_("received at"), "received_at"),
     C(_("case number"), "case__case_no"),
     C(_("member number"), "member__member_no"),
     C(_("payout"), "method", label_of(PayoutMethod.choices)),
@@ -103,12 +111,12 @@ BATCHES = (
     C(_("payments"), "item_count"),
     C(_("total (yen)"), "total_yen"),
     C(_("built by"), "created_by__username"),
-    C(_("exported at"), "exported_at", local_time),
-    C(_("reconciled at"), "reconciled_at", local_time),
+    T(_("exported at"), "exported_at"),
+    T(_("reconciled at"), "reconciled_at"),
 )
 
 AUDIT = (
-    C(_("when"), "created_at", local_time),
+    T(_("when"), "created_at"),
     C(_("who"), "actor__username"),
     C(_("action"), "action"),
     C(_("object type"), "object_type"),

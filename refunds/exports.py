@@ -16,10 +16,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone
 
 from accounts.roles import Role
 from refunds.csvcells import escape_cell
+from refunds.localtime import stamp
 from refunds.models.members import _PREFECTURE_RE, mask_digits
 
 CHUNK = 2000
@@ -68,7 +68,7 @@ def mask_account(value: Any) -> str:
 
 def local_time(value: Any) -> str:
     if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+        return stamp(value, seconds=True)
     return "" if value is None else str(value)
 
 

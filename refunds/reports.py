@@ -13,17 +13,20 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Aggregate, Count, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from refunds.localtime import local
 from refunds.models import (
     Case,
     CaseStatus,
     Category,
     Claim,
+    ContactAttempt,
     ContactKind,
     DashboardSnapshot,
     DataProblem,
@@ -44,24 +47,43 @@ def _cases(program_code: str | None = None) -> QuerySet[Case]:
 
 # -- progress report ------------------------------------------------------------------------
 
-REPORT_ROWS = (
+# The report's lines: the remediation's funnel, then one line per state of the lifecycle. The
+# state lines add up to the cases identified (every case the program opened, whatever became of
+# it); "not paid yet" is what is still owed (neither paid nor closed without a refund).
+FUNNEL_ROWS = (
     ("identified", _("Cases identified")),
     ("calculated", _("Calculation complete")),
     ("not_calculated", _("Calculation incomplete")),
-    ("notified", _("Notified (a letter or call on record)")),
+    ("notified", _("Notified (a letter, call or email on record)")),
     ("claims", _("Claims received")),
     ("approved", _("Approved (incl. in payment and paid)")),
     ("paid", _("Paid")),
     ("unpaid", _("Not paid yet")),
     ("unreachable", _("Unreachable (all reminders sent, no claim)")),
 )
+STATE_ROWS = tuple(
+    (f"status:{value}", format_lazy("{}: {}", _("In state"), label))
+    for value, label in CaseStatus.choices
+)
+REPORT_ROWS = FUNNEL_ROWS + STATE_ROWS
+CLOSED_WITHOUT_REFUND = (S.REJECTED, S.NO_LONGER_AFFECTED)
+
+
+def _contacted(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Cases whose member was reached: a letter or reminder sent, or a call or email on record
+    (a contact attempt on the case, or an inquiry about the case or with its member)."""
+    return cases.filter(
+        Exists(ContactAttempt.objects.filter(case=OuterRef("pk")))
+        | Exists(Inquiry.objects.filter(case=OuterRef("pk")))
+        | Exists(Inquiry.objects.filter(member=OuterRef("member_id")))
+    )
 
 
 def _report_figures(cases: QuerySet[Case]) -> dict[str, dict[str, int]]:
-    """Count and yen of each report line for ``cases``, in three queries."""
-    live = cases.exclude(status__in=[S.REJECTED, S.NO_LONGER_AFFECTED])
+    """Count and yen of each report line for ``cases``, in a handful of queries."""
+    live = cases.exclude(status__in=CLOSED_WITHOUT_REFUND)
     approved_states = [S.APPROVED, S.IN_PAYMENT, S.PAID]
-    row = live.aggregate(
+    row = cases.aggregate(
         identified=Count("pk"),
         identified_yen=Sum("amount_yen"),
         calculated=Count("pk", filter=Q(amount_yen__isnull=False)),
@@ -71,11 +93,12 @@ def _report_figures(cases: QuerySet[Case]) -> dict[str, dict[str, int]]:
         approved_yen=Sum("amount_yen", filter=Q(status__in=approved_states)),
         paid=Count("pk", filter=Q(status=S.PAID)),
         paid_yen=Sum("paid_amount_yen", filter=Q(status=S.PAID)),
-        unpaid=Count("pk", filter=~Q(status=S.PAID)),
-        unpaid_yen=Sum("amount_yen", filter=~Q(status=S.PAID)),
     )
-    notified = live.filter(contact_attempts__isnull=False).distinct()
-    claims = Claim.objects.filter(case__in=live)
+    unpaid = live.exclude(status=S.PAID).aggregate(n=Count("pk"), yen=Sum("amount_yen"))
+    notified = _contacted(cases).aggregate(n=Count("pk"), yen=Sum("amount_yen"))
+    claims = Claim.objects.filter(case__in=cases).aggregate(
+        n=Count("pk"), yen=Sum("case__amount_yen")
+    )
     reminded = (
         live.filter(claims__isnull=True, status__in=[S.NOTIFIED, S.AWAITING_CLAIM])
         .annotate(
@@ -87,13 +110,16 @@ def _report_figures(cases: QuerySet[Case]) -> dict[str, dict[str, int]]:
         "identified": (row["identified"], row["identified_yen"]),
         "calculated": (row["calculated"], row["calculated_yen"]),
         "not_calculated": (row["not_calculated"], None),
-        "notified": (notified.count(), notified.aggregate(y=Sum("amount_yen"))["y"]),
-        "claims": (claims.count(), claims.aggregate(y=Sum("case__amount_yen"))["y"]),
+        "notified": (notified["n"], notified["yen"]),
+        "claims": (claims["n"], claims["yen"]),
         "approved": (row["approved"], row["approved_yen"]),
         "paid": (row["paid"], row["paid_yen"]),
-        "unpaid": (row["unpaid"], row["unpaid_yen"]),
+        "unpaid": (unpaid["n"], unpaid["yen"]),
         "unreachable": (reminded.count(), reminded.aggregate(y=Sum("amount_yen"))["y"]),
     }
+    figures.update({key: (0, 0) for key, _label in STATE_ROWS})
+    for state in cases.values("status").annotate(n=Count("pk"), yen=Sum("amount_yen")):
+        figures[f"status:{state['status']}"] = (state["n"], state["yen"])
     return {key: {"count": n or 0, "yen": yen or 0} for key, (n, yen) in figures.items()}
 
 
@@ -108,7 +134,7 @@ def progress_report(program_code: str | None = None) -> dict[str, Any]:
         )
     )
     return {
-        "generated_at": timezone.now().isoformat(),
+        "generated_at": local().isoformat(),
         "program": program_code or "",
         "rows": [key for key, _label in REPORT_ROWS],
         "total": _report_figures(cases),

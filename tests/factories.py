@@ -2,6 +2,7 @@ import datetime
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.models import User
 from refunds.models import BillingLine, Contract, Member, Tariff
@@ -88,3 +89,16 @@ class CaseFactory(factory.django.DjangoModelFactory):
     computed_amount_yen = 6720
     amount_yen = 6720
     status = "detected"
+
+
+class InquiryFactory(factory.django.DjangoModelFactory):
+    """A phone call from a member, taken by a staff operator."""
+
+    class Meta:
+        model = "refunds.Inquiry"
+
+    member = factory.SubFactory(MemberFactory)
+    channel = "phone"
+    direction = "in"
+    started_at = factory.LazyFunction(timezone.now)
+    created_by = factory.SubFactory(UserFactory, roles=["staff"])

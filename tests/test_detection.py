@@ -85,7 +85,7 @@ def case_of(c):
 @pytest.mark.parametrize("where", ["missing/cases.csv", "."])
 def test_export_cases_names_a_missing_folder_or_a_folder(tmp_path, program, where):
     target = tmp_path / where
-    with pytest.raises(CommandError, match="no such folder|is a folder"):
+    with pytest.raises(CommandError, match=r"no such folder|is a folder"):
         call_command("export_cases", "--program", CODE, "--output", str(target))
     assert not (tmp_path / "missing").exists()
 

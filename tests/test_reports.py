@@ -3,14 +3,15 @@
 import io
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from refunds.models import Case, Claim
+from refunds.models import Case, CaseStatus, Claim, ContactAttempt
 from refunds.reports import dashboard, progress_report
 from refunds.services import reporting
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, InquiryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,21 +39,63 @@ def cases(db):
 
 def test_report_equals_the_database(cases):
     data = progress_report()
+    everything = Case.objects.all()
     live = Case.objects.exclude(status__in=["rejected", "no_longer_affected"])
     total = data["total"]
     assert total["identified"] == {
-        "count": live.count(),
-        "yen": live.aggregate(y=Sum("amount_yen"))["y"],
+        "count": everything.count(),
+        "yen": everything.aggregate(y=Sum("amount_yen"))["y"],
     }
     assert total["paid"] == {"count": 1, "yen": 4000}
-    assert total["not_calculated"]["count"] == live.filter(amount_yen__isnull=True).count()
+    assert total["not_calculated"]["count"] == everything.filter(amount_yen__isnull=True).count()
     assert total["unpaid"]["count"] == live.exclude(status="paid").count()
     assert total["claims"]["count"] == Claim.objects.count()
     for value in ("1", "2", "3"):
         assert (
             data["categories"][value]["identified"]["count"]
-            == live.filter(category=int(value)).count()
+            == everything.filter(category=int(value)).count()
         )
+
+
+def test_every_state_has_a_line_and_the_lines_add_up_to_the_cases_identified(cases):
+    data = progress_report()
+    for figures in [data["total"], *data["programs"].values(), *data["categories"].values()]:
+        states = [figures[f"status:{value}"] for value in CaseStatus.values]
+        assert sum(line["count"] for line in states) == figures["identified"]["count"]
+        assert sum(line["yen"] for line in states) == figures["identified"]["yen"]
+    assert data["total"]["status:in_payment"] == {"count": 0, "yen": 0}
+    assert data["total"]["status:rejected"] == {"count": 1, "yen": 999}
+
+
+def test_notified_counts_a_call_or_an_email_as_well_as_a_letter(db):
+    lettered, called, emailed, untouched = (
+        CaseFactory(category=1, status="detected", amount_yen=1000) for _ in range(4)
+    )
+    ContactAttempt.objects.create(case=lettered, kind="letter", sent_at=timezone.now())
+    InquiryFactory(member=called.member, channel="phone")
+    InquiryFactory(member=emailed.member, case=emailed, channel="email")
+    assert progress_report()["total"]["notified"] == {"count": 3, "yen": 3000}
+
+
+def test_report_title_and_file_name_are_in_local_time_with_the_zone(
+    cases, client, django_user_model
+):
+    import datetime as dt
+
+    from refunds.models import ProgressReport
+
+    report = reporting.report_generate()
+    # 21:33 UTC is 06:33 the next day in Tokyo.
+    ProgressReport.objects.filter(pk=report.pk).update(
+        generated_at=dt.datetime(2026, 12, 1, 21, 33, tzinfo=dt.UTC)
+    )
+    report.refresh_from_db()
+    assert str(report).endswith("2026-12-02 06:33 JST")
+    user = django_user_model.objects.create_user("sv", password="x")
+    user.groups.add(Group.objects.get(name="supervisor"))
+    client.force_login(user)
+    response = client.get(reverse("refunds:report_download", args=[report.pk, "csv"]))
+    assert 'filename="progress-20261202-0633JST.csv"' in response["Content-Disposition"]
 
 
 def test_report_of_an_empty_program_is_all_zeros(db):

@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from refunds.models import PayoutMethod
@@ -45,7 +46,7 @@ class AmountForm(forms.Form):
 
 
 def _next_business_day() -> datetime.date:
-    day = datetime.date.today() + datetime.timedelta(days=1)
+    day = timezone.localdate() + datetime.timedelta(days=1)
     while day.weekday() >= 5:
         day += datetime.timedelta(days=1)
     return day

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from refunds.localtime import stamp
 from refunds.payee import AccountType
 
 from .cases import Case
@@ -376,7 +377,7 @@ class PersonalDataAccess(models.Model):
         indexes = [models.Index(fields=["member", "-accessed_at"], name="pda_member_when")]
 
     def __str__(self) -> str:
-        return f"{self.accessed_at:%Y-%m-%d %H:%M} {self.user_id} → {self.member_id}"
+        return f"{stamp(self.accessed_at)} {self.user_id} → {self.member_id}"
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.pk is not None:

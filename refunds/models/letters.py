@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from refunds.localtime import local_date
+
 from .cases import Case
 from .members import Member
 
@@ -101,4 +103,4 @@ class ContactAttempt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.sent_at:%Y-%m-%d}"
+        return f"{self.get_kind_display()} {local_date(self.sent_at)}"

@@ -3,6 +3,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from refunds.localtime import stamp
+
 
 class ProgressReport(models.Model):
     """A progress report as it stood when generated; kept, so progress can be shown over time."""
@@ -25,7 +27,7 @@ class ProgressReport(models.Model):
         ordering = ["-generated_at", "-id"]
 
     def __str__(self) -> str:
-        return _("Progress report %(when)s") % {"when": f"{self.generated_at:%Y-%m-%d %H:%M}"}
+        return _("Progress report %(when)s") % {"when": stamp(self.generated_at, zone=True)}
 
     def get_absolute_url(self) -> str:
         return reverse("refunds:report_detail", args=[self.pk])
@@ -87,4 +89,4 @@ class DashboardSnapshot(models.Model):
         verbose_name_plural = _("dashboard snapshots")
 
     def __str__(self) -> str:
-        return f"{self.key} {self.computed_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.key} {stamp(self.computed_at, seconds=True)}"

@@ -12,6 +12,7 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 
 from refunds.exports import export_rows, write_xlsx
+from refunds.localtime import file_stamp
 from refunds.models import ExportJob
 from refunds.queue import send
 
@@ -67,7 +68,7 @@ def export_run(*, job_id: int) -> ExportJob:
                 ExportJob.objects.filter(pk=job.pk).update(rows_done=number)
             yield row
 
-    stamp = f"{job.list_name.split(':')[-1]}-{timezone.localtime():%Y%m%d-%H%M}"
+    stamp = f"{job.list_name.split(':')[-1]}-{file_stamp()}"
     try:
         with tempfile.NamedTemporaryFile(suffix=f".{job.format}") as handle:
             if job.format == "xlsx":

@@ -38,7 +38,9 @@ def report_table(report: ProgressReport) -> tuple[list[str], list[list[Any]]]:
     for key, label in REPORT_ROWS:
         row: list[Any] = [str(label)]
         for _name, figures in groups:
-            row += [figures[key]["count"], figures[key]["yen"]]
+            # A report kept from before a line existed shows it blank, not as zero.
+            line = figures.get(key)
+            row += [line["count"], line["yen"]] if line else ["", ""]
         rows.append(row)
     return header, rows
 

@@ -10,7 +10,6 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
@@ -19,6 +18,7 @@ from django_tables2 import SingleTableMixin
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
 from refunds.exports import ExportColumn, csv_response, export_rows, xlsx_response
+from refunds.localtime import file_stamp
 from refunds.pagination import CURSOR_PARAM, KeysetPaginator
 from refunds.workflow import TransitionNotAllowed
 
@@ -41,7 +41,7 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
             if self.object_list.count() > settings.EXPORT_SYNC_LIMIT:
                 return self.export_in_background(fmt)
             rows = export_rows(self.object_list, self.export_columns, self.request.user)
-            stamp = f"{self.export_name}-{timezone.localtime():%Y%m%d-%H%M}"
+            stamp = f"{self.export_name}-{file_stamp()}"
             if fmt == "xlsx":
                 return xlsx_response(rows, stamp)
             return csv_response(rows, stamp, self.request.GET.get("encoding", "utf-8"))

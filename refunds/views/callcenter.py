@@ -26,6 +26,7 @@ from refunds.forms.callcenter import (
     PayeeChangeForm,
     SettleForm,
 )
+from refunds.localtime import stamp
 from refunds.models import Case, CaseStatus, Claim, Inquiry, Investigation, Member
 from refunds.search.query import search
 from refunds.services import callcenter as services
@@ -175,9 +176,8 @@ class InquiryCreateView(ServiceFormView):
         inquiry = services.inquiry_log(user=self.request.user, member=data.pop("member_no"), **data)
         messages.success(self.request, _("Inquiry %(id)s saved.") % {"id": inquiry.pk})
         if inquiry.callback_due_at:
-            due = timezone.localtime(inquiry.callback_due_at)
             messages.info(
-                self.request, _("Callback due %(due)s.") % {"due": f"{due:%Y-%m-%d %H:%M}"}
+                self.request, _("Callback due %(due)s.") % {"due": stamp(inquiry.callback_due_at)}
             )
         return redirect(inquiry)
 

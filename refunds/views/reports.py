@@ -16,6 +16,7 @@ from accounts.mixins import RoleRequiredMixin
 from accounts.roles import SUPERVISORS
 from refunds import reports
 from refunds.filters import ProgressReportFilter
+from refunds.localtime import file_stamp
 from refunds.models import CaseStatus, Category, ExportJob, ProgressReport, RemediationProgram
 from refunds.services import reporting
 from refunds.tables import ProgressReportTable
@@ -106,7 +107,7 @@ class ReportDownloadView(RoleRequiredMixin, View):
             return HttpResponse(status=404)
         content_type, write = self.formats[fmt]
         response = HttpResponse(write(report), content_type=content_type)
-        name = f"progress-{report.generated_at:%Y%m%d-%H%M}.{fmt}"
+        name = f"progress-{file_stamp(report.generated_at)}.{fmt}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 

@@ -1,0 +1,39 @@
+"""Dates and times as the product writes them: in local time (``TIME_ZONE``, Asia/Tokyo).
+
+Every date and time on a page, in a file or in a file's name comes from here, so that none is
+written in UTC by accident. Where a time leaves the application (a file, a file name, a
+report's title) it carries its zone's name (``JST``).
+"""
+
+import datetime
+
+from django.utils import timezone
+
+
+def local(value: datetime.datetime | None = None) -> datetime.datetime:
+    """``value`` (now if None) in local time."""
+    return timezone.localtime(value)
+
+
+def zone_name(value: datetime.datetime | None = None) -> str:
+    """The local zone's abbreviation at ``value`` (``JST``)."""
+    return local(value).strftime("%Z")
+
+
+def stamp(
+    value: datetime.datetime | None = None, *, seconds: bool = False, zone: bool = False
+) -> str:
+    """``2026-12-01 21:33`` (with ``:05`` seconds, with `` JST`` zone) in local time."""
+    moment = local(value)
+    text = moment.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return f"{text} {moment:%Z}" if zone else text
+
+
+def local_date(value: datetime.datetime) -> datetime.date:
+    """The local calendar day of ``value``."""
+    return local(value).date()
+
+
+def file_stamp(value: datetime.datetime | None = None) -> str:
+    """``20261201-2133JST``: a local time for a file name, with its zone."""
+    return local(value).strftime("%Y%m%d-%H%M%Z")
