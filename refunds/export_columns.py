@@ -1,5 +1,7 @@
 """What each list exports: its columns, how each is written, and which are personal data."""
 
+from typing import Any
+
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +37,7 @@ def _hidden(value: object) -> str:
     return ""
 
 
-def T(label: str, path: str) -> C:
+def T(label: Any, path: str) -> C:
     """A date-time column: written in local time, its zone named in the header (``(JST)``)."""
     return C(format_lazy("{} ({})", label, lazy(zone_name, str)()), path, local_time)
 
