@@ -1,4 +1,6 @@
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from refunds.views.health import HealthView
@@ -7,6 +9,12 @@ from refunds.views.home import HomeView
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("healthz", HealthView.as_view(), name="healthz"),
+    # Browsers ask for /favicon.ico on pages without a link to the icon (files, the API's pages).
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("favicon.ico"), permanent=True),
+        name="favicon",
+    ),
     path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("refunds.api.urls")),

@@ -95,3 +95,11 @@ def test_logout_everywhere_ends_every_session_of_the_user():
     assert phone.get(reverse("refunds:search")).status_code == 302  # back to the login page
     assert laptop.get(reverse("refunds:search")).status_code == 302
     assert AuditEvent.objects.filter(action="user.logout_everywhere").exists()
+
+
+def test_the_favicon_is_served_to_anyone(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.ico")
+    login = client.get(reverse("accounts:login")).content.decode()
+    assert 'rel="icon"' in login and "favicon.svg" in login

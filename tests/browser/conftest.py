@@ -48,3 +48,23 @@ def login(live_server, page):
         return page
 
     return _login
+
+
+@pytest.fixture
+def page(page, request):
+    """The browser page, watched: a console error or an uncaught script error fails the test.
+
+    A test that provokes one on purpose (a refused request it asserts on) is marked
+    ``console_errors_expected``.
+    """
+    errors: list[str] = []
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            errors.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    yield page
+    if request.node.get_closest_marker("console_errors_expected") is None:
+        assert errors == [], "console errors:\n" + "\n".join(errors)
