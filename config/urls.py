@@ -1,5 +1,6 @@
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
@@ -12,7 +13,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages without a link to the icon (files, the API's pages).
     path(
         "favicon.ico",
-        RedirectView.as_view(url=static("favicon.ico"), permanent=True),
+        RedirectView.as_view(url=lazy(static, str)("favicon.ico"), permanent=True),
         name="favicon",
     ),
     path("accounts/", include("accounts.urls")),
