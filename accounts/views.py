@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
 
+from refunds.models.audit import AuditAction
 from refunds.services.audit import audit_record
 
 
@@ -20,7 +21,7 @@ class LogoutEverywhereView(LoginRequiredMixin, View):
         with transaction.atomic():
             user.session_epoch = secrets.token_hex(16)  # type: ignore[union-attr]
             user.save(update_fields=["session_epoch"])  # type: ignore[union-attr, call-arg]
-            audit_record(actor=user, action="user.logout_everywhere", obj=user)  # type: ignore[arg-type]
+            audit_record(actor=user, action=AuditAction.USER_LOGGED_OUT_EVERYWHERE, obj=user)  # type: ignore[arg-type]
         logout(request)
         messages.info(request, _("You are signed out on every device."))
         return redirect("accounts:login")

@@ -30,6 +30,7 @@ from refunds.models import (
     MemberStatus,
     PayoutMethod,
 )
+from refunds.models.audit import AuditAction
 from refunds.models.payments import BatchStatus
 
 
@@ -120,7 +121,8 @@ BATCHES = (
 AUDIT = (
     T(_("when"), "created_at"),
     C(_("who"), "actor__username"),
-    C(_("action"), "action"),
+    C(_("action"), "action", label_of(AuditAction.choices)),
+    C(_("event code"), "action"),
     C(_("object type"), "object_type"),
     C(_("object id"), "object_id"),
     C(_("object"), "object_repr"),

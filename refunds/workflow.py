@@ -1,23 +1,25 @@
-"""The case state machine: which state may follow which. Services are the only callers.
+"""The case state machine: which state may follow which. The one home of that rule.
 
-Each service locks the case row, asks ``check_transition`` whether its move is allowed, sets the
-new state and writes an audit event through ``record_transition``. No form, admin page or API
-field edits ``Case.status`` directly.
+It only answers; it changes nothing. Services move cases through ``refunds.services.transitions``
+(one case, or many in one ``UPDATE``), which locks them, asks ``check_transition`` /
+``check_transitions`` here and writes the audit events. No form, admin page or API field edits
+``Case.status`` directly.
 """
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from refunds.models import Case, CaseStatus
-from refunds.services.audit import audit_record
 
 S = CaseStatus
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.DETECTED: frozenset({S.NOTIFIED, S.CLAIM_RECEIVED, S.ON_HOLD, S.NO_LONGER_AFFECTED}),
-    S.AWAITING_CLAIM: frozenset({S.CLAIM_RECEIVED, S.ON_HOLD, S.NO_LONGER_AFFECTED}),
+    # detected <-> awaiting_claim: a detection re-run that changes the case's category.
+    S.DETECTED: frozenset(
+        {S.NOTIFIED, S.CLAIM_RECEIVED, S.ON_HOLD, S.NO_LONGER_AFFECTED, S.AWAITING_CLAIM}
+    ),
+    S.AWAITING_CLAIM: frozenset({S.CLAIM_RECEIVED, S.ON_HOLD, S.NO_LONGER_AFFECTED, S.DETECTED}),
     S.NOTIFIED: frozenset({S.CLAIM_RECEIVED, S.PREPARED, S.ON_HOLD}),
     S.CLAIM_RECEIVED: frozenset({S.PREPARED, S.ON_HOLD}),
     S.PREPARED: frozenset(
@@ -48,47 +50,30 @@ PAYEE_CHANGE_LEADS_TO: dict[str, str] = {
 }
 
 
-LOCK_CHUNK = 2000
-
-
-def lock_cases(case_ids: Iterable[int]) -> None:
-    """Row locks on these cases, taken in pk order (no deadlocks), in chunks of ids."""
-    ordered = sorted(set(case_ids))
-    for start in range(0, len(ordered), LOCK_CHUNK):
-        chunk = ordered[start : start + LOCK_CHUNK]
-        list(Case.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values("pk"))
-
-
 class TransitionNotAllowed(Exception):
     """The case is not in a state from which this step may be taken; the message says why."""
 
 
 def check_transition(case: Case, to: str) -> None:
+    """Refuse the move of ``case`` to ``to`` unless the table allows it."""
     if to not in TRANSITIONS.get(case.status, frozenset()):
         raise TransitionNotAllowed(
             _("A case that is “%(state)s” cannot become “%(to)s”.")
-            % {"state": case.get_status_display(), "to": CaseStatus(to).label}
+            % {"state": CaseStatus(case.status).label, "to": CaseStatus(to).label}
         )
 
 
-def record_transition(
-    *,
-    case: Case,
-    to: str,
-    actor: Any,
-    action: str,
-    reason: str = "",
-    changes: dict[str, Any] | None = None,
-) -> None:
-    """Move a locked case to ``to`` (if allowed), save it and write the event."""
-    check_transition(case, to)
-    before = case.status
-    case.status = to
-    case.save(update_fields=["status", "updated_at"])
-    audit_record(
-        actor=actor,
-        action=action,
-        obj=case,
-        changes={"status": [before, to], **(changes or {})},
-        reason=reason,
-    )
+def check_transitions(cases: Iterable[tuple[str, str]], to: str) -> None:
+    """Refuse a move of many cases, given as (case number, state), unless each one may move;
+    the message names the first ten that may not."""
+    refused = [(case_no, state) for case_no, state in cases if to not in TRANSITIONS[state]]
+    if refused:
+        raise TransitionNotAllowed(
+            _("These cases cannot become “%(to)s”: %(cases)s.")
+            % {
+                "to": CaseStatus(to).label,
+                "cases": ", ".join(
+                    f"{case_no} ({CaseStatus(state).label})" for case_no, state in refused[:10]
+                ),
+            }
+        )

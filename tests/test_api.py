@@ -345,12 +345,12 @@ class TestDecisions:
         assert case_events(by_api) == case_events(by_page)
         assert [action for action, _status, _reason in case_events(by_api)] == [
             "case.claim_received",
-            "case.prepare",
-            "case.hold",
-            "case.release",
-            "case.reject",
-            "case.reopen",
-            "case.approve",
+            "case.prepared",
+            "case.held",
+            "case.released",
+            "case.rejected",
+            "case.reopened",
+            "case.approved",
         ]
         actors = AuditEvent.objects.filter(object_type="refunds.case", object_id=str(by_api.pk))
         assert list(actors.order_by("id").values_list("actor__username", flat=True))[1:] == [
@@ -492,7 +492,8 @@ class TestReads:
         access = PersonalDataAccess.objects.get()
         assert access.user == people["a"] and access.member == member
         assert (
-            AuditEvent.objects.filter(action="member.reveal", object_id=str(member.pk)).count() == 1
+            AuditEvent.objects.filter(action="member.revealed", object_id=str(member.pk)).count()
+            == 1
         )
 
     def test_payments_are_for_supervisors(self, people):
@@ -535,7 +536,7 @@ class TestCallCenterWrites:
         body = response.json()
         assert body["member"] == member.pk and body["created_by"] == "api-staff"
         assert body["ended_at"] is not None  # a whole inquiry at once
-        event = AuditEvent.objects.get(action="inquiry.log")
+        event = AuditEvent.objects.get(action="inquiry.logged")
         assert event.object_id == str(body["id"]) and event.actor == people["staff"]
 
     def test_a_bad_inquiry_is_a_400_per_field(self, people):
@@ -585,7 +586,7 @@ class TestCallCenterWrites:
         assert case.status == "claim_received"
         claim = Claim.objects.get()
         assert claim.inquiry is not None and claim.inquiry.identity_verified
-        assert AuditEvent.objects.filter(action="claim.record").count() == 1
+        assert AuditEvent.objects.filter(action="claim.recorded").count() == 1
 
     def test_a_bad_payee_is_a_400_from_the_service(self, people):
         case = CaseFactory(status="awaiting_claim", category=3)

@@ -236,7 +236,9 @@ class TestMemberPage:
         assert "03-1234-5678" in page and "東京都千代田区千代田1-1" in page
         access = PersonalDataAccess.objects.get()
         assert access.user == staff_user and access.member == member
-        assert AuditEvent.objects.filter(action="member.reveal", object_id=str(member.pk)).exists()
+        assert AuditEvent.objects.filter(
+            action="member.revealed", object_id=str(member.pk)
+        ).exists()
 
     def test_billing_after_the_end_month_is_highlighted(self, staff_client):
         from tests.factories import BillingLineFactory
@@ -331,7 +333,7 @@ class TestInquiries:
             AuditEvent.objects.filter(object_type="refunds.inquiry").values_list(
                 "action", flat=True
             )
-        ) == ["inquiry.close", "inquiry.start"]
+        ) == ["inquiry.closed", "inquiry.started"]
 
     def test_only_the_taker_ends_an_inquiry(self, staff_user, supervisor_client):
         inquiry = _verified(staff_user, _member())
@@ -412,7 +414,7 @@ class TestClaims:
         )
         case.refresh_from_db()
         assert case.status == "claim_received"
-        assert AuditEvent.objects.filter(action="claim.record").exists()
+        assert AuditEvent.objects.filter(action="claim.recorded").exists()
         assert AuditEvent.objects.get(action="case.claim_received").changes["status"] == [
             "awaiting_claim",
             "claim_received",
@@ -519,7 +521,7 @@ class TestClaims:
             },
         )
         assert response.status_code == 302
-        event = AuditEvent.objects.get(action="claim.change_payee")
+        event = AuditEvent.objects.get(action="claim.payee_changed")
         before, after = event.changes["payee"]
         assert (before["account_number"], after["account_number"]) == ("1234567", "7654321")
         assert event.reason == "new account"

@@ -94,7 +94,7 @@ def test_logout_everywhere_ends_every_session_of_the_user():
     laptop.post(reverse("accounts:logout_everywhere"))
     assert phone.get(reverse("refunds:search")).status_code == 302  # back to the login page
     assert laptop.get(reverse("refunds:search")).status_code == 302
-    assert AuditEvent.objects.filter(action="user.logout_everywhere").exists()
+    assert AuditEvent.objects.filter(action="user.logged_out_everywhere").exists()
 
 
 def test_the_favicon_is_served_to_anyone(client):

@@ -99,4 +99,4 @@ def test_admin_edits_the_text_and_a_broken_placeholder_is_refused(admin_client_r
     assert bad.status_code == 200 and LetterTemplate.objects.get(kind="notice").subject != "x"
     admin_client_role.post(url, {"subject": "お詫び", "body": "{{ member_name }} 様 {{ amount }}"})
     assert LetterTemplate.objects.get(kind="notice").subject == "お詫び"
-    assert AuditEvent.objects.filter(action="letter_template.change").exists()
+    assert AuditEvent.objects.filter(action="letter_template.changed").exists()

@@ -137,7 +137,7 @@ class TestFourEyes:
             reason="more",
             justification="bank statement",
         )
-        event = AuditEvent.objects.filter(action="case.change_amount").order_by("id").last()
+        event = AuditEvent.objects.filter(action="case.amount_changed").order_by("id").last()
         assert event.changes["amount_yen"] == [3402, 9000] and "bank statement" in event.reason
 
     def test_every_step_is_an_event(self, people):
@@ -149,9 +149,9 @@ class TestFourEyes:
         )
         assert actions == [
             ("case.claim_received", "sup-a"),
-            ("case.prepare", "prep"),
-            ("case.approve", "sup-a"),
-            ("case.approve_second", "sup-b"),
+            ("case.prepared", "prep"),
+            ("case.approved", "sup-a"),
+            ("case.second_approved", "sup-b"),
         ]
 
 

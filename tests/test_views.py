@@ -278,7 +278,7 @@ def test_audit_log_is_searchable_and_runs_a_constant_number_of_queries(
 
     for i in range(40):
         AuditEvent.objects.create(
-            action="case.prepare",
+            action="case.prepared",
             object_type="refunds.case",
             object_id=str(i),
             object_repr=f"SH10-{i:06d}",

@@ -7,6 +7,62 @@ from django.utils.translation import gettext_lazy as _
 from refunds.localtime import stamp
 
 
+class AuditAction(models.TextChoices):
+    """Every name an audit event may carry: ``<what>.<what happened>``, in the past tense.
+
+    Events of a case entering a state by a step with no name of its own carry the state's name
+    (``case.notified``, ``case.paid``). Services write these members, never a bare string.
+    """
+
+    # A case's life
+    CASE_CREATED = "case.created", _("Case opened")
+    CASE_UPDATED = "case.updated", _("Case recomputed by detection")
+    CASE_FLAGGED = "case.flagged", _("Case flagged by detection")
+    CASE_REOPENED = "case.reopened", _("Case reopened")
+    CASE_NO_LONGER_AFFECTED = "case.no_longer_affected", _("Case no longer affected")
+    CASE_NOTIFIED = "case.notified", _("Member notified")
+    CASE_CLAIM_RECEIVED = "case.claim_received", _("Claim received")
+    CASE_PAYEE_CHANGED = "case.payee_changed", _("Payee changed")
+    CASE_PREPARED = "case.prepared", _("Case prepared")
+    CASE_APPROVED = "case.approved", _("Case approved")
+    CASE_SECOND_APPROVED = "case.second_approved", _("Second approval given")
+    CASE_REJECTED = "case.rejected", _("Case rejected")
+    CASE_HELD = "case.held", _("Case put on hold")
+    CASE_RELEASED = "case.released", _("Case released from hold")
+    CASE_AMOUNT_CHANGED = "case.amount_changed", _("Amount changed")
+    CASE_INVESTIGATION_OPENED = "case.investigation_opened", _("Investigation opened")
+    CASE_INVESTIGATION_SETTLED = "case.investigation_settled", _("Investigation settled")
+    CASE_QA_DRAWN = "case.qa_drawn", _("Drawn for quality check")
+    CASE_QA_PASSED = "case.qa_passed", _("Quality check passed")
+    CASE_QA_FAILED = "case.qa_failed", _("Quality check failed")
+    CASE_QA_RETURNED = "case.qa_returned", _("Returned after a failed quality check")
+    CASE_IN_PAYMENT = "case.in_payment", _("Sent for payment")
+    CASE_PAID = "case.paid", _("Paid")
+    CASE_PAYMENT_FAILED = "case.payment_failed", _("Payment failed")
+    # Calls, claims and members
+    INQUIRY_STARTED = "inquiry.started", _("Call started")
+    INQUIRY_LOGGED = "inquiry.logged", _("Inquiry logged")
+    INQUIRY_CLOSED = "inquiry.closed", _("Call ended")
+    INQUIRY_FOLLOWED_UP = "inquiry.followed_up", _("Follow-up done")
+    COMPLAINT_CLOSED = "complaint.closed", _("Complaint closed")
+    CLAIM_RECORDED = "claim.recorded", _("Claim recorded")
+    CLAIM_PAYEE_CHANGED = "claim.payee_changed", _("Claim's payee changed")
+    MEMBER_REVEALED = "member.revealed", _("Personal data revealed")
+    # Payments
+    BATCH_CREATED = "batch.created", _("Payment batch built")
+    BATCH_DISCARDED = "batch.discarded", _("Payment batch discarded")
+    BATCH_EXPORTED = "batch.exported", _("Payment file exported")
+    BATCH_RECONCILED = "batch.reconciled", _("Bank result applied")
+    # Programs, data, reports, letters and accounts
+    PROGRAM_CREATED = "program.created", _("Program created")
+    PROGRAM_UPDATED = "program.updated", _("Program changed")
+    PROGRAM_VERSIONED = "program.versioned", _("Program's rule versioned")
+    IMPORT_FINISHED = "import.finished", _("Import finished")
+    REPORT_GENERATED = "report.generated", _("Progress report generated")
+    LETTER_TEMPLATE_CHANGED = "letter_template.changed", _("Letter text changed")
+    USER_LOGGED_OUT_EVERYWHERE = "user.logged_out_everywhere", _("Signed out everywhere")
+
+
 class AuditEvent(models.Model):
     """An append-only record of a change: who, when, what, from what to what, and why."""
 
@@ -19,7 +75,7 @@ class AuditEvent(models.Model):
         related_name="+",
         verbose_name=_("who"),
     )
-    action = models.CharField(_("action"), max_length=64)
+    action = models.CharField(_("action"), max_length=64, choices=AuditAction.choices)
     object_type = models.CharField(_("object type"), max_length=64)
     object_id = models.CharField(_("object id"), max_length=64)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)

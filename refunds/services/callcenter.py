@@ -36,9 +36,11 @@ from refunds.models import (
     PersonalDataAccess,
     RemediationProgram,
 )
+from refunds.models.audit import AuditAction
 from refunds.services.audit import audit_record
 from refunds.services.detection import reserve_case_numbers
-from refunds.workflow import CLAIMABLE, PAYEE_CHANGE_LEADS_TO, record_transition
+from refunds.services.transitions import case_move
+from refunds.workflow import CLAIMABLE, PAYEE_CHANGE_LEADS_TO
 
 PERSONAL_FIELDS = ("birth_date", "phone", "email", "postal_code", "address")
 
@@ -151,7 +153,12 @@ def inquiry_start(
         **{name: name in items for name in IDENTITY_ITEMS},
     )
     inquiry.save()
-    audit_record(actor=user, action="inquiry.start", obj=inquiry, changes=_inquiry_changes(inquiry))
+    audit_record(
+        actor=user,
+        action=AuditAction.INQUIRY_STARTED,
+        obj=inquiry,
+        changes=_inquiry_changes(inquiry),
+    )
     return inquiry
 
 
@@ -196,7 +203,12 @@ def inquiry_log(
     )
     _apply_follow_up_rules(inquiry, callback_requested=callback_requested)
     inquiry.save()
-    audit_record(actor=user, action="inquiry.log", obj=inquiry, changes=_inquiry_changes(inquiry))
+    audit_record(
+        actor=user,
+        action=AuditAction.INQUIRY_LOGGED,
+        obj=inquiry,
+        changes=_inquiry_changes(inquiry),
+    )
     return inquiry
 
 
@@ -222,7 +234,12 @@ def inquiry_close(
     inquiry.follow_up_needed = follow_up_needed
     _apply_follow_up_rules(inquiry, callback_requested=callback_requested)
     inquiry.save()
-    audit_record(actor=user, action="inquiry.close", obj=inquiry, changes=_inquiry_changes(inquiry))
+    audit_record(
+        actor=user,
+        action=AuditAction.INQUIRY_CLOSED,
+        obj=inquiry,
+        changes=_inquiry_changes(inquiry),
+    )
     return inquiry
 
 
@@ -237,7 +254,7 @@ def inquiry_follow_up_done(*, inquiry: Inquiry, user: Any, note: str = "") -> In
     if note:
         inquiry.note = f"{inquiry.note}\n{note}".strip()
     inquiry.save(update_fields=["follow_up_done_at", "follow_up_done_by", "note"])
-    audit_record(actor=user, action="inquiry.follow_up_done", obj=inquiry, reason=note)
+    audit_record(actor=user, action=AuditAction.INQUIRY_FOLLOWED_UP, obj=inquiry, reason=note)
     return inquiry
 
 
@@ -256,7 +273,10 @@ def complaint_close(*, inquiry: Inquiry, user: Any, outcome: str) -> Inquiry:
     inquiry.complaint_closed_by = user
     inquiry.save(update_fields=["complaint_outcome", "complaint_closed_at", "complaint_closed_by"])
     audit_record(
-        actor=user, action="complaint.close", obj=inquiry, reason=inquiry.complaint_outcome
+        actor=user,
+        action=AuditAction.COMPLAINT_CLOSED,
+        obj=inquiry,
+        reason=inquiry.complaint_outcome,
     )
     return inquiry
 
@@ -369,16 +389,16 @@ def claim_record(
     claim.save()
     audit_record(
         actor=user,
-        action="claim.record",
+        action=AuditAction.CLAIM_RECORDED,
         obj=claim,
         changes={"payee": [None, claim.payee_values()]},
     )
     if case.status != CaseStatus.CLAIM_RECEIVED:
-        record_transition(
+        case_move(
             case=case,
             to=CaseStatus.CLAIM_RECEIVED,
             actor=user,
-            action="case.claim_received",
+            action=AuditAction.CASE_CLAIM_RECEIVED,
             changes={"claim": claim.pk},
         )
     return claim, True
@@ -421,7 +441,7 @@ def claim_change_payee(
     claim.save()
     audit_record(
         actor=user,
-        action="claim.change_payee",
+        action=AuditAction.CLAIM_PAYEE_CHANGED,
         obj=claim,
         changes={"payee": [before, after]},
         reason=reason.strip(),
@@ -429,11 +449,11 @@ def claim_change_payee(
     if leads_to != case.status:
         # Whoever fixes the payee prepares the case anew: approvals start again.
         case.restart_review(preparer=user if leads_to == CaseStatus.PREPARED else None)
-        record_transition(
+        case_move(
             case=case,
             to=leads_to,
             actor=user,
-            action="case.payee_changed",
+            action=AuditAction.CASE_PAYEE_CHANGED,
             reason=reason.strip(),
         )
         if leads_to == CaseStatus.PREPARED:
@@ -489,7 +509,7 @@ def investigation_open(
         Inquiry.objects.filter(pk=inquiry.pk, case__isnull=True).update(case=case)
     audit_record(
         actor=user,
-        action="case.investigation_open",
+        action=AuditAction.CASE_INVESTIGATION_OPENED,
         obj=case,
         changes={"status": [None, case.status], "origin": case.origin},
         reason=story.strip(),
@@ -519,7 +539,7 @@ def investigation_settle(*, case: Case, user: Any, amount_yen: int, reason: str)
     investigation.save(update_fields=["settled_at", "settled_by", "settlement_reason"])
     audit_record(
         actor=user,
-        action="case.investigation_settle",
+        action=AuditAction.CASE_INVESTIGATION_SETTLED,
         obj=case,
         changes={"amount_yen": [before, amount_yen]},
         reason=reason.strip(),
@@ -536,5 +556,10 @@ def member_reveal(*, user: Any, member: Member) -> PersonalDataAccess:
     access = PersonalDataAccess.objects.create(
         user=user, member=member, fields=list(PERSONAL_FIELDS)
     )
-    audit_record(actor=user, action="member.reveal", obj=member, changes={"fields": access.fields})
+    audit_record(
+        actor=user,
+        action=AuditAction.MEMBER_REVEALED,
+        obj=member,
+        changes={"fields": access.fields},
+    )
     return access

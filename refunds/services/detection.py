@@ -13,7 +13,7 @@ transaction of their own.
 import csv
 import io
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -37,7 +37,6 @@ from refunds.detection.rule import (
     totals_sql,
 )
 from refunds.models import (
-    AuditEvent,
     Case,
     CaseEvidence,
     CaseNumberCounter,
@@ -48,7 +47,10 @@ from refunds.models import (
     RemediationProgram,
     RunStatus,
 )
-from refunds.workflow import lock_cases
+from refunds.models.audit import AuditAction
+from refunds.services.audit import Entry, audit_record_many, audit_record_select
+from refunds.services.transitions import CaseRow, case_rows, lock_cases
+from refunds.workflow import check_transitions
 
 logger = logging.getLogger(__name__)
 
@@ -607,7 +609,7 @@ def _create_cases(chunk: _Chunk, run: DetectionRun) -> int:
             ],
         )
         _write_new_evidence(cursor, chunk)
-        _write_new_events(cursor, chunk, now)
+        _write_new_events(chunk, now)
         cursor.execute(f"DROP TABLE {_NEW_CASES}")
     return count
 
@@ -658,27 +660,27 @@ def _write_new_evidence(cursor: Any, chunk: _Chunk) -> None:
     )
 
 
-def _write_new_events(cursor: Any, chunk: _Chunk, now: Any) -> None:
-    """One ``case.created`` event per new case."""
+def _write_new_events(chunk: _Chunk, now: Any) -> None:
+    """One ``case.created`` event per new case, with its number, run, state, amount and category."""
     if connection.vendor == "postgresql":
         json_object, json_array = "jsonb_build_object", "jsonb_build_array"
     else:
         json_object, json_array = "json_object", "json_array"
-    cursor.execute(
-        f"""
-        INSERT INTO refunds_auditevent (created_at, actor_id, action, object_type,
-            object_id, object_repr, changes, reason)
-        SELECT %s, %s, 'case.created', 'refunds.case', CAST(k.id AS VARCHAR(64)), '',
+    audit_record_select(
+        actor_id=chunk.run.started_by_id,
+        action=AuditAction.CASE_CREATED,
+        select_sql=f"""
+        SELECT %s AS created_at, 'refunds.case' AS object_type,
+            CAST(k.id AS VARCHAR(64)) AS object_id, k.case_no AS object_repr,
             {json_object}('run', k.created_by_run_id,
                 'status', {json_array}(NULL, k.status),
                 'amount_yen', {json_array}(NULL, k.amount_yen),
-                'category', {json_array}(NULL, k.category)),
-            ''
+                'category', {json_array}(NULL, k.category)) AS changes,
+            '' AS reason, k.id AS sort_key
         FROM {_NEW_CASES} c
         JOIN refunds_case k ON {_NEW_CASE_IS_K}
-        ORDER BY k.id
         """,
-        [now, chunk.run.started_by_id, chunk.run.program_code, *chunk.contract_range],
+        params=[now, chunk.run.program_code, *chunk.contract_range],
     )
 
 
@@ -702,22 +704,27 @@ def _record_problems(chunk: _Chunk, run: DetectionRun) -> int:
 
 
 def _apply_changes(params: Parameters, run: DetectionRun, changes: list[Change]) -> None:
-    """Updates, reopenings, closings and flags: few, written case by case."""
+    """Updates, reopenings, closings and flags: few, written case by case; every change of
+    state asked of the state table first (one refused, the chunk is rolled back)."""
     program = run.program
-    actor = run.started_by
     lock_cases([c.case_id for c in changes if c.case_id])
-    events: list[AuditEvent] = []
+    rows = {row.pk: row for row in case_rows(c.case_id for c in changes if c.case_id)}
+    moves: dict[str, list[CaseRow]] = defaultdict(list)
+    for c in changes:
+        to = _status_after(c)
+        if to is not None and to != rows[_case_id(c)].status:
+            moves[to].append(rows[_case_id(c)])
+    for to, moving in moves.items():
+        check_transitions(((row.case_no, row.status) for row in moving), to)
     refreshed_evidence: list[int] = []
     for c in changes:
-        case_id = c.case_id
-        assert case_id is not None
+        case_id = _case_id(c)
         if c.action in ("update", "reopen"):
-            category = Category(c.category)  # type: ignore[arg-type]
             Case.objects.filter(pk=case_id).update(
                 category=c.category,
                 amount_yen=c.amount_yen,
                 computed_amount_yen=c.amount_yen,
-                status=category.starting_status,
+                status=_status_after(c),
                 tariff_mismatch=c.tariff_mismatch,
                 flagged=c.tariff_mismatch,
                 flag_reason=_("billed amount differs from the tariff") if c.tariff_mismatch else "",
@@ -727,12 +734,10 @@ def _apply_changes(params: Parameters, run: DetectionRun, changes: list[Change])
             )
             CaseEvidence.objects.filter(case_id=case_id).delete()
             refreshed_evidence.append(c.contract_id)
-            events.append(_event(actor, case_id, c, run))
         elif c.action == "close":
             Case.objects.filter(pk=case_id).update(
                 status=CaseStatus.NO_LONGER_AFFECTED, last_run=run, updated_at=timezone.now()
             )
-            events.append(_event(actor, case_id, c, run))
         elif c.action == "flag":
             Case.objects.filter(pk=case_id).update(
                 flagged=c.flag_difference_yen is not None or c.tariff_mismatch,
@@ -741,16 +746,30 @@ def _apply_changes(params: Parameters, run: DetectionRun, changes: list[Change])
                 last_run=run,
                 updated_at=timezone.now(),
             )
-            events.append(_event(actor, case_id, c, run))
     _write_evidence(params, refreshed_evidence, program)
-    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    for action, events in _entries(changes, rows, run).items():
+        audit_record_many(actor=run.started_by, action=action, entries=events)
+
+
+def _case_id(change: Change) -> int:
+    assert change.case_id is not None
+    return change.case_id
+
+
+def _status_after(change: Change) -> str | None:
+    """The state a change moves its case to (None: the state stays)."""
+    if change.action == "close":
+        return CaseStatus.NO_LONGER_AFFECTED
+    if change.action in ("update", "reopen"):
+        return str(Category(change.category).starting_status)  # type: ignore[arg-type]
+    return None
 
 
 _ACTION_EVENTS = {
-    "update": "case.updated",
-    "reopen": "case.reopened",
-    "close": "case.no_longer_affected",
-    "flag": "case.flagged",
+    "update": AuditAction.CASE_UPDATED,
+    "reopen": AuditAction.CASE_REOPENED,
+    "close": AuditAction.CASE_NO_LONGER_AFFECTED,
+    "flag": AuditAction.CASE_FLAGGED,
 }
 
 
@@ -785,27 +804,28 @@ def _write_evidence(
     )
 
 
-def _event(actor: Any, case_id: int, c: Change, run: DetectionRun) -> AuditEvent:
-    """The audit event of a change to an existing case (new cases: see ``_create_cases``)."""
-    changes: dict[str, Any] = {"run": run.pk}
-    if c.action == "close":
-        changes.update(status=[c.old_status, CaseStatus.NO_LONGER_AFFECTED])
-    elif c.action == "flag":
-        changes.update(flag_difference_yen=[None, c.flag_difference_yen], found=c.amount_yen)
-    else:
-        changes.update(
-            amount_yen=[c.old_amount_yen, c.amount_yen],
-            category=[c.old_category, c.category],
-            status=[c.old_status, Category(c.category).starting_status],  # type: ignore[arg-type]
+def _entries(
+    changes: list[Change], rows: dict[int, CaseRow], run: DetectionRun
+) -> dict[AuditAction, list[Entry]]:
+    """The audit events of changes to existing cases, by action (new cases: ``_create_cases``)."""
+    events: dict[AuditAction, list[Entry]] = defaultdict(list)
+    for c in changes:
+        row = rows[_case_id(c)]
+        details: dict[str, Any] = {"run": run.pk}
+        if c.action == "close":
+            details.update(status=[c.old_status, CaseStatus.NO_LONGER_AFFECTED])
+        elif c.action == "flag":
+            details.update(flag_difference_yen=[None, c.flag_difference_yen], found=c.amount_yen)
+        else:
+            details.update(
+                amount_yen=[c.old_amount_yen, c.amount_yen],
+                category=[c.old_category, c.category],
+                status=[c.old_status, _status_after(c)],
+            )
+        events[_ACTION_EVENTS[c.action]].append(
+            Entry("refunds.case", row.pk, row.case_no, details, c.flag_reason)
         )
-    return AuditEvent(
-        actor=actor,
-        action=_ACTION_EVENTS[c.action],
-        object_type="refunds.case",
-        object_id=str(case_id),
-        changes=changes,
-        reason=c.flag_reason,
-    )
+    return events
 
 
 def plan_csv(plan: Plan, *, program: RemediationProgram) -> str:

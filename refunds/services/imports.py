@@ -18,6 +18,7 @@ from refunds.imports.engine import ImportOutcome, run_import
 from refunds.imports.errors import FileRefused, ImportLocked
 from refunds.imports.schema import SPECS
 from refunds.models import ImportBatch, ImportRowError, ImportStatus
+from refunds.models.audit import AuditAction
 
 from .audit import audit_record
 
@@ -231,7 +232,7 @@ def _finish(
         batch.save()
         audit_record(
             actor=batch.created_by,
-            action="import.finished",
+            action=AuditAction.IMPORT_FINISHED,
             obj=batch,
             changes={
                 "status": batch.status,

@@ -31,7 +31,8 @@ from refunds.models import (
     LetterTemplate,
     PayoutMethod,
 )
-from refunds.workflow import lock_cases, record_transition
+from refunds.models.audit import AuditAction
+from refunds.services.transitions import CaseRow, cases_move, lock_cases
 
 S = CaseStatus
 _BY_LETTER = (ContactKind.LETTER, ContactKind.REMINDER)
@@ -171,13 +172,11 @@ def letters_send(*, case_ids: Sequence[int], user: Any, kind: str) -> tuple[byte
             for c in cases
         ]
     )
-    for case in cases:
-        if case.status == S.DETECTED:
-            record_transition(
-                case=case,
-                to=S.NOTIFIED,
-                actor=user,
-                action="case.notified",
-                changes={"letter": kind},
-            )
+    cases_move(
+        cases=[CaseRow(c.pk, c.case_no, c.status) for c in cases if c.status == S.DETECTED],
+        to=S.NOTIFIED,
+        actor=user,
+        action=AuditAction.CASE_NOTIFIED,
+        changes={"letter": kind},
+    )
     return pdf, len(cases)

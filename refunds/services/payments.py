@@ -17,14 +17,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import require_supervisor
 from refunds import payee, zengin
 from refunds.models import (
-    AuditEvent,
     BatchStatus,
     Case,
     CaseStatus,
@@ -36,8 +35,9 @@ from refunds.models import (
     PayoutMethod,
     QaStatus,
 )
+from refunds.models.audit import AuditAction
 from refunds.services.audit import audit_record
-from refunds.workflow import lock_cases
+from refunds.services.transitions import case_rows, cases_move, lock_cases
 
 S = CaseStatus
 
@@ -54,23 +54,6 @@ def payable_cases(method: str) -> QuerySet[Case]:
     return cases.filter(
         Exists(claim_method.filter(method=method))
         | (~Exists(claim_method) & Q(category=1, member__status="active"))
-    )
-
-
-def _events(actor: Any, action: str, cases: Iterable[tuple[int, str]], changes: Any) -> None:
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                actor=actor,
-                action=action,
-                object_type="refunds.case",
-                object_id=str(pk),
-                object_repr=case_no,
-                changes=changes(pk) if callable(changes) else changes,
-            )
-            for pk, case_no in cases
-        ],
-        batch_size=2000,
     )
 
 
@@ -153,7 +136,7 @@ def batch_create(
     batch.save(update_fields=["item_count", "total_yen"])
     audit_record(
         actor=user,
-        action="batch.create",
+        action=AuditAction.BATCH_CREATED,
         obj=batch,
         changes={"method": method, "count": batch.item_count, "total_yen": batch.total_yen},
     )
@@ -167,7 +150,12 @@ def batch_discard(*, batch: PaymentBatch, user: Any) -> None:
     batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != BatchStatus.DRAFT:
         raise ValidationError(_("Only a draft batch can be discarded."))
-    audit_record(actor=user, action="batch.discard", obj=batch, changes={"count": batch.item_count})
+    audit_record(
+        actor=user,
+        action=AuditAction.BATCH_DISCARDED,
+        obj=batch,
+        changes={"count": batch.item_count},
+    )
     batch.delete()
 
 
@@ -284,18 +272,18 @@ def batch_export(*, batch: PaymentBatch, user: Any) -> PaymentBatch:
             % {"cases": ", ".join(stale[:10])}
         )
     name, data = _file_for(batch, items)
-    moved.update(status=S.IN_PAYMENT, updated_at=timezone.now())
-    _events(
-        user,
-        "case.in_payment",
-        ((item.case_id, item.case.case_no) for item in items),
-        {"status": [S.APPROVED, S.IN_PAYMENT], "batch": batch.pk},
+    cases_move(
+        cases=case_rows(ids),
+        to=S.IN_PAYMENT,
+        actor=user,
+        action=AuditAction.CASE_IN_PAYMENT,
+        changes={"batch": batch.pk},
     )
     batch.file.save(name, ContentFile(data), save=False)
     batch.status = BatchStatus.EXPORTED
     batch.exported_by, batch.exported_at = user, timezone.now()
     batch.save(update_fields=["file", "status", "exported_by", "exported_at"])
-    audit_record(actor=user, action="batch.export", obj=batch, changes={"file": name})
+    audit_record(actor=user, action=AuditAction.BATCH_EXPORTED, obj=batch, changes={"file": name})
     return batch
 
 
@@ -422,49 +410,42 @@ def batch_reconcile(
     if outcome.errors:
         return outcome  # nothing applied
     now = timezone.now()
-    ids = sorted(item.case_id for _row, item in matched)
-    lock_cases(ids)
-    paid = [(row, item) for row, item in matched if row.paid]
-    failed = [(row, item) for row, item in matched if not row.paid]
-    PaymentItem.objects.filter(pk__in=[i.pk for _r, i in paid]).update(
+    lock_cases(item.case_id for _row, item in matched)
+    paid = [item for row, item in matched if row.paid]
+    failed = []
+    for row, item in matched:
+        if not row.paid:
+            item.failure_reason = (row.reason or _("refused"))[:300]
+            failed.append(item)
+    PaymentItem.objects.filter(pk__in=[item.pk for item in paid]).update(
         status=ItemStatus.PAID, is_open=False, result_at=now
     )
-    for row, item in failed:
-        PaymentItem.objects.filter(pk=item.pk).update(
-            status=ItemStatus.FAILED,
-            is_open=False,
-            result_at=now,
-            failure_reason=row.reason or _("refused"),
-        )
-    for _row, item in paid:
-        updated = Case.objects.filter(pk=item.case_id, status=S.IN_PAYMENT).update(
-            status=S.PAID,
-            paid_at=now,
-            paid_amount_yen=item.amount_yen,
-            compensation_yen=item.compensation_yen,
-            updated_at=now,
-        )
-        if not updated:
-            raise ValidationError(
-                _("Case %(case)s is not in payment.") % {"case": item.case.case_no}
-            )
-    for row, item in failed:
-        Case.objects.filter(pk=item.case_id, status=S.IN_PAYMENT).update(
-            status=S.PAYMENT_FAILED,
-            status_reason=(row.reason or _("refused"))[:500],
-            updated_at=now,
-        )
-    _events(
-        user,
-        "case.paid",
-        ((i.case_id, i.case.case_no) for _r, i in paid),
-        lambda pk: {"status": [S.IN_PAYMENT, S.PAID], "batch": batch.pk},
+    for item in failed:
+        item.status, item.is_open, item.result_at = ItemStatus.FAILED, False, now
+    PaymentItem.objects.bulk_update(
+        failed, ["status", "is_open", "result_at", "failure_reason"], batch_size=2000
     )
-    _events(
-        user,
-        "case.payment_failed",
-        ((i.case_id, i.case.case_no) for _r, i in failed),
-        {"status": [S.IN_PAYMENT, S.PAYMENT_FAILED], "batch": batch.pk},
+    # Each case's paid amount, compensation and failure reason come from its line of the batch.
+    line = PaymentItem.objects.filter(batch=batch, case=OuterRef("pk"))
+    cases_move(
+        cases=case_rows(item.case_id for item in paid),
+        to=S.PAID,
+        actor=user,
+        action=AuditAction.CASE_PAID,
+        values={
+            "paid_at": now,
+            "paid_amount_yen": Subquery(line.values("amount_yen")[:1]),
+            "compensation_yen": Subquery(line.values("compensation_yen")[:1]),
+        },
+        changes={"batch": batch.pk},
+    )
+    cases_move(
+        cases=case_rows(item.case_id for item in failed),
+        to=S.PAYMENT_FAILED,
+        actor=user,
+        action=AuditAction.CASE_PAYMENT_FAILED,
+        values={"status_reason": Subquery(line.values("failure_reason")[:1])},
+        changes={"batch": batch.pk},
     )
     outcome.paid, outcome.failed = len(paid), len(failed)
     if not batch.items.filter(status=ItemStatus.PENDING).exists():
@@ -473,7 +454,7 @@ def batch_reconcile(
         batch.save(update_fields=["status", "reconciled_at"])
     audit_record(
         actor=user,
-        action="batch.reconcile",
+        action=AuditAction.BATCH_RECONCILED,
         obj=batch,
         changes={"paid": outcome.paid, "failed": outcome.failed, "file": file_name},
     )

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from refunds.models import Case, RemediationProgram
+from refunds.models.audit import AuditAction
 
 from .audit import audit_record
 
@@ -40,7 +41,7 @@ def program_create(*, data: dict[str, Any], user: Any) -> RemediationProgram:
         )
         audit_record(
             actor=user,
-            action="program.created",
+            action=AuditAction.PROGRAM_CREATED,
             obj=program,
             changes={f: [None, _jsonable(data[f])] for f in EDITABLE_FIELDS},
         )
@@ -73,7 +74,7 @@ def program_update(
             )
             audit_record(
                 actor=user,
-                action="program.versioned",
+                action=AuditAction.PROGRAM_VERSIONED,
                 obj=new,
                 changes={"from_version": program.version, **changes},
             )
@@ -81,5 +82,5 @@ def program_update(
         for field, (_old, _new) in changes.items():
             setattr(program, field, data[field])
         program.save()
-        audit_record(actor=user, action="program.updated", obj=program, changes=changes)
+        audit_record(actor=user, action=AuditAction.PROGRAM_UPDATED, obj=program, changes=changes)
         return program

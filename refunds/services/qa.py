@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from refunds.models import Case, CaseStatus, QaReview, QaStatus
+from refunds.models.audit import AuditAction
 from refunds.services.audit import audit_record
-from refunds.workflow import record_transition
+from refunds.services.transitions import case_move
 
 _draw = random.SystemRandom()
 
@@ -39,7 +40,10 @@ def qa_draw(case: Case) -> bool:
     case.qa_drawn_at = timezone.now()
     case.save(update_fields=["qa_status", "qa_drawn_at"])
     audit_record(
-        actor=None, action="case.qa_drawn", obj=case, changes={"qa_status": [None, "pending"]}
+        actor=None,
+        action=AuditAction.CASE_QA_DRAWN,
+        obj=case,
+        changes={"qa_status": [None, "pending"]},
     )
     return True
 
@@ -71,15 +75,19 @@ def qa_record(*, case: Case, user: Any, passed: bool, reason: str = "") -> QaRev
     case.save(update_fields=["qa_status"])
     audit_record(
         actor=user,
-        action="case.qa_pass" if passed else "case.qa_fail",
+        action=AuditAction.CASE_QA_PASSED if passed else AuditAction.CASE_QA_FAILED,
         obj=case,
         changes={"qa_status": [QaStatus.PENDING, case.qa_status]},
         reason=reason.strip(),
     )
     if not passed and case.status in (CaseStatus.AWAITING_SECOND_APPROVAL, CaseStatus.APPROVED):
         case.restart_review()
-        record_transition(
-            case=case, to=CaseStatus.PREPARED, actor=user, action="case.qa_returned", reason=reason
+        case_move(
+            case=case,
+            to=CaseStatus.PREPARED,
+            actor=user,
+            action=AuditAction.CASE_QA_RETURNED,
+            reason=reason,
         )
     return review
 

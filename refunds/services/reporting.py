@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from refunds.models import Category, ProgressReport
+from refunds.models.audit import AuditAction
 from refunds.reports import REPORT_ROWS, progress_report
 from refunds.services.audit import audit_record
 
@@ -19,7 +20,7 @@ def report_generate(*, user: Any = None, program_code: str = "") -> ProgressRepo
         generated_by=user if getattr(user, "is_authenticated", False) else None,
         data=progress_report(program_code or None),
     )
-    audit_record(actor=user, action="report.generate", obj=report)
+    audit_record(actor=user, action=AuditAction.REPORT_GENERATED, obj=report)
     return report
 
 

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role, require_supervisor
 from refunds.models import Case, CaseStatus, Claim, PayoutMethod, QaStatus
+from refunds.models.audit import AuditAction
 from refunds.services.audit import audit_record
-from refunds.workflow import record_transition
+from refunds.services.transitions import case_move
 
 S = CaseStatus
 PREPARABLE = (S.NOTIFIED, S.CLAIM_RECEIVED, S.PAYMENT_FAILED)
@@ -55,7 +56,7 @@ def case_prepare(*, case: Case, user: Any, note: str = "") -> Case:
     if problem:
         raise ValidationError(problem)
     case.restart_review(preparer=user)
-    record_transition(case=case, to=S.PREPARED, actor=user, action="case.prepare", reason=note)
+    case_move(case=case, to=S.PREPARED, actor=user, action=AuditAction.CASE_PREPARED, reason=note)
     from refunds.services.qa import qa_draw
 
     qa_draw(case)
@@ -98,11 +99,11 @@ def case_approve(*, case: Case, user: Any, skip_flagged: bool = False) -> Case:
         case.save(update_fields=["approved_by", "approved_at"])
         threshold = case.program.second_approval_threshold_yen
         to = S.AWAITING_SECOND_APPROVAL if (case.amount_yen or 0) > threshold else S.APPROVED
-        record_transition(case=case, to=to, actor=user, action="case.approve")
+        case_move(case=case, to=to, actor=user, action=AuditAction.CASE_APPROVED)
     else:
         case.second_approved_by, case.second_approved_at = user, now
         case.save(update_fields=["second_approved_by", "second_approved_at"])
-        record_transition(case=case, to=S.APPROVED, actor=user, action="case.approve_second")
+        case_move(case=case, to=S.APPROVED, actor=user, action=AuditAction.CASE_SECOND_APPROVED)
     return case
 
 
@@ -117,7 +118,7 @@ def case_reject(*, case: Case, user: Any, reason: str) -> Case:
         raise PermissionDenied(_("You prepared this case; another supervisor must decide."))
     case.status_reason = reason.strip()[:500]
     case.save(update_fields=["status_reason"])
-    record_transition(case=case, to=S.REJECTED, actor=user, action="case.reject", reason=reason)
+    case_move(case=case, to=S.REJECTED, actor=user, action=AuditAction.CASE_REJECTED, reason=reason)
     return case
 
 
@@ -131,7 +132,7 @@ def case_reopen(*, case: Case, user: Any, reason: str) -> Case:
     if case.status != S.REJECTED:
         raise ValidationError(_("Only a rejected case can be reopened."))
     case.restart_review(preparer=user)
-    record_transition(case=case, to=S.PREPARED, actor=user, action="case.reopen", reason=reason)
+    case_move(case=case, to=S.PREPARED, actor=user, action=AuditAction.CASE_REOPENED, reason=reason)
     return case
 
 
@@ -145,7 +146,7 @@ def case_hold(*, case: Case, user: Any, reason: str) -> Case:
     case.hold_return_status = case.status
     case.status_reason = reason.strip()[:500]
     case.save(update_fields=["hold_return_status", "status_reason"])
-    record_transition(case=case, to=S.ON_HOLD, actor=user, action="case.hold", reason=reason)
+    case_move(case=case, to=S.ON_HOLD, actor=user, action=AuditAction.CASE_HELD, reason=reason)
     return case
 
 
@@ -158,7 +159,7 @@ def case_release(*, case: Case, user: Any, reason: str = "") -> Case:
     back = case.hold_return_status
     case.hold_return_status = ""
     case.save(update_fields=["hold_return_status"])
-    record_transition(case=case, to=back, actor=user, action="case.release", reason=reason)
+    case_move(case=case, to=back, actor=user, action=AuditAction.CASE_RELEASED, reason=reason)
     return case
 
 
@@ -206,16 +207,18 @@ def case_change_amount(
     if case.status in (S.AWAITING_SECOND_APPROVAL, S.APPROVED, S.PREPARED):
         case.restart_review(preparer=user)
         if case.status != S.PREPARED:
-            record_transition(
+            case_move(
                 case=case,
                 to=S.PREPARED,
                 actor=user,
-                action="case.change_amount",
+                action=AuditAction.CASE_AMOUNT_CHANGED,
                 reason=why,
                 changes=changes,
             )
             return case
-    audit_record(actor=user, action="case.change_amount", obj=case, changes=changes, reason=why)
+    audit_record(
+        actor=user, action=AuditAction.CASE_AMOUNT_CHANGED, obj=case, changes=changes, reason=why
+    )
     return case
 
 

@@ -16,7 +16,9 @@ from django.views.generic import UpdateView
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
+from refunds.forms.rendering import BootstrapModelForm
 from refunds.models import Case, LetterKind, LetterTemplate
+from refunds.models.audit import AuditAction
 from refunds.services import letters
 from refunds.services.audit import audit_record
 from refunds.services.callcenter import may_see_amounts
@@ -69,7 +71,7 @@ class CaseLetterView(RoleRequiredMixin, View):
         return response
 
 
-class LetterTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
+class LetterTemplateForm(BootstrapModelForm):
     class Meta:
         model = LetterTemplate
         fields = ["subject", "body"]
@@ -111,7 +113,7 @@ class LetterTemplateUpdateView(RoleRequiredMixin, UpdateView):  # type: ignore[t
         template.save()
         audit_record(
             actor=self.request.user,
-            action="letter_template.change",
+            action=AuditAction.LETTER_TEMPLATE_CHANGED,
             obj=template,
             changes={
                 "subject": [before.subject, template.subject],

@@ -73,7 +73,7 @@ def test_one_call_from_search_to_claim(live_server, login):
     inquiry = Inquiry.objects.get(member=member)
     assert inquiry.identity_verified and inquiry.reason == "amount" and inquiry.ended_at
     actions = set(AuditEvent.objects.values_list("action", flat=True))
-    assert {"inquiry.start", "claim.record", "case.claim_received", "inquiry.close"} <= actions
+    assert {"inquiry.started", "claim.recorded", "case.claim_received", "inquiry.closed"} <= actions
 
 
 def test_after_hours_message_becomes_a_callback_at_nine(live_server, login):

@@ -2,9 +2,11 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from refunds import zengin
 from refunds.models import Case, PaymentBatch
+from refunds.models.audit import AuditAction
 from refunds.services import callcenter
 from tests.factories import CaseFactory, UserFactory
 
@@ -83,14 +85,16 @@ def test_prepare_two_approvals_zengin_file_and_result(live_server, page, tmp_pat
 
     page.goto(case_url)
     history = page.inner_text("main")
+    # The history names each step in words (AuditAction's labels), never by its code.
     for action in (
-        "case.prepare",
-        "case.approve",
-        "case.approve_second",
-        "case.in_payment",
-        "case.paid",
+        AuditAction.CASE_PREPARED,
+        AuditAction.CASE_APPROVED,
+        AuditAction.CASE_SECOND_APPROVED,
+        AuditAction.CASE_IN_PAYMENT,
+        AuditAction.CASE_PAID,
     ):
-        assert action in history
+        with translation.override("ja"):
+            assert str(action.label) in history and action.value not in history
     for who in ("prep-b", "sup-a-b", "sup-b-b"):
         assert who in history
     final = Case.objects.get(pk=case.pk)
