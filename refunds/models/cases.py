@@ -263,7 +263,8 @@ class Case(models.Model):
                 name="case_second_approver_is_a_third_person",
             ),
             models.CheckConstraint(
-                condition=~Q(status="paid") | (Q(paid_at__isnull=False) & Q(paid_amount_yen__gt=0)),
+                condition=~Q(status=CaseStatus.PAID)
+                | (Q(paid_at__isnull=False) & Q(paid_amount_yen__gt=0)),
                 name="case_paid_has_date_and_amount",
             ),
             # A detected case is about a contract; an investigation may not know one yet.

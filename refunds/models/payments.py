@@ -112,7 +112,7 @@ class PaymentItem(models.Model):
                 fields=["case"], condition=Q(is_open=True), name="item_one_open_per_case"
             ),
             models.UniqueConstraint(
-                fields=["case"], condition=Q(status="paid"), name="item_paid_once_per_case"
+                fields=["case"], condition=Q(status=ItemStatus.PAID), name="item_paid_once_per_case"
             ),
             models.CheckConstraint(condition=Q(amount_yen__gt=0), name="item_amount_positive"),
             models.CheckConstraint(

@@ -30,6 +30,7 @@ from refunds.models import (
     Claim,
     Contract,
     ItemStatus,
+    MemberStatus,
     PaymentBatch,
     PaymentItem,
     PayoutMethod,
@@ -53,7 +54,7 @@ def payable_cases(method: str) -> QuerySet[Case]:
     # Bill credit: claimed as such, or a current member's case without a claim.
     return cases.filter(
         Exists(claim_method.filter(method=method))
-        | (~Exists(claim_method) & Q(category=1, member__status="active"))
+        | (~Exists(claim_method) & Q(category=1, member__status=MemberStatus.ACTIVE))
     )
 
 
