@@ -13,7 +13,9 @@ class Role(TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
-# The roles that decide (approve, pay, review): supervisors, and admins who may do anything.
+# Role sets, named once: every role; the roles that decide (approve, pay, review) — supervisors,
+# and admins who may do anything.
+ALL_ROLES: tuple[Role, ...] = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
 SUPERVISORS: tuple[Role, ...] = (Role.SUPERVISOR, Role.ADMIN)
 
 

@@ -3,12 +3,12 @@
 import datetime
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from refunds.casetext import next_step
 from refunds.models import (
     AuditEvent,
@@ -88,7 +88,7 @@ def contract_timelines(contracts: list[Contract]) -> list[ContractTimeline]:
     return list(by_id.values())
 
 
-def member_view(*, member: Member, user: Any) -> MemberView:
+def member_view(*, member: Member, user: User) -> MemberView:
     """Everything the member page shows, in a fixed number of queries."""
     contracts = list(member.contracts.order_by("applied_on", "contract_no"))
     cases = list(
@@ -160,7 +160,7 @@ def inquiries() -> QuerySet[Inquiry]:
     return Inquiry.objects.select_related("member", "case", "created_by")
 
 
-def my_open_inquiries(user: Any) -> QuerySet[Inquiry]:
+def my_open_inquiries(user: User) -> QuerySet[Inquiry]:
     """The user's inquiries still open: not ended, or with a follow-up not done."""
     return (
         inquiries()

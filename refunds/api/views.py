@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from accounts.mixins import signed_in_user
 from refunds.models import Case, Claim, Contract, Inquiry, Member, PaymentBatch
 from refunds.services import callcenter, review
 
@@ -84,7 +85,7 @@ class MemberViewSet(viewsets.ReadOnlyModelViewSet[Member]):
     @action(detail=True, methods=["post"], permission_classes=[IsSupervisor])
     def reveal(self, request: Request, pk: str | None = None) -> Response:
         member = self.get_object()
-        callcenter.member_reveal(user=request.user, member=member)
+        callcenter.member_reveal(user=signed_in_user(self.request), member=member)
         return Response(MemberPersonalDataSerializer(member).data)
 
     @extend_schema(
@@ -104,7 +105,7 @@ class MemberViewSet(viewsets.ReadOnlyModelViewSet[Member]):
         body = IdentityCheckSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         inquiry = callcenter.inquiry_start(
-            user=request.user,
+            user=signed_in_user(self.request),
             member=member,
             confirmed=list(body.validated_data["confirmed"]),
             channel=body.validated_data["channel"],
@@ -210,7 +211,9 @@ class InquiryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Inqu
         body = InquiryCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        inquiry = callcenter.inquiry_log(user=request.user, member=data.pop("member_no"), **data)
+        inquiry = callcenter.inquiry_log(
+            user=signed_in_user(self.request), member=data.pop("member_no"), **data
+        )
         fresh = self.get_queryset().get(pk=inquiry.pk)
         return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
 
@@ -243,11 +246,13 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Claim]
         case: Case = data["case"]
         claim, created = callcenter.claim_record(
             case=case,
-            user=request.user,
+            user=signed_in_user(self.request),
             method=data["method"],
             bank=body.bank_values(),
             credit_contract=data["credit_contract"],
-            inquiry=callcenter.verified_inquiry(user=request.user, member=case.member),
+            inquiry=callcenter.verified_inquiry(
+                user=signed_in_user(self.request), member=case.member
+            ),
             channel=data["channel"],
             submission_key=data["submission_key"],
         )

@@ -10,19 +10,20 @@ from typing import Any
 
 from django.db import connection, models
 
+from accounts.models import User
 from refunds.models import AuditEvent
 from refunds.models.audit import AuditAction
 
 BULK_BATCH = 2000
 
 
-def _actor(actor: Any) -> Any:
+def _actor(actor: User | None) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def audit_record(
     *,
-    actor: Any,
+    actor: User | None,
     action: AuditAction,
     obj: models.Model,
     changes: dict[str, Any] | None = None,
@@ -51,7 +52,7 @@ class Entry:
     reason: str = ""
 
 
-def audit_record_many(*, actor: Any, action: AuditAction, entries: Iterable[Entry]) -> None:
+def audit_record_many(*, actor: User | None, action: AuditAction, entries: Iterable[Entry]) -> None:
     """Append one event of ``action`` per entry, in batches of inserts."""
     who = _actor(actor)
     AuditEvent.objects.bulk_create(

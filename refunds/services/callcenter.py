@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.roles import Role
 from refunds import payee as payee_rules
 from refunds.hours import OpeningHours
@@ -54,7 +55,7 @@ def identity_confirmed(items: Iterable[str]) -> bool:
     return len(set(items) & set(IDENTITY_ITEMS)) >= settings.IDENTITY_CHECK_REQUIRED_ITEMS
 
 
-def verified_inquiry(*, user: Any, member: Member | None) -> Inquiry | None:
+def verified_inquiry(*, user: User, member: Member | None) -> Inquiry | None:
     """The caller's identity check this user recorded for this member, if it is still valid."""
     if member is None:
         return None
@@ -68,14 +69,14 @@ def verified_inquiry(*, user: Any, member: Member | None) -> Inquiry | None:
     )
 
 
-def may_see_amounts(*, user: Any, member: Member | None) -> bool:
+def may_see_amounts(*, user: User, member: Member | None) -> bool:
     """Supervisors and admins see amounts; staff once the caller's identity is confirmed."""
     if user.has_role(Role.SUPERVISOR, Role.ADMIN):
         return True
     return verified_inquiry(user=user, member=member) is not None
 
 
-def may_take_payee(*, user: Any, member: Member | None) -> bool:
+def may_take_payee(*, user: User, member: Member | None) -> bool:
     """Bank details are taken by supervisors, or by staff once the caller is verified."""
     return member is None or may_see_amounts(user=user, member=member)
 
@@ -134,7 +135,7 @@ def _inquiry_changes(inquiry: Inquiry) -> dict[str, Any]:
 @transaction.atomic
 def inquiry_start(
     *,
-    user: Any,
+    user: User,
     member: Member,
     confirmed: Iterable[str],
     channel: str = Channel.PHONE,
@@ -165,7 +166,7 @@ def inquiry_start(
 @transaction.atomic
 def inquiry_log(
     *,
-    user: Any,
+    user: User,
     reason: str,
     note: str = "",
     outcome: str = "",
@@ -216,7 +217,7 @@ def inquiry_log(
 def inquiry_close(
     *,
     inquiry: Inquiry,
-    user: Any,
+    user: User,
     reason: str,
     outcome: str,
     note: str = "",
@@ -244,7 +245,7 @@ def inquiry_close(
 
 
 @transaction.atomic
-def inquiry_follow_up_done(*, inquiry: Inquiry, user: Any, note: str = "") -> Inquiry:
+def inquiry_follow_up_done(*, inquiry: Inquiry, user: User, note: str = "") -> Inquiry:
     """Mark a follow-up (and its callback) done."""
     inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
     if not inquiry.follow_up_needed or inquiry.follow_up_done_at is not None:
@@ -259,7 +260,7 @@ def inquiry_follow_up_done(*, inquiry: Inquiry, user: Any, note: str = "") -> In
 
 
 @transaction.atomic
-def complaint_close(*, inquiry: Inquiry, user: Any, outcome: str) -> Inquiry:
+def complaint_close(*, inquiry: Inquiry, user: User, outcome: str) -> Inquiry:
     """A supervisor records a complaint's outcome."""
     if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
         raise PermissionDenied
@@ -331,7 +332,7 @@ def _clean_payout(
     raise ValidationError({"method": _("Choose how the refund is paid.")})
 
 
-def _require_identity(*, user: Any, member: Member | None, inquiry: Inquiry | None) -> None:
+def _require_identity(*, user: User, member: Member | None, inquiry: Inquiry | None) -> None:
     if user.has_role(Role.SUPERVISOR, Role.ADMIN) or member is None:
         return
     if inquiry is None or not inquiry.identity_verified or inquiry.member_id != member.pk:
@@ -342,7 +343,7 @@ def _require_identity(*, user: Any, member: Member | None, inquiry: Inquiry | No
 def claim_record(
     *,
     case: Case,
-    user: Any,
+    user: User,
     method: str,
     bank: dict[str, str] | None = None,
     credit_contract: Contract | None = None,
@@ -408,7 +409,7 @@ def claim_record(
 def claim_change_payee(
     *,
     claim: Claim,
-    user: Any,
+    user: User,
     method: str,
     reason: str,
     bank: dict[str, str] | None = None,
@@ -469,7 +470,7 @@ def claim_change_payee(
 @transaction.atomic
 def investigation_open(
     *,
-    user: Any,
+    user: User,
     program: RemediationProgram,
     caller_name: str,
     story: str,
@@ -518,7 +519,7 @@ def investigation_open(
 
 
 @transaction.atomic
-def investigation_settle(*, case: Case, user: Any, amount_yen: int, reason: str) -> Case:
+def investigation_settle(*, case: Case, user: User, amount_yen: int, reason: str) -> Case:
     """A supervisor sets an investigation's amount (0 is allowed) with the reason for it."""
     if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
         raise PermissionDenied
@@ -551,7 +552,7 @@ def investigation_settle(*, case: Case, user: Any, amount_yen: int, reason: str)
 
 
 @transaction.atomic
-def member_reveal(*, user: Any, member: Member) -> PersonalDataAccess:
+def member_reveal(*, user: User, member: Member) -> PersonalDataAccess:
     """Log that ``user`` is shown ``member``'s masked personal data."""
     access = PersonalDataAccess.objects.create(
         user=user, member=member, fields=list(PERSONAL_FIELDS)

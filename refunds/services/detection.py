@@ -25,6 +25,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from refunds.detection.rule import (
     Finding,
     Parameters,
@@ -244,7 +245,7 @@ ContractRange = tuple[int, int]
 
 
 def detection_start(
-    *, program: RemediationProgram, user: Any = None, dry_run: bool = False
+    *, program: RemediationProgram, user: User | None = None, dry_run: bool = False
 ) -> DetectionRun:
     """Open a run record; a second live run of the same program is refused."""
     _release_stale_runs(program.code)

@@ -11,6 +11,7 @@ from django.test import RequestFactory
 from django.urls import resolve, reverse
 from django.utils import timezone
 
+from accounts.models import User
 from refunds.exports import export_rows, write_xlsx
 from refunds.localtime import file_stamp
 from refunds.models import ExportJob
@@ -37,7 +38,7 @@ def _view_rows(job: ExportJob) -> tuple[Any, Any]:
 
 
 def export_enqueue(
-    *, user: Any, list_name: str, query: str, fmt: str, rows_total: int
+    *, user: User, list_name: str, query: str, fmt: str, rows_total: int
 ) -> ExportJob:
     from refunds.tasks import export_job_task
 

@@ -14,6 +14,7 @@ from django.db import DatabaseError, IntegrityError, InterfaceError, connection,
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from refunds.imports.engine import ImportOutcome, run_import
 from refunds.imports.errors import FileRefused, ImportLocked
 from refunds.imports.schema import SPECS
@@ -79,7 +80,7 @@ def _open_batch(**fields: Any) -> ImportBatch:
 
 
 def import_enqueue(
-    *, kind: str, upload: UploadedFile, user: Any, encoding: str = "auto", partial: bool = False
+    *, kind: str, upload: UploadedFile, user: User, encoding: str = "auto", partial: bool = False
 ) -> ImportBatch:
     """Store an uploaded file as a queued batch and hand it to a worker after commit."""
     from refunds.queue import send
@@ -108,7 +109,12 @@ def import_enqueue(
 
 
 def import_path(
-    *, kind: str, path: Path, user: Any = None, encoding: str = "auto", partial: bool = False
+    *,
+    kind: str,
+    path: Path,
+    user: User | None = None,
+    encoding: str = "auto",
+    partial: bool = False,
 ) -> tuple[ImportBatch, ImportOutcome | None]:
     """Import a file from disk now (the ``import_csv`` command)."""
     with path.open("rb") as fh:

@@ -8,7 +8,6 @@ from Debian's packages (Noto Sans CJK JP, else IPAexGothic).
 
 import datetime
 from collections.abc import Sequence
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.roles import Role
 from refunds.hours import OpeningHours
 from refunds.models import (
@@ -146,7 +146,7 @@ def reminders_due(now: datetime.datetime | None = None) -> QuerySet[Case]:
 
 
 @transaction.atomic
-def letters_send(*, case_ids: Sequence[int], user: Any, kind: str) -> tuple[bytes, int]:
+def letters_send(*, case_ids: Sequence[int], user: User, kind: str) -> tuple[bytes, int]:
     """Print the letters of ``kind`` for these cases (one PDF) and record each as a contact
     attempt; a notice moves a detected case to ``notified``. Returns (pdf, letters)."""
     if not user.has_role(Role.STAFF, Role.SUPERVISOR, Role.ADMIN):

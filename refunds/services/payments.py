@@ -11,7 +11,6 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +20,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.roles import require_supervisor
 from refunds import payee, zengin
 from refunds.models import (
@@ -94,7 +94,7 @@ def _item_for(batch: PaymentBatch, case: Case, claim: Claim | None) -> PaymentIt
 def batch_create(
     *,
     method: str,
-    user: Any,
+    user: User,
     transfer_date: datetime.date,
     case_ids: Iterable[int] | None = None,
 ) -> PaymentBatch:
@@ -145,7 +145,7 @@ def batch_create(
 
 
 @transaction.atomic
-def batch_discard(*, batch: PaymentBatch, user: Any) -> None:
+def batch_discard(*, batch: PaymentBatch, user: User) -> None:
     """Drop a draft batch: its cases stay approved and may go into another one."""
     require_supervisor(user)
     batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
@@ -249,7 +249,7 @@ def _stale_items(batch: PaymentBatch, items: list[PaymentItem]) -> list[str]:
 
 
 @transaction.atomic
-def batch_export(*, batch: PaymentBatch, user: Any) -> PaymentBatch:
+def batch_export(*, batch: PaymentBatch, user: User) -> PaymentBatch:
     """Write the batch's file and move its cases to ``in_payment`` (once)."""
     require_supervisor(user)
     batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
@@ -360,7 +360,7 @@ def read_result_file(
 
 @transaction.atomic
 def batch_reconcile(
-    *, batch: PaymentBatch, user: Any, rows: list[ResultRow], file_name: str = ""
+    *, batch: PaymentBatch, user: User, rows: list[ResultRow], file_name: str = ""
 ) -> ReconcileOutcome:
     """Apply a result file to an exported batch: all of it, or nothing when a line is wrong."""
     require_supervisor(user)

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 
+from accounts.models import User
 from refunds.models import Case, RemediationProgram
 from refunds.models.audit import AuditAction
 
@@ -34,7 +35,7 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def program_create(*, data: dict[str, Any], user: Any) -> RemediationProgram:
+def program_create(*, data: dict[str, Any], user: User) -> RemediationProgram:
     with transaction.atomic():
         program = RemediationProgram.objects.create(
             code=data["code"], version=1, **{f: data[f] for f in EDITABLE_FIELDS}
@@ -49,7 +50,7 @@ def program_create(*, data: dict[str, Any], user: Any) -> RemediationProgram:
 
 
 def program_update(
-    *, program: RemediationProgram, data: dict[str, Any], user: Any
+    *, program: RemediationProgram, data: dict[str, Any], user: User
 ) -> RemediationProgram:
     """Save the changes; returns the program to show (a new version when one was needed)."""
     with transaction.atomic():

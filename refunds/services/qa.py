@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.roles import Role
 from refunds.models import Case, CaseStatus, QaReview, QaStatus
 from refunds.models.audit import AuditAction
@@ -48,7 +49,7 @@ def qa_draw(case: Case) -> bool:
     return True
 
 
-def qa_refusal(case: Case, user: Any) -> str:
+def qa_refusal(case: Case, user: User) -> str:
     if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
         return _("Only a supervisor may record a QA result.")
     if case.qa_status != QaStatus.PENDING:
@@ -61,7 +62,7 @@ def qa_refusal(case: Case, user: Any) -> str:
 
 
 @transaction.atomic
-def qa_record(*, case: Case, user: Any, passed: bool, reason: str = "") -> QaReview:
+def qa_record(*, case: Case, user: User, passed: bool, reason: str = "") -> QaReview:
     case = Case.objects.select_for_update(of=("self",)).select_related("program").get(pk=case.pk)
     refusal = qa_refusal(case, user)
     if refusal:

@@ -8,13 +8,14 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from refunds.models import Category, ProgressReport
 from refunds.models.audit import AuditAction
 from refunds.reports import REPORT_ROWS, progress_report
 from refunds.services.audit import audit_record
 
 
-def report_generate(*, user: Any = None, program_code: str = "") -> ProgressReport:
+def report_generate(*, user: User | None = None, program_code: str = "") -> ProgressReport:
     report = ProgressReport.objects.create(
         program_code=program_code,
         generated_by=user if getattr(user, "is_authenticated", False) else None,

@@ -5,13 +5,13 @@ an audit event each; ``refunds.workflow`` says which move is allowed.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.roles import Role, require_supervisor
 from refunds.models import Case, CaseStatus, Claim, PayoutMethod, QaStatus
 from refunds.models.audit import AuditAction
@@ -42,7 +42,7 @@ def payout_problem(case: Case, claim: Claim | None) -> str:
 
 
 @transaction.atomic
-def case_prepare(*, case: Case, user: Any, note: str = "") -> Case:
+def case_prepare(*, case: Case, user: User, note: str = "") -> Case:
     """Amount and payee checked: the case waits for a supervisor who did not prepare it."""
     if not user.has_role(Role.STAFF, Role.SUPERVISOR, Role.ADMIN):
         raise PermissionDenied
@@ -63,7 +63,7 @@ def case_prepare(*, case: Case, user: Any, note: str = "") -> Case:
     return case
 
 
-def approval_refusal(case: Case, user: Any) -> str:
+def approval_refusal(case: Case, user: User) -> str:
     """Why ``user`` may not approve ``case`` now ('' when they may)."""
     if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
         return _("Only a supervisor may approve.")
@@ -80,7 +80,7 @@ def approval_refusal(case: Case, user: Any) -> str:
 
 
 @transaction.atomic
-def case_approve(*, case: Case, user: Any, skip_flagged: bool = False) -> Case:
+def case_approve(*, case: Case, user: User, skip_flagged: bool = False) -> Case:
     """First approval (or the only one up to the program's threshold), else the second.
 
     ``skip_flagged`` (bulk approval) refuses a flagged case: only a supervisor looking at the
@@ -108,7 +108,7 @@ def case_approve(*, case: Case, user: Any, skip_flagged: bool = False) -> Case:
 
 
 @transaction.atomic
-def case_reject(*, case: Case, user: Any, reason: str) -> Case:
+def case_reject(*, case: Case, user: User, reason: str) -> Case:
     """A supervisor decides no refund is due (reason required)."""
     require_supervisor(user)
     if not reason.strip():
@@ -123,7 +123,7 @@ def case_reject(*, case: Case, user: Any, reason: str) -> Case:
 
 
 @transaction.atomic
-def case_reopen(*, case: Case, user: Any, reason: str) -> Case:
+def case_reopen(*, case: Case, user: User, reason: str) -> Case:
     """A supervisor reopens a rejected case: it is prepared again by someone."""
     require_supervisor(user)
     if not reason.strip():
@@ -137,7 +137,7 @@ def case_reopen(*, case: Case, user: Any, reason: str) -> Case:
 
 
 @transaction.atomic
-def case_hold(*, case: Case, user: Any, reason: str) -> Case:
+def case_hold(*, case: Case, user: User, reason: str) -> Case:
     """Pause a case (dispute, deceased member, legal); it returns to where it was."""
     require_supervisor(user)
     if not reason.strip():
@@ -151,7 +151,7 @@ def case_hold(*, case: Case, user: Any, reason: str) -> Case:
 
 
 @transaction.atomic
-def case_release(*, case: Case, user: Any, reason: str = "") -> Case:
+def case_release(*, case: Case, user: User, reason: str = "") -> Case:
     require_supervisor(user)
     case = _lock(case)
     if case.status != S.ON_HOLD or not case.hold_return_status:
@@ -165,7 +165,7 @@ def case_release(*, case: Case, user: Any, reason: str = "") -> Case:
 
 @transaction.atomic
 def case_change_amount(
-    *, case: Case, user: Any, amount_yen: int, reason: str, justification: str = ""
+    *, case: Case, user: User, amount_yen: int, reason: str, justification: str = ""
 ) -> Case:
     """Change the amount to pay. A reason is required; the case goes back to ``prepared``
     (or stays before it); above the computed amount only a supervisor, with a justification."""
@@ -235,7 +235,7 @@ class BulkPlan:
         return sum(case.amount_yen or 0 for case in self.approvable)
 
 
-def bulk_approve_plan(*, cases: Iterable[Case], user: Any) -> BulkPlan:
+def bulk_approve_plan(*, cases: Iterable[Case], user: User) -> BulkPlan:
     """What a bulk approval would do: the cases it approves and the ones it skips, and why."""
     plan = BulkPlan()
     case_list = list(cases)
@@ -253,7 +253,7 @@ def bulk_approve_plan(*, cases: Iterable[Case], user: Any) -> BulkPlan:
     return plan
 
 
-def bulk_approve(*, case_ids: Iterable[int], user: Any) -> tuple[int, list[tuple[str, str]]]:
+def bulk_approve(*, case_ids: Iterable[int], user: User) -> tuple[int, list[tuple[str, str]]]:
     """Approve each case in its own transaction; returns (approved, [(case_no, why skipped)])."""
     approved = 0
     skipped: list[tuple[str, str]] = []

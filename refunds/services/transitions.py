@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from accounts.models import User
 from refunds.models import Case
 from refunds.models.audit import AuditAction
 from refunds.services.audit import Entry, audit_record, audit_record_many
@@ -31,7 +32,7 @@ def case_move(
     *,
     case: Case,
     to: str,
-    actor: Any,
+    actor: User | None,
     action: AuditAction,
     reason: str = "",
     changes: dict[str, Any] | None = None,
@@ -78,7 +79,7 @@ def cases_move(
     *,
     cases: Sequence[CaseRow],
     to: str,
-    actor: Any,
+    actor: User | None,
     action: AuditAction,
     values: dict[str, Any] | None = None,
     changes: dict[str, Any] | Callable[[CaseRow], dict[str, Any]] | None = None,

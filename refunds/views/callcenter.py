@@ -82,7 +82,7 @@ class MemberDetailView(ObjectDetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        view = selectors.member_view(member=self.object, user=self.request.user)
+        view = selectors.member_view(member=self.object, user=self.user)
         context["view"] = view
         context["identity_form"] = IdentityCheckForm()
         context["required_items"] = services.required_identity_items()
@@ -96,7 +96,7 @@ class MemberRevealView(RoleRequiredMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         member = get_object_or_404(Member, pk=pk)
-        services.member_reveal(user=request.user, member=member)
+        services.member_reveal(user=self.user, member=member)
         context = {"object": member, "revealed": True}
         if request.htmx:  # type: ignore[attr-defined]
             return render(request, "refunds/includes/member_identity.html", context)
@@ -114,7 +114,7 @@ class InquiryStartView(ServiceFormView):
 
     def perform(self, form: IdentityCheckForm) -> HttpResponse:
         inquiry = services.inquiry_start(
-            user=self.request.user,
+            user=self.user,
             member=self.object,
             confirmed=form.cleaned_data["items"],
             channel=form.cleaned_data["channel"],
@@ -146,9 +146,7 @@ class InquiryCloseView(ServiceFormView):
         )
 
     def perform(self, form: InquiryCloseForm) -> HttpResponse:
-        inquiry = services.inquiry_close(
-            inquiry=self.object, user=self.request.user, **form.cleaned_data
-        )
+        inquiry = services.inquiry_close(inquiry=self.object, user=self.user, **form.cleaned_data)
         messages.success(self.request, _("Inquiry %(id)s saved.") % {"id": inquiry.pk})
         return redirect(inquiry.member or inquiry)
 
@@ -173,7 +171,7 @@ class InquiryCreateView(ServiceFormView):
 
     def perform(self, form: InquiryForm) -> HttpResponse:
         data = dict(form.cleaned_data)
-        inquiry = services.inquiry_log(user=self.request.user, member=data.pop("member_no"), **data)
+        inquiry = services.inquiry_log(user=self.user, member=data.pop("member_no"), **data)
         messages.success(self.request, _("Inquiry %(id)s saved.") % {"id": inquiry.pk})
         if inquiry.callback_due_at:
             messages.info(
@@ -204,7 +202,7 @@ class InquiryFollowUpDoneView(ServiceFormView):
 
     def perform(self, form: FollowUpDoneForm) -> HttpResponse:
         services.inquiry_follow_up_done(
-            inquiry=self.object, user=self.request.user, note=form.cleaned_data["note"]
+            inquiry=self.object, user=self.user, note=form.cleaned_data["note"]
         )
         messages.success(self.request, _("Follow-up done."))
         return redirect(self.object)
@@ -218,7 +216,7 @@ class ComplaintCloseView(ServiceFormView):
 
     def perform(self, form: ComplaintCloseForm) -> HttpResponse:
         services.complaint_close(
-            inquiry=self.object, user=self.request.user, outcome=form.cleaned_data["outcome"]
+            inquiry=self.object, user=self.user, outcome=form.cleaned_data["outcome"]
         )
         messages.success(self.request, _("Complaint closed."))
         return redirect(self.object)
@@ -320,11 +318,9 @@ class ClaimCreateView(ServiceFormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["verified"] = services.verified_inquiry(
-            user=self.request.user, member=self.object.member
-        )
+        context["verified"] = services.verified_inquiry(user=self.user, member=self.object.member)
         context["needs_identity"] = not services.may_take_payee(
-            user=self.request.user, member=self.object.member
+            user=self.user, member=self.object.member
         )
         return context
 
@@ -332,11 +328,11 @@ class ClaimCreateView(ServiceFormView):
         case: Case = self.object
         claim, created = services.claim_record(
             case=case,
-            user=self.request.user,
+            user=self.user,
             method=form.cleaned_data["method"],
             bank=form.bank_values(),
             credit_contract=form.cleaned_data.get("credit_contract"),
-            inquiry=services.verified_inquiry(user=self.request.user, member=case.member),
+            inquiry=services.verified_inquiry(user=self.user, member=case.member),
             channel=form.cleaned_data["channel"],
             submission_key=form.cleaned_data["submission_key"],
         )
@@ -378,10 +374,8 @@ class PayeeChangeView(ServiceFormView):
         context = super().get_context_data(**kwargs)
         member = self.object.case.member
         context["case"] = self.object.case
-        context["verified"] = services.verified_inquiry(user=self.request.user, member=member)
-        context["needs_identity"] = not services.may_take_payee(
-            user=self.request.user, member=member
-        )
+        context["verified"] = services.verified_inquiry(user=self.user, member=member)
+        context["needs_identity"] = not services.may_take_payee(user=self.user, member=member)
         context["changing"] = True
         return context
 
@@ -389,12 +383,12 @@ class PayeeChangeView(ServiceFormView):
         claim: Claim = self.object
         services.claim_change_payee(
             claim=claim,
-            user=self.request.user,
+            user=self.user,
             method=form.cleaned_data["method"],
             reason=form.cleaned_data["reason"],
             bank=form.bank_values(),
             credit_contract=form.cleaned_data.get("credit_contract"),
-            inquiry=services.verified_inquiry(user=self.request.user, member=claim.case.member),
+            inquiry=services.verified_inquiry(user=self.user, member=claim.case.member),
         )
         messages.success(self.request, _("Payee changed."))
         return redirect(claim.case.member or claim.case)
@@ -417,7 +411,7 @@ class InvestigationCreateView(ServiceFormView):
         return initial
 
     def perform(self, form: InvestigationForm) -> HttpResponse:
-        case = services.investigation_open(user=self.request.user, **form.cleaned_data)
+        case = services.investigation_open(user=self.user, **form.cleaned_data)
         messages.success(
             self.request,
             _("Investigation %(case)s opened for a supervisor.") % {"case": case.case_no},
@@ -451,6 +445,6 @@ class InvestigationSettleView(ServiceFormView):
         return Case.objects.filter(investigation__isnull=False)
 
     def perform(self, form: SettleForm) -> HttpResponse:
-        services.investigation_settle(case=self.object, user=self.request.user, **form.cleaned_data)
+        services.investigation_settle(case=self.object, user=self.user, **form.cleaned_data)
         messages.success(self.request, _("Amount set."))
         return redirect(self.object)

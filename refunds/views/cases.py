@@ -73,7 +73,7 @@ class CaseDetailView(ObjectDetailView):
             total=Sum("amount_yen")
         )["total"]
         context["show_amounts"] = case.member is None or may_see_amounts(
-            user=self.request.user, member=case.member
+            user=self.user, member=case.member
         )
         context["investigation"] = Investigation.objects.filter(case=case).first()
         claim = case.claims.select_related("credit_contract").first()

@@ -37,7 +37,7 @@ class DetectionView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
             response["Content-Disposition"] = f'attachment; filename="{program.code}-dry-run.csv"'
             return response
         try:
-            run = detection_start(program=program, user=self.request.user)
+            run = detection_start(program=program, user=self.user)
         except DetectionLocked as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)

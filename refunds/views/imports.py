@@ -47,7 +47,7 @@ class ImportCreateView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
             batch = import_enqueue(
                 kind=form.cleaned_data["kind"],
                 upload=form.cleaned_data["file"],
-                user=self.request.user,
+                user=self.user,
                 encoding=form.cleaned_data["encoding"],
                 partial=form.cleaned_data["partial"],
             )

@@ -46,7 +46,7 @@ class LetterRunView(RoleRequiredMixin, View):
         due = letters.notices_due() if kind == LetterKind.NOTICE else letters.reminders_due()
         ids = list(due.order_by("pk").values_list("pk", flat=True)[:limit])
         try:
-            pdf, count = letters.letters_send(case_ids=ids, user=request.user, kind=kind)
+            pdf, count = letters.letters_send(case_ids=ids, user=self.user, kind=kind)
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
             return redirect("refunds:letters")
@@ -60,7 +60,7 @@ class CaseLetterView(RoleRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         case = get_object_or_404(Case.objects.filter(member__isnull=False), pk=pk)
-        if not may_see_amounts(user=request.user, member=case.member):
+        if not may_see_amounts(user=self.user, member=case.member):
             raise PermissionDenied(_("Confirm the caller's identity before opening the letter."))
         kind = request.GET.get("kind", LetterKind.NOTICE)
         if kind not in LetterKind.values:
@@ -112,7 +112,7 @@ class LetterTemplateUpdateView(RoleRequiredMixin, UpdateView):  # type: ignore[t
         template.updated_by = self.request.user
         template.save()
         audit_record(
-            actor=self.request.user,
+            actor=self.user,
             action=AuditAction.LETTER_TEMPLATE_CHANGED,
             obj=template,
             changes={

@@ -57,7 +57,7 @@ class BatchCreateView(ServiceFormView):
         return context
 
     def perform(self, form: BatchCreateForm) -> HttpResponse:
-        batch = payments.batch_create(user=self.request.user, **form.cleaned_data)
+        batch = payments.batch_create(user=self.user, **form.cleaned_data)
         messages.success(
             self.request,
             _("Batch %(id)s built: %(count)s payments.")
@@ -99,7 +99,7 @@ class BatchActionView(RoleRequiredMixin, View):
 
 class BatchExportView(BatchActionView):
     def act(self, request: HttpRequest, batch: PaymentBatch) -> HttpResponse:
-        payments.batch_export(batch=batch, user=request.user)
+        payments.batch_export(batch=batch, user=self.user)
         messages.success(
             request, _("Batch exported: download the file for the bank or billing system.")
         )
@@ -108,7 +108,7 @@ class BatchExportView(BatchActionView):
 
 class BatchDiscardView(BatchActionView):
     def act(self, request: HttpRequest, batch: PaymentBatch) -> HttpResponse:
-        payments.batch_discard(batch=batch, user=request.user)
+        payments.batch_discard(batch=batch, user=self.user)
         messages.success(request, _("Draft batch discarded."))
         return redirect("refunds:batch_list")
 
@@ -123,7 +123,7 @@ class BatchReconcileView(BatchActionView):
         rows, errors = payments.read_result_file(upload.read(), upload.name)
         if not errors:
             outcome = payments.batch_reconcile(
-                batch=batch, user=request.user, rows=rows, file_name=upload.name
+                batch=batch, user=self.user, rows=rows, file_name=upload.name
             )
             errors = outcome.errors
         if errors:

@@ -35,7 +35,7 @@ class ProgramCreateView(RoleRequiredMixin, CreateView):  # type: ignore[type-arg
     template_name = "refunds/program_form.html"
 
     def form_valid(self, form: ProgramForm) -> HttpResponse:  # type: ignore[override]
-        program_create(data=form.cleaned_data, user=self.request.user)
+        program_create(data=form.cleaned_data, user=self.user)
         messages.success(self.request, _("The program was created."))
         return redirect("refunds:program_list")
 
@@ -47,7 +47,7 @@ class ProgramUpdateView(RoleRequiredMixin, UpdateView):  # type: ignore[type-arg
     template_name = "refunds/program_form.html"
 
     def form_valid(self, form: ProgramForm) -> HttpResponse:  # type: ignore[override]
-        saved = program_update(program=self.object, data=form.cleaned_data, user=self.request.user)
+        saved = program_update(program=self.object, data=form.cleaned_data, user=self.user)
         if saved.pk != self.object.pk:
             messages.success(
                 self.request,

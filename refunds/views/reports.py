@@ -73,7 +73,7 @@ class ReportGenerateView(RoleRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         report = reporting.report_generate(
-            user=request.user, program_code=request.POST.get("program", "")
+            user=self.user, program_code=request.POST.get("program", "")
         )
         messages.success(request, _("Progress report generated."))
         return redirect(report)

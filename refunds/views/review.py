@@ -116,7 +116,7 @@ class BulkApproveView(RoleRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         filterset = ReviewFilter(request.GET, queryset=review_queryset(), request=request)
         cases = filterset.qs if filterset.is_valid() else review_queryset().none()
-        plan = review.bulk_approve_plan(cases=cases[:5000], user=request.user)
+        plan = review.bulk_approve_plan(cases=cases[:5000], user=self.user)
         return render(
             request,
             "refunds/bulk_approve.html",
@@ -125,7 +125,7 @@ class BulkApproveView(RoleRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         ids = [int(v) for v in request.POST.getlist("case") if v.isdigit()]
-        approved, skipped = review.bulk_approve(case_ids=ids, user=request.user)
+        approved, skipped = review.bulk_approve(case_ids=ids, user=self.user)
         messages.success(request, _("%(count)s cases approved.") % {"count": approved})
         for case_no, why in skipped[:20]:
             messages.warning(request, f"{case_no}: {why}")
@@ -213,8 +213,8 @@ class CaseAmountView(CaseActionView):
         # Staff change an amount only of a caller whose identity they confirmed.
         if not super().test_func():
             return False
-        user = self.request.user
-        if user.has_role(*SUPERVISORS):  # type: ignore[union-attr]
+        user = self.user
+        if user.has_role(*SUPERVISORS):
             return True
         case = Case.objects.filter(pk=self.kwargs["pk"]).select_related("member").first()
         return (
