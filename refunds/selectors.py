@@ -160,15 +160,6 @@ def inquiries() -> QuerySet[Inquiry]:
     return Inquiry.objects.select_related("member", "case", "created_by")
 
 
-def my_open_inquiries(user: User) -> QuerySet[Inquiry]:
-    """The user's inquiries still open: not ended, or with a follow-up not done."""
-    return (
-        inquiries()
-        .filter(created_by=user)
-        .filter(Q(ended_at__isnull=True) | Q(follow_up_needed=True, follow_up_done_at__isnull=True))
-    )
-
-
 def callbacks_open() -> QuerySet[Inquiry]:
     return (
         inquiries()

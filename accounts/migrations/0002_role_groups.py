@@ -1,15 +1,14 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from accounts.roles import sync_role_groups
+# The role groups as they are named at this migration (a snapshot: later code may rename roles,
+# this migration keeps creating what it created).
+ROLE_GROUPS = ("staff", "supervisor", "admin")
 
 
 def create_role_groups(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
-    sync_role_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+    Group = apps.get_model("auth", "Group")
+    for name in ROLE_GROUPS:
+        Group.objects.get_or_create(name=name)
 
 
 class Migration(migrations.Migration):

@@ -79,10 +79,6 @@ def widen_kana(text: str) -> str:
     return jaconv.h2z(text, kana=True, ascii=False, digit=False)
 
 
-def digits_only(text: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit())
-
-
 def parse_postal_code(text: str) -> str:
     match = _POSTAL_RE.match(unicodedata.normalize("NFKC", text).replace("ー", "-"))
     if not match:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role, require_supervisor
-from refunds.models import Case, CaseStatus, Claim, PayoutMethod, QaStatus
+from refunds.models import Case, CaseStatus, Claim
 from refunds.models.audit import AuditAction
 from refunds.services.audit import audit_record
 from refunds.services.transitions import case_move
@@ -264,11 +264,3 @@ def bulk_approve(*, case_ids: Iterable[int], user: User) -> tuple[int, list[tupl
         except (PermissionDenied, ValidationError) as exc:
             skipped.append((case.case_no, " ".join(getattr(exc, "messages", [str(exc)]))))
     return approved, skipped
-
-
-def qa_blocks_payment(case: Case) -> bool:
-    return case.qa_status == QaStatus.PENDING
-
-
-def payout_method(case: Case, claim: Claim | None) -> str:
-    return claim.method if claim is not None else PayoutMethod.BILL_CREDIT
