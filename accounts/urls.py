@@ -1,14 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import LogoutEverywhereView
-
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("logout/everywhere/", LogoutEverywhereView.as_view(), name="logout_everywhere"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(success_url="/accounts/password/done/"),

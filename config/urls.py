@@ -4,6 +4,7 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from refunds.views.account import LogoutEverywhereView
 from refunds.views.health import HealthView
 from refunds.views.home import HomeView
 
@@ -17,6 +18,11 @@ urlpatterns = [
         name="favicon",
     ),
     path("accounts/", include("accounts.urls")),
+    path(
+        "accounts/logout/everywhere/",
+        LogoutEverywhereView.as_view(),
+        name="logout_everywhere",
+    ),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("refunds.api.urls")),
     path("", include("refunds.urls")),

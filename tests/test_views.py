@@ -350,7 +350,7 @@ def test_every_page_is_in_the_permission_table():
 
     listed = {name for name, _args, _roles in PAGES + POST_ONLY}
     exempt = {
-        "accounts:logout_everywhere",  # POST only: tests/test_health.py
+        "logout_everywhere",  # POST only: tests/test_health.py
         "accounts:login",
         "accounts:logout",
         "accounts:password_change_done",
