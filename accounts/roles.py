@@ -18,15 +18,6 @@ ALL_ROLES: tuple[Role, ...] = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
 SUPERVISORS: tuple[Role, ...] = (Role.SUPERVISOR, Role.ADMIN)
 
 
-def require_supervisor(user: Any) -> None:
-    """Refuse (PermissionDenied) unless ``user`` is a supervisor or an admin."""
-    from django.core.exceptions import PermissionDenied
-    from django.utils.translation import gettext
-
-    if not user.has_role(*SUPERVISORS):
-        raise PermissionDenied(gettext("Only a supervisor may do this."))
-
-
 def sync_role_groups(group_model: Any) -> None:
     """Create the role groups that are missing. What a role may do is decided by
     ``refunds.policies`` and the views' ``allowed_roles``, never by Django's model permissions,

@@ -17,10 +17,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 
-from accounts.roles import Role
 from refunds.csvcells import escape_cell
 from refunds.localtime import stamp
 from refunds.models.members import _PREFECTURE_RE, mask_digits
+from refunds.policies import may_see_personal_data
 
 CHUNK = 2000
 
@@ -32,10 +32,6 @@ class ExportColumn:
     transform: Callable[[Any], Any] | None = None
     # Applied instead of the value when the user may not see personal data.
     mask: Callable[[Any], Any] | None = None
-
-
-def may_see_personal_data(user: Any) -> bool:
-    return bool(user.has_role(Role.SUPERVISOR, Role.ADMIN))
 
 
 # -- masks and formats ----------------------------------------------------------------------

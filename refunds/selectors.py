@@ -21,8 +21,7 @@ from refunds.models import (
     Investigation,
     Member,
 )
-from refunds.services.callcenter import may_see_amounts, verified_inquiry
-from refunds.workflow import CLAIMABLE, PAYEE_CHANGE_LEADS_TO
+from refunds.policies import may_change_payee, may_claim, may_see_amounts, verified_inquiry
 
 
 @dataclass
@@ -109,8 +108,8 @@ def member_view(*, member: Member, user: User) -> MemberView:
             next_step=next_step(
                 case, claim_by_case[case.pk].method if case.pk in claim_by_case else None
             ),
-            may_claim=case.status in CLAIMABLE and case.pk not in claim_by_case,
-            may_change_payee=case.pk in claim_by_case and case.status in PAYEE_CHANGE_LEADS_TO,
+            may_claim=may_claim(case, has_claim=case.pk in claim_by_case),
+            may_change_payee=may_change_payee(case, has_claim=case.pk in claim_by_case),
         )
         for case in cases
     ]

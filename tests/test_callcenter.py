@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from refunds import policies
 from refunds.models import (
     AuditEvent,
     Case,
@@ -182,7 +183,7 @@ class TestMemberPage:
         member = _member()
         one = services.inquiry_start(user=staff_user, member=member, confirmed=["verified_phone"])
         assert not one.identity_verified
-        assert not services.may_see_amounts(user=staff_user, member=member)
+        assert not policies.may_see_amounts(user=staff_user, member=member)
         settings.IDENTITY_CHECK_REQUIRED_ITEMS = 1
         assert services.inquiry_start(
             user=staff_user, member=member, confirmed=["verified_phone"]
@@ -194,7 +195,7 @@ class TestMemberPage:
         Inquiry.objects.filter(pk=inquiry.pk).update(
             started_at=timezone.now() - datetime.timedelta(hours=2)
         )
-        assert not services.may_see_amounts(user=staff_user, member=member)
+        assert not policies.may_see_amounts(user=staff_user, member=member)
 
     def test_staff_see_no_amount_in_the_case_list_or_an_unverified_case(
         self, staff_client, staff_user, supervisor_client

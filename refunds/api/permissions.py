@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from accounts.roles import SUPERVISORS, Role
+from accounts.roles import ALL_ROLES, SUPERVISORS, Role
 
-EVERY_ROLE = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+EVERY_ROLE = ALL_ROLES
 
 
 class HasAnyRole(BasePermission):

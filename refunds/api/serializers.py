@@ -45,7 +45,7 @@ from refunds.models import (
 )
 from refunds.models.members import mask_digits
 from refunds.payee import AccountType
-from refunds.services.callcenter import may_see_amounts
+from refunds.policies import may_see_amounts
 
 AMOUNT_FIELDS = (
     "amount_yen",

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from accounts.mixins import signed_in_user
+from refunds import policies
 from refunds.models import Case, Claim, Contract, Inquiry, Member, PaymentBatch
 from refunds.services import callcenter, review
 
@@ -250,7 +251,7 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Claim]
             method=data["method"],
             bank=body.bank_values(),
             credit_contract=data["credit_contract"],
-            inquiry=callcenter.verified_inquiry(
+            inquiry=policies.verified_inquiry(
                 user=signed_in_user(self.request), member=case.member
             ),
             channel=data["channel"],

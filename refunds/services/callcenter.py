@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.roles import Role
 from refunds import payee as payee_rules
 from refunds.hours import OpeningHours
 from refunds.models import (
@@ -38,6 +37,7 @@ from refunds.models import (
     RemediationProgram,
 )
 from refunds.models.audit import AuditAction
+from refunds.policies import is_supervisor
 from refunds.services.audit import audit_record
 from refunds.services.detection import reserve_case_numbers
 from refunds.services.transitions import case_move
@@ -53,32 +53,6 @@ def required_identity_items() -> int:
 def identity_confirmed(items: Iterable[str]) -> bool:
     """Whether the confirmed identity items meet the rule (``IDENTITY_CHECK_REQUIRED_ITEMS``)."""
     return len(set(items) & set(IDENTITY_ITEMS)) >= settings.IDENTITY_CHECK_REQUIRED_ITEMS
-
-
-def verified_inquiry(*, user: User, member: Member | None) -> Inquiry | None:
-    """The caller's identity check this user recorded for this member, if it is still valid."""
-    if member is None:
-        return None
-    since = timezone.now() - datetime.timedelta(minutes=settings.IDENTITY_CHECK_VALID_MINUTES)
-    return (
-        Inquiry.objects.filter(
-            member=member, created_by=user, identity_verified=True, started_at__gte=since
-        )
-        .order_by("-started_at", "-id")
-        .first()
-    )
-
-
-def may_see_amounts(*, user: User, member: Member | None) -> bool:
-    """Supervisors and admins see amounts; staff once the caller's identity is confirmed."""
-    if user.has_role(Role.SUPERVISOR, Role.ADMIN):
-        return True
-    return verified_inquiry(user=user, member=member) is not None
-
-
-def may_take_payee(*, user: User, member: Member | None) -> bool:
-    """Bank details are taken by supervisors, or by staff once the caller is verified."""
-    return member is None or may_see_amounts(user=user, member=member)
 
 
 def _program_for(member: Member | None, case: Case | None) -> RemediationProgram | None:
@@ -262,7 +236,7 @@ def inquiry_follow_up_done(*, inquiry: Inquiry, user: User, note: str = "") -> I
 @transaction.atomic
 def complaint_close(*, inquiry: Inquiry, user: User, outcome: str) -> Inquiry:
     """A supervisor records a complaint's outcome."""
-    if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
+    if not is_supervisor(user):
         raise PermissionDenied
     if not outcome.strip():
         raise ValidationError({"outcome": _("Say how the complaint was resolved.")})
@@ -333,7 +307,7 @@ def _clean_payout(
 
 
 def _require_identity(*, user: User, member: Member | None, inquiry: Inquiry | None) -> None:
-    if user.has_role(Role.SUPERVISOR, Role.ADMIN) or member is None:
+    if is_supervisor(user) or member is None:
         return
     if inquiry is None or not inquiry.identity_verified or inquiry.member_id != member.pk:
         raise PermissionDenied(_("Confirm the caller's identity before taking bank details."))
@@ -521,7 +495,7 @@ def investigation_open(
 @transaction.atomic
 def investigation_settle(*, case: Case, user: User, amount_yen: int, reason: str) -> Case:
     """A supervisor sets an investigation's amount (0 is allowed) with the reason for it."""
-    if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
+    if not is_supervisor(user):
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": _("Say how the amount was established.")})

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.roles import Role
+from accounts.roles import ALL_ROLES
 from refunds.hours import OpeningHours
 from refunds.models import (
     Case,
@@ -149,7 +149,7 @@ def reminders_due(now: datetime.datetime | None = None) -> QuerySet[Case]:
 def letters_send(*, case_ids: Sequence[int], user: User, kind: str) -> tuple[bytes, int]:
     """Print the letters of ``kind`` for these cases (one PDF) and record each as a contact
     attempt; a notice moves a detected case to ``notified``. Returns (pdf, letters)."""
-    if not user.has_role(Role.STAFF, Role.SUPERVISOR, Role.ADMIN):
+    if not user.has_role(*ALL_ROLES):
         raise PermissionDenied
     if kind not in LetterKind.values:
         raise ValidationError(_("Unknown letter."))

@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.roles import require_supervisor
 from refunds import payee, zengin
 from refunds.models import (
     BatchStatus,
@@ -37,6 +36,7 @@ from refunds.models import (
     QaStatus,
 )
 from refunds.models.audit import AuditAction
+from refunds.policies import require_supervisor
 from refunds.services.audit import audit_record
 from refunds.services.transitions import case_rows, cases_move, lock_cases
 

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.roles import Role
 from refunds.models import Case, CaseStatus, QaReview, QaStatus
 from refunds.models.audit import AuditAction
+from refunds.policies import is_supervisor
 from refunds.services.audit import audit_record
 from refunds.services.transitions import case_move
 
@@ -50,7 +50,7 @@ def qa_draw(case: Case) -> bool:
 
 
 def qa_refusal(case: Case, user: User) -> str:
-    if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
+    if not is_supervisor(user):
         return _("Only a supervisor may record a QA result.")
     if case.qa_status != QaStatus.PENDING:
         return _("This case is not waiting for QA.")

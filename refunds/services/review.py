@@ -12,39 +12,31 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.roles import Role, require_supervisor
+from accounts.roles import ALL_ROLES
 from refunds.models import Case, CaseStatus, Claim
 from refunds.models.audit import AuditAction
+from refunds.policies import (
+    PREPARABLE,
+    approval_refusal,
+    is_supervisor,
+    may_see_amounts,
+    payout_problem,
+    require_supervisor,
+)
 from refunds.services.audit import audit_record
 from refunds.services.transitions import case_move
 
 S = CaseStatus
-PREPARABLE = (S.NOTIFIED, S.CLAIM_RECEIVED, S.PAYMENT_FAILED)
-APPROVABLE = (S.PREPARED, S.AWAITING_SECOND_APPROVAL)
 
 
 def _lock(case: Case) -> Case:
     return Case.objects.select_for_update(of=("self",)).select_related("program").get(pk=case.pk)
 
 
-def payout_problem(case: Case, claim: Claim | None) -> str:
-    """Why the case cannot be paid as it stands ('' when it can)."""
-    if case.amount_yen is None:
-        return _("The amount is not set.")
-    if case.amount_yen <= 0:
-        return _("The amount is zero.")
-    if claim is not None:
-        return ""
-    member = case.member
-    if case.category == 1 and member is not None and member.is_active:
-        return ""  # a current member's refund is credited on the bill without a claim
-    return _("No payee: the member has not claimed yet.")
-
-
 @transaction.atomic
 def case_prepare(*, case: Case, user: User, note: str = "") -> Case:
     """Amount and payee checked: the case waits for a supervisor who did not prepare it."""
-    if not user.has_role(Role.STAFF, Role.SUPERVISOR, Role.ADMIN):
+    if not user.has_role(*ALL_ROLES):
         raise PermissionDenied
     case = _lock(case)
     if case.status not in PREPARABLE:
@@ -61,22 +53,6 @@ def case_prepare(*, case: Case, user: User, note: str = "") -> Case:
 
     qa_draw(case)
     return case
-
-
-def approval_refusal(case: Case, user: User) -> str:
-    """Why ``user`` may not approve ``case`` now ('' when they may)."""
-    if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
-        return _("Only a supervisor may approve.")
-    if case.status not in APPROVABLE:
-        return _("Case %(case)s is “%(state)s”, not waiting for an approval.") % {
-            "case": case.case_no,
-            "state": case.get_status_display(),
-        }
-    if case.prepared_by_id == user.pk:
-        return _("You prepared this case; another supervisor must approve it.")
-    if case.status == S.AWAITING_SECOND_APPROVAL and case.approved_by_id == user.pk:
-        return _("You gave the first approval; a second, different supervisor must approve.")
-    return ""
 
 
 @transaction.atomic
@@ -178,15 +154,12 @@ def case_change_amount(
         raise ValidationError(_("The amount of a case in payment or paid cannot change."))
     if case.status == S.ON_HOLD:
         raise ValidationError(_("Release the hold before changing the amount."))
-    supervisor = user.has_role(Role.SUPERVISOR, Role.ADMIN)
+    supervisor = is_supervisor(user)
     computed = case.computed_amount_yen
-    if not supervisor:
-        from refunds.services.callcenter import may_see_amounts
-
-        if computed is None or not may_see_amounts(user=user, member=case.member):
-            raise PermissionDenied(_("Only a supervisor may set this amount."))
+    if not supervisor and (computed is None or not may_see_amounts(user=user, member=case.member)):
+        raise PermissionDenied(_("Only a supervisor may set this amount."))
     if computed is not None and amount_yen > computed:
-        if not user.has_role(Role.SUPERVISOR, Role.ADMIN):
+        if not supervisor:
             raise PermissionDenied(
                 _("Only a supervisor may raise an amount above the computed one.")
             )

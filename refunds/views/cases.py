@@ -3,13 +3,11 @@ from typing import Any
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import Role
-from refunds import export_columns
+from refunds import export_columns, policies
 from refunds.filters import CaseFilter
 from refunds.models import AuditEvent, Case, Investigation
-from refunds.services.callcenter import may_see_amounts
+from refunds.policies import may_change_payee, may_claim, may_see_amounts
 from refunds.tables import CaseTable
-from refunds.workflow import CLAIMABLE, PAYEE_CHANGE_LEADS_TO
 
 from .base import ObjectDetailView, ObjectListView
 
@@ -23,11 +21,15 @@ class CaseListView(ObjectListView):
     export_name = "cases"
 
     def get_queryset(self) -> QuerySet[Case]:
-        return Case.objects.select_related("member", "contract", "program")
+        # The columns of the table (the export reads its own with values_list).
+        return Case.objects.select_related("member", "contract").only(
+            *("case_no", "category", "amount_yen", "status", "flagged", "updated_at"),
+            *("member__member_no", "contract__contract_no", "contract__plan", "contract__area"),
+        )
 
     def get_filterset(self, filterset_class: Any) -> Any:
         filterset = super().get_filterset(filterset_class)
-        if not self.request.user.has_role(Role.SUPERVISOR, Role.ADMIN):  # type: ignore[union-attr]
+        if not policies.is_supervisor(self.user):
             # An amount range would tell staff the amounts they may not see yet.
             for name in ("amount_min", "amount_max"):
                 filterset.filters.pop(name, None)
@@ -36,7 +38,7 @@ class CaseListView(ObjectListView):
 
     def get_table_kwargs(self) -> dict[str, Any]:
         # Staff see an amount on the member page once the caller's identity is confirmed.
-        if self.request.user.has_role(Role.SUPERVISOR, Role.ADMIN):  # type: ignore[union-attr]
+        if policies.is_supervisor(self.user):
             return {}
         return {"exclude": ("amount_yen",)}
 
@@ -78,6 +80,6 @@ class CaseDetailView(ObjectDetailView):
         context["investigation"] = Investigation.objects.filter(case=case).first()
         claim = case.claims.select_related("credit_contract").first()
         context["claim"] = claim
-        context["may_claim"] = claim is None and case.status in CLAIMABLE
-        context["may_change_payee"] = claim is not None and case.status in PAYEE_CHANGE_LEADS_TO
+        context["may_claim"] = may_claim(case, has_claim=claim is not None)
+        context["may_change_payee"] = may_change_payee(case, has_claim=claim is not None)
         return context

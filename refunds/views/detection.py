@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.views.generic import DetailView, FormView
 
 from accounts.mixins import RoleRequiredMixin
-from accounts.roles import Role
+from accounts.roles import SUPERVISORS, Role
 from refunds.forms.detection import DetectionStartForm, ScopeTestForm
 from refunds.models import DetectionRun
 from refunds.services.detection import DetectionLocked, detection_plan, detection_start, plan_csv
@@ -100,7 +100,7 @@ class ScopeTestView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
 
 
 class DetectionDetailView(RoleRequiredMixin, DetailView):  # type: ignore[type-arg]
-    allowed_roles = (Role.SUPERVISOR, Role.ADMIN)
+    allowed_roles = SUPERVISORS
     model = DetectionRun
     template_name = "refunds/detection_detail.html"
 

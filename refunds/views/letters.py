@@ -19,9 +19,9 @@ from accounts.roles import Role
 from refunds.forms.rendering import BootstrapModelForm
 from refunds.models import Case, LetterKind, LetterTemplate
 from refunds.models.audit import AuditAction
+from refunds.policies import may_see_amounts
 from refunds.services import letters
 from refunds.services.audit import audit_record
-from refunds.services.callcenter import may_see_amounts
 
 
 class LetterRunView(RoleRequiredMixin, View):

@@ -13,8 +13,9 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.mixins import RoleRequiredMixin
+from accounts.models import User
 from accounts.roles import SUPERVISORS
-from refunds import reports
+from refunds import policies, reports
 from refunds.filters import ProgressReportFilter
 from refunds.localtime import file_stamp
 from refunds.models import CaseStatus, Category, ExportJob, ProgressReport, RemediationProgram
@@ -112,9 +113,9 @@ class ReportDownloadView(RoleRequiredMixin, View):
         return response
 
 
-def visible_exports(user: Any) -> QuerySet[ExportJob]:
+def visible_exports(user: User) -> QuerySet[ExportJob]:
     """One's own exports; supervisors and admins see everyone's."""
-    if user.has_role(*SUPERVISORS):
+    if policies.is_supervisor(user):
         return ExportJob.objects.all()
     return ExportJob.objects.filter(created_by=user.pk)
 
@@ -126,7 +127,7 @@ class ExportDetailView(ObjectDetailView):
     template_name = "refunds/export_detail.html"
 
     def get_queryset(self) -> QuerySet[ExportJob]:
-        return visible_exports(self.request.user)
+        return visible_exports(self.user)
 
     def get_template_names(self) -> list[str]:
         if self.request.htmx:  # type: ignore[attr-defined]
@@ -136,7 +137,7 @@ class ExportDetailView(ObjectDetailView):
 
 class ExportFileView(RoleRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
-        job = get_object_or_404(visible_exports(request.user), pk=pk)
+        job = get_object_or_404(visible_exports(self.user), pk=pk)
         if not job.file:
             return redirect(job)
         name = (job.file.name or "").rsplit("/", 1)[-1]

@@ -13,20 +13,20 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
-from accounts.roles import SUPERVISORS, Role
-from refunds import export_columns
+from accounts.roles import ALL_ROLES, SUPERVISORS, Role
+from refunds import export_columns, policies
 from refunds.filters import AuditEventFilter, PersonalDataAccessFilter, ReviewFilter
 from refunds.forms.review import AmountForm, NoteForm, QaForm, ReasonForm
 from refunds.models import AuditEvent, Case, PersonalDataAccess, QaStatus
+from refunds.policies import may_see_amounts
 from refunds.services import qa, review
-from refunds.services.callcenter import may_see_amounts
 from refunds.tables import AuditEventTable, PersonalDataAccessTable, QaTable, ReviewTable
 
 from .base import ObjectListView, ServiceFormView
 
 
 def review_queryset() -> QuerySet[Case]:
-    return Case.objects.filter(status__in=review.APPROVABLE).select_related(
+    return Case.objects.filter(status__in=policies.APPROVABLE).select_related(
         "member", "contract", "program", "prepared_by", "approved_by"
     )
 
@@ -147,7 +147,7 @@ class CaseActionView(ServiceFormView):
 
 
 class CasePrepareView(CaseActionView):
-    allowed_roles = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+    allowed_roles = ALL_ROLES
     form_class = NoteForm
     page_title = gettext_lazy("Prepare for approval")
     page_help = gettext_lazy("You confirm that the amount and the payee are right.")
@@ -199,7 +199,7 @@ class CaseReopenView(CaseActionView):
 
 
 class CaseAmountView(CaseActionView):
-    allowed_roles = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+    allowed_roles = ALL_ROLES
     form_class = AmountForm
     page_title = gettext_lazy("Change the amount")
     page_help = gettext_lazy(
@@ -214,7 +214,7 @@ class CaseAmountView(CaseActionView):
         if not super().test_func():
             return False
         user = self.user
-        if user.has_role(*SUPERVISORS):
+        if policies.is_supervisor(user):
             return True
         case = Case.objects.filter(pk=self.kwargs["pk"]).select_related("member").first()
         return (

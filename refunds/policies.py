@@ -1,0 +1,117 @@
+"""Who may do what, and what a role may see: the one home of those rules.
+
+Services enforce them, views and the API ask them to show or hide an action, templates get
+their answers through the views. Which state may follow which is ``refunds.workflow``'s; the
+roles themselves are ``accounts.roles``.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.roles import SUPERVISORS
+from refunds.models import Case, CaseStatus, Claim, Inquiry, Member
+from refunds.workflow import CLAIMABLE, PAYEE_CHANGE_LEADS_TO
+
+S = CaseStatus
+# States from which a case may be prepared, and in which it waits for an approval.
+PREPARABLE = (S.NOTIFIED, S.CLAIM_RECEIVED, S.PAYMENT_FAILED)
+APPROVABLE = (S.PREPARED, S.AWAITING_SECOND_APPROVAL)
+
+
+# -- roles ----------------------------------------------------------------------------------
+
+
+def is_supervisor(user: User) -> bool:
+    """Supervisors and admins: they decide (approve, pay, review) and see everything."""
+    return bool(user.has_role(*SUPERVISORS))
+
+
+def require_supervisor(user: User) -> None:
+    """Refuse (PermissionDenied) unless ``user`` is a supervisor or an admin."""
+    if not is_supervisor(user):
+        raise PermissionDenied(_("Only a supervisor may do this."))
+
+
+# -- what a role may see --------------------------------------------------------------------
+
+
+def may_see_personal_data(user: User) -> bool:
+    """Unmasked personal data (lists, exports): supervisors and admins."""
+    return is_supervisor(user)
+
+
+def verified_inquiry(*, user: User, member: Member | None) -> Inquiry | None:
+    """The caller's identity check this user recorded for this member, if it is still valid."""
+    if member is None:
+        return None
+    since = timezone.now() - datetime.timedelta(minutes=settings.IDENTITY_CHECK_VALID_MINUTES)
+    return (
+        Inquiry.objects.filter(
+            member=member, created_by=user, identity_verified=True, started_at__gte=since
+        )
+        .order_by("-started_at", "-id")
+        .first()
+    )
+
+
+def may_see_amounts(*, user: User, member: Member | None) -> bool:
+    """Supervisors and admins see amounts; staff once the caller's identity is confirmed."""
+    if is_supervisor(user):
+        return True
+    return verified_inquiry(user=user, member=member) is not None
+
+
+def may_take_payee(*, user: User, member: Member | None) -> bool:
+    """Bank details are taken by supervisors, or by staff once the caller is verified."""
+    return member is None or may_see_amounts(user=user, member=member)
+
+
+# -- claims ---------------------------------------------------------------------------------
+
+
+def may_claim(case: Case, *, has_claim: bool) -> bool:
+    """A claim may be taken for a case without one that is still claimable."""
+    return not has_claim and case.status in CLAIMABLE
+
+
+def may_change_payee(case: Case, *, has_claim: bool) -> bool:
+    """A claimed case's payee may change until the money is on its way."""
+    return has_claim and case.status in PAYEE_CHANGE_LEADS_TO
+
+
+# -- duties ---------------------------------------------------------------------------------
+
+
+def payout_problem(case: Case, claim: Claim | None) -> str:
+    """Why the case cannot be paid as it stands ('' when it can)."""
+    if case.amount_yen is None:
+        return _("The amount is not set.")
+    if case.amount_yen <= 0:
+        return _("The amount is zero.")
+    if claim is not None:
+        return ""
+    member = case.member
+    if case.category == 1 and member is not None and member.is_active:
+        return ""  # a current member's refund is credited on the bill without a claim
+    return _("No payee: the member has not claimed yet.")
+
+
+def approval_refusal(case: Case, user: User) -> str:
+    """Why ``user`` may not approve ``case`` now ('' when they may): four eyes."""
+    if not is_supervisor(user):
+        return _("Only a supervisor may approve.")
+    if case.status not in APPROVABLE:
+        return _("Case %(case)s is “%(state)s”, not waiting for an approval.") % {
+            "case": case.case_no,
+            "state": case.get_status_display(),
+        }
+    if case.prepared_by_id == user.pk:
+        return _("You prepared this case; another supervisor must approve it.")
+    if case.status == S.AWAITING_SECOND_APPROVAL and case.approved_by_id == user.pk:
+        return _("You gave the first approval; a second, different supervisor must approve.")
+    return ""
