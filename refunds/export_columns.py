@@ -9,16 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from refunds.exports import (
     ExportColumn as C,
 )
-from refunds.exports import (
-    label_of,
-    local_time,
-    mask_account,
-    mask_address,
-    mask_birth_date,
-    mask_email,
-    mask_phone,
-    mask_postal,
-)
+from refunds.exports import label_of, local_time
 from refunds.localtime import zone_name
 from refunds.models import (
     CaseStatus,
@@ -32,6 +23,14 @@ from refunds.models import (
 )
 from refunds.models.audit import AuditAction
 from refunds.models.payments import BatchStatus
+from refunds.privacy import (
+    mask_account,
+    mask_address,
+    mask_birth_date,
+    mask_email,
+    mask_phone,
+    mask_postal,
+)
 
 
 def _hidden(value: object) -> str:

@@ -19,7 +19,6 @@ from django.http import FileResponse, StreamingHttpResponse
 
 from refunds.csvcells import escape_cell
 from refunds.localtime import stamp
-from refunds.models.members import _PREFECTURE_RE, mask_digits
 from refunds.policies import may_see_personal_data
 
 CHUNK = 2000
@@ -35,31 +34,6 @@ class ExportColumn:
 
 
 # -- masks and formats ----------------------------------------------------------------------
-
-
-def mask_phone(value: Any) -> str:
-    return mask_digits(value or "")
-
-
-def mask_birth_date(value: Any) -> str:
-    return f"{value.year}-**-**" if value else ""
-
-
-def mask_address(value: Any) -> str:
-    match = _PREFECTURE_RE.match(value or "")
-    return f"{match.group(0)} ***" if match else ("***" if value else "")
-
-
-def mask_email(value: Any) -> str:
-    return f"***@{value.rpartition('@')[2]}" if value else ""
-
-
-def mask_postal(value: Any) -> str:
-    return f"{value[:3]}-****" if value else ""
-
-
-def mask_account(value: Any) -> str:
-    return f"***{value[-4:]}" if value else ""
 
 
 def local_time(value: Any) -> str:

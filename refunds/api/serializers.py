@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from refunds import privacy
 from refunds.models import (
     IDENTITY_ITEMS,
     IDENTITY_LABELS,
@@ -43,7 +44,6 @@ from refunds.models import (
     PaymentItem,
     PayoutMethod,
 )
-from refunds.models.members import mask_digits
 from refunds.payee import AccountType
 from refunds.policies import may_see_amounts
 
@@ -108,13 +108,13 @@ class MemberSerializer(serializers.ModelSerializer[Member]):
         return member.masked_phone
 
     def get_postal_code_masked(self, member: Member) -> str:
-        return f"{member.postal_code[:3]}-****" if member.postal_code else ""
+        return privacy.mask_postal(member.postal_code)
 
     def get_prefecture(self, member: Member) -> str:
         return member.prefecture
 
     def get_email_masked(self, member: Member) -> str:
-        return f"***@{member.email_domain}" if member.email else ""
+        return privacy.mask_email(member.email)
 
 
 class MemberPersonalDataSerializer(serializers.ModelSerializer[Member]):
@@ -273,7 +273,7 @@ class InquirySerializer(serializers.ModelSerializer[Inquiry]):
         read_only_fields = fields
 
     def get_caller_phone_masked(self, inquiry: Inquiry) -> str:
-        return mask_digits(inquiry.caller_phone)
+        return privacy.mask_phone(inquiry.caller_phone)
 
     @extend_schema_field(
         serializers.ListField(child=serializers.ChoiceField(choices=list(IDENTITY_ITEMS)))

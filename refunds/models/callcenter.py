@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from refunds import privacy
 from refunds.localtime import stamp
 from refunds.payee import AccountType
 
@@ -299,7 +300,7 @@ class Claim(models.Model):
 
     @property
     def masked_account(self) -> str:
-        return "***" + self.account_number[-4:] if self.account_number else ""
+        return privacy.mask_account(self.account_number)
 
     def payee_values(self) -> dict[str, str]:
         """The payee as an audit event records it (old and new values of a change)."""

@@ -1,11 +1,10 @@
-import re
-
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from refunds import privacy
 from refunds.search import keys
 
 
@@ -98,16 +97,11 @@ class Member(models.Model):
     @property
     def prefecture(self) -> str:
         """The prefecture the address starts with (都道府県), or an empty string."""
-        match = _PREFECTURE_RE.match(self.address)
-        return match.group(0) if match else ""
-
-    @property
-    def email_domain(self) -> str:
-        return self.email.rpartition("@")[2]
+        return privacy.prefecture(self.address)
 
     @property
     def masked_phone(self) -> str:
-        return mask_digits(self.phone)
+        return privacy.mask_phone(self.phone)
 
     def refresh_search_keys(self) -> None:
         """Recompute the search keys from the columns they come from (for code that saves)."""
@@ -117,20 +111,3 @@ class Member(models.Model):
         self.given_kana_key = keys.given_kana_key(self.name_kana)
         self.phone_digits = keys.digits(self.phone)
         self.phone_rev = keys.reversed_digits(self.phone)
-
-
-_PREFECTURE_RE = re.compile(r"^(東京都|北海道|(?:京都|大阪)府|.{2,3}県)")
-
-
-def mask_digits(text: str, visible: int = 4) -> str:
-    """Every digit but the last ``visible`` replaced by "*"; separators are kept."""
-    total = sum(ch.isdigit() for ch in text)
-    seen = 0
-    out = []
-    for ch in text:
-        if ch.isdigit():
-            seen += 1
-            out.append(ch if seen > total - visible else "*")
-        else:
-            out.append(ch)
-    return "".join(out)
