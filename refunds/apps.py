@@ -9,9 +9,6 @@ class RefundsConfig(AppConfig):
 
     def ready(self) -> None:
         from .builtin import ensure_builtin_programs_after_migrate
-        from .models import display
-
-        display.install(self.get_models())
 
         post_migrate.connect(
             ensure_builtin_programs_after_migrate, dispatch_uid="refunds.builtin_programs"

@@ -1,5 +1,7 @@
 """The tables' fast path writes what django-tables2's own templates and columns write."""
 
+import functools
+import inspect
 import re
 
 import django_tables2 as tables
@@ -9,9 +11,12 @@ from django.db import models
 from django.template import RequestContext, Template
 from django.test import RequestFactory
 from django.utils import timezone, translation
+from django_tables2 import utils as tables_utils
+from django_tables2.columns import library as column_library
 
 from refunds import selectors
 from refunds import tables as ours
+from refunds.labels import display
 from refunds.models import AuditEvent, Case, Member
 from tests.factories import CaseFactory, MemberFactory
 
@@ -116,7 +121,35 @@ def test_choice_labels_are_djangos(db):
                 setattr(instance, field.attname, value)
                 for language in ("ja", "en"):
                     with translation.override(language):
-                        expected = instance._get_FIELD_display(field)
-                        assert getattr(instance, f"get_{field.name}_display")() == expected
+                        expected = getattr(instance, f"get_{field.name}_display")()
+                        assert display(instance, field.name) == expected
                         checked += 1
     assert checked > 100
+
+
+def test_every_date_column_is_ours():
+    """The library's date columns compile a template per cell; every table declares ours."""
+    library_dates = (tables.DateColumn, tables.DateTimeColumn)
+    for table in ours.BaseTable.__subclasses__():
+        for klass in (table, *table.__subclasses__()):
+            for name, column in klass.base_columns.items():
+                assert type(column) not in library_dates, f"{klass.__name__}.{name}"
+
+
+def test_the_libraries_are_left_as_they_are():
+    """Nothing of django-tables2 or of Django's models is replaced at run time."""
+    assert inspect.getmodule(tables_utils.signature) is tables_utils
+    assert all(c.__module__.startswith("django_tables2.") for c in column_library.columns)
+    for model in apps.get_app_config("refunds").get_models():
+        for field in model._meta.concrete_fields:
+            if field.choices:
+                method = vars(model)[f"get_{field.name}_display"]
+                assert isinstance(method, functools.partialmethod), model
+                assert method.func is models.Model._get_FIELD_display
+
+
+def test_tables_share_the_base_options():
+    for table in (ours.CaseTable, ours.QaTable, ours.CallbackTable, ours.PaymentItemTable):
+        assert table._meta.template_name == "refunds/includes/table.html"
+        assert table._meta.attrs["class"] == "table table-sm table-hover align-middle"
+        assert table._meta.empty_text

@@ -6,6 +6,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from refunds.labels import display
+
 register = template.Library()
 
 
@@ -30,7 +32,7 @@ _STATUS_BADGES = {
 def status_badge(case: Any) -> SafeString:
     """A case's status as a coloured badge (the lists, the case and member pages)."""
     css = _STATUS_BADGES.get(case.status, "text-bg-primary")
-    return format_html('<span class="badge {}">{}</span>', css, case.get_status_display())
+    return format_html('<span class="badge {}">{}</span>', css, display(case, "status"))
 
 
 @register.filter

@@ -27,7 +27,6 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
     """A filtered, sortable table paged by cursor: no count, no page dearer than the first."""
 
     template_name = "refunds/object_list.html"
-    table_template_name = "refunds/includes/table.html"
     title: Any = ""
     create_url: str | None = None
     create_roles: tuple[Role, ...] = (Role.ADMIN,)
@@ -75,11 +74,6 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
             "paginator_class": KeysetPaginator,
             "cursor": self.request.GET.get(CURSOR_PARAM),
         }
-
-    def get_table(self, **kwargs: Any) -> Any:
-        table = super().get_table(**kwargs)
-        table.template_name = self.table_template_name
-        return table
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
