@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from refunds import payee
+from refunds.forms.rendering import BootstrapForm
 from refunds.models import (
     IDENTITY_ITEMS,
     IDENTITY_LABELS,
@@ -38,7 +39,7 @@ class IdentityCheckForm(forms.Form):
     channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices, initial=Channel.PHONE)
 
 
-class InquiryCloseForm(forms.Form):
+class InquiryCloseForm(BootstrapForm):
     """How an open inquiry ended: reason, outcome and a note."""
 
     reason = forms.ChoiceField(label=_("reason"), choices=_blank_choice(InquiryReason.choices))
@@ -52,7 +53,7 @@ class InquiryCloseForm(forms.Form):
     )
 
 
-class InquiryForm(forms.Form):
+class InquiryForm(BootstrapForm):
     """A whole inquiry at once: three fields are enough, the rest is optional."""
 
     reason = forms.ChoiceField(label=_("reason"), choices=_blank_choice(InquiryReason.choices))
@@ -91,17 +92,17 @@ class InquiryForm(forms.Form):
         return member
 
 
-class ComplaintCloseForm(forms.Form):
+class ComplaintCloseForm(BootstrapForm):
     outcome = forms.CharField(
         label=_("complaint outcome"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
     )
 
 
-class FollowUpDoneForm(forms.Form):
+class FollowUpDoneForm(BootstrapForm):
     note = forms.CharField(label=_("note"), required=False, max_length=4000)
 
 
-class PayeeForm(forms.Form):
+class PayeeForm(BootstrapForm):
     """How the refund is paid: bank transfer (checked against the Zengin master) or bill credit."""
 
     method = forms.ChoiceField(
@@ -203,7 +204,7 @@ class PayeeChangeForm(PayeeForm):
     reason = forms.CharField(label=_("reason for the change"), max_length=1000)
 
 
-class InvestigationForm(forms.Form):
+class InvestigationForm(BootstrapForm):
     program = forms.ModelChoiceField(
         label=_("program"), queryset=RemediationProgram.objects.filter(is_active=True)
     )
@@ -229,7 +230,7 @@ class InvestigationForm(forms.Form):
             self.fields["program"].initial = programs.first()
 
 
-class SettleForm(forms.Form):
+class SettleForm(BootstrapForm):
     amount_yen = forms.IntegerField(label=_("amount (yen)"), min_value=0, max_value=10_000_000)
     reason = forms.CharField(
         label=_("how the amount was established"), widget=forms.Textarea(attrs={"rows": 3})

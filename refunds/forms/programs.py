@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from refunds.forms.rendering import BootstrapModelForm
 from refunds.models import RemediationProgram
 from refunds.services.programs import EDITABLE_FIELDS
 
@@ -18,7 +19,7 @@ class CodeListField(forms.CharField):
         return [part.strip() for part in text.replace("、", ",").split(",") if part.strip()]
 
 
-class ProgramForm(forms.ModelForm):  # type: ignore[type-arg]
+class ProgramForm(BootstrapModelForm):
     courses = CodeListField(label=_("courses in scope"), help_text=_("comma-separated codes"))
     overcharge_items = CodeListField(label=_("charge items that can be overcharged"))
     offset_items = CodeListField(label=_("items that offset an overcharge"), required=False)

@@ -4,22 +4,23 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from refunds.forms.rendering import BootstrapForm
 from refunds.models import PayoutMethod
 
 
-class NoteForm(forms.Form):
+class NoteForm(BootstrapForm):
     reason = forms.CharField(
         label=_("note"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(BootstrapForm):
     reason = forms.CharField(
         label=_("reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class QaForm(forms.Form):
+class QaForm(BootstrapForm):
     passed = forms.TypedChoiceField(
         label=_("result"),
         choices=[("1", _("Pass")), ("0", _("Fail"))],
@@ -34,7 +35,7 @@ class QaForm(forms.Form):
     )
 
 
-class AmountForm(forms.Form):
+class AmountForm(BootstrapForm):
     amount_yen = forms.IntegerField(label=_("amount (yen)"), min_value=0, max_value=10_000_000)
     reason = forms.CharField(label=_("reason"), max_length=500)
     justification = forms.CharField(
@@ -52,7 +53,7 @@ def _next_business_day() -> datetime.date:
     return day
 
 
-class BatchCreateForm(forms.Form):
+class BatchCreateForm(BootstrapForm):
     method = forms.ChoiceField(
         label=_("payout"), choices=PayoutMethod.choices, widget=forms.RadioSelect
     )
@@ -63,7 +64,7 @@ class BatchCreateForm(forms.Form):
     )
 
 
-class ReconcileForm(forms.Form):
+class ReconcileForm(BootstrapForm):
     file = forms.FileField(
         label=_("result file (CSV: reference, result, amount_yen, reason)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),

@@ -1,0 +1,104 @@
+"""Form fields are rendered by Django's form renderer: the widgets' own attributes reach the page."""
+
+import re
+
+import pytest
+from django import forms
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from refunds.forms.rendering import BootstrapForm
+
+
+class Sample(BootstrapForm):
+    name = forms.CharField(
+        label="Name",
+        max_length=20,
+        widget=forms.TextInput(attrs={"placeholder": "ヤマダ タロウ", "autofocus": True}),
+        help_text="As the bank holds it.",
+    )
+    amount = forms.IntegerField(label="Amount", min_value=0, max_value=1000, step_size=10)
+    share = forms.DecimalField(label="Share", max_digits=5, decimal_places=2, required=False)
+    note = forms.CharField(
+        label="Note", required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    kind = forms.ChoiceField(label="Kind", choices=[("a", "A"), ("b", "B")])
+    method = forms.ChoiceField(
+        label="Method", choices=[("x", "X"), ("y", "Y")], widget=forms.RadioSelect
+    )
+    agree = forms.BooleanField(label="Agree", required=False)
+    file = forms.FileField(
+        label="File", widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"})
+    )
+    secret = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+def _tag(page: str, pattern: str) -> str:
+    found = re.search(pattern, page)
+    assert found, f"{pattern!r} not in {page}"
+    return found.group(0)
+
+
+def test_widget_attributes_reach_the_html():
+    page = render_to_string("refunds/includes/form_fields.html", {"form": Sample()})
+    name = _tag(page, r'<input type="text" name="name"[^>]*>')
+    for attribute in (
+        'maxlength="20"',
+        'placeholder="ヤマダ タロウ"',
+        "autofocus",
+        "required",
+        'class="form-control"',
+        'id="id_name"',
+        'aria-describedby="id_name_helptext"',
+    ):
+        assert attribute in name
+    amount = _tag(page, r'<input type="number" name="amount"[^>]*>')
+    for attribute in ('min="0"', 'max="1000"', 'step="10"', 'class="form-control"'):
+        assert attribute in amount
+    assert 'step="0.01"' in _tag(page, r'<input type="number" name="share"[^>]*>')
+    note = _tag(page, r"<textarea[^>]*>")
+    assert 'maxlength="300"' in note and 'rows="2"' in note and "form-control" in note
+    assert 'class="form-select"' in _tag(page, r'<select name="kind"[^>]*>')
+    radio = _tag(page, r'<input type="radio" name="method" value="x"[^>]*>')
+    assert 'class="form-check-input"' in radio and 'id="id_method_0"' in radio
+    assert '<label class="form-check-label" for="id_method_0">X</label>' in page
+    assert 'class="form-check-input"' in _tag(page, r'<input type="checkbox" name="agree"[^>]*>')
+    assert 'accept=".csv,text/csv"' in _tag(page, r'<input type="file" name="file"[^>]*>')
+    assert _tag(page, r'<input type="hidden" name="secret"[^>]*>').count("class") == 0
+    assert '<div class="form-text" id="id_name_helptext">As the bank holds it.</div>' in page
+    # The Bootstrap wrappers and the required marker.
+    assert 'id="field-name"' in page and 'id="field-method"' in page
+    assert '<div class="mb-3 form-check" id="field-agree">' in page
+    label = _tag(page, r'<label class="form-label" for="id_amount">.*?</label>')
+    assert '<span class="text-danger" aria-hidden="true">*</span>' in label
+    assert "text-danger" not in _tag(page, r'<label class="form-label" for="id_note">.*?</label>')
+
+
+def test_errors_mark_the_widget_and_are_shown_under_it():
+    form = Sample(data={"name": "x" * 21, "amount": "-5", "kind": "a", "method": "x"})
+    assert not form.is_valid()
+    page = render_to_string("refunds/includes/form_fields.html", {"form": form})
+    name = _tag(page, r'<input type="text" name="name"[^>]*>')
+    assert 'class="form-control is-invalid"' in name and 'aria-invalid="true"' in name
+    assert 'aria-describedby="id_name_helptext id_name_error"' in name
+    assert 'value="%s"' % ("x" * 21) in name
+    assert re.search(
+        r'<div class="invalid-feedback d-block" id="id_amount_error"><div>[^<]+0', page
+    )
+    assert "is-invalid" in _tag(page, r'<input type="number" name="amount"[^>]*>')
+    assert "is-invalid" not in _tag(page, r'<select name="kind"[^>]*>')
+    assert "checked" in _tag(page, r'<input type="radio" name="method" value="x"[^>]*>')
+
+
+@pytest.mark.django_db
+def test_the_product_forms_keep_their_limits(supervisor_client, admin_client_role):
+    from tests.factories import CaseFactory
+
+    case = CaseFactory(status="prepared", amount_yen=3402)
+    page = supervisor_client.get(reverse("refunds:case_amount", args=[case.pk])).content.decode()
+    amount = _tag(page, r'<input type="number" name="amount_yen"[^>]*>')
+    assert 'min="0"' in amount and 'max="10000000"' in amount and 'value="3402"' in amount
+    assert 'maxlength="500"' in _tag(page, r'<input type="text" name="reason"[^>]*>')
+    page = admin_client_role.get(reverse("refunds:import_create")).content.decode()
+    assert 'accept=".csv,text/csv"' in _tag(page, r'<input type="file" name="file"[^>]*>')
+    assert 'class="form-select"' in _tag(page, r'<select name="kind"[^>]*>')
