@@ -219,6 +219,10 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # One line per request from RequestIdMiddleware; runserver's own line is enough locally.
         "django.server": {"level": "WARNING"},
+        # PDF letters and reports: WeasyPrint's progress and the font subsetter's glyph lists
+        # are hundreds of INFO lines per document.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
