@@ -21,13 +21,7 @@ venv: $(STAMP)
 demo: $(STAMP)
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py generate_demo --members $(DEMO_MEMBERS) --output $(DEMO_DIR)
-	$(PY) manage.py import_csv members $(DEMO_DIR)/members.csv
-	$(PY) manage.py import_csv contracts $(DEMO_DIR)/contracts.csv
-	$(PY) manage.py import_csv tariffs $(DEMO_DIR)/tariffs.csv
-	$(PY) manage.py import_csv billing $(DEMO_DIR)/billing.csv
-	@if $(PY) manage.py help detect >/dev/null 2>&1; then $(PY) manage.py detect --program SONET-HIKARI-2010; fi
-	$(PY) manage.py demo_users
+	$(PY) manage.py generate_demo --members $(DEMO_MEMBERS) --output $(DEMO_DIR) --load
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: $(STAMP)
