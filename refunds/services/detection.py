@@ -60,6 +60,23 @@ class DetectionLocked(Exception):
     """A live run of the same program is already going on."""
 
 
+# A run's counts: each one's name (a field of DetectionRun, a key of every summary) and the
+# kind of change it counts; "problems" (data problems) comes on top.
+RUN_COUNTS: dict[str, str] = {
+    "created": "create",
+    "updated": "update",
+    "unchanged": "unchanged",
+    "flagged": "flag",
+    "no_longer_affected": "close",
+    "reopened": "reopen",
+}
+
+
+def run_summary(changes: Counter[str], *, problems: int) -> dict[str, int]:
+    """A run's (or a chunk's, or a plan's) counts by name, from its changes by kind."""
+    return {name: changes[kind] for name, kind in RUN_COUNTS.items()} | {"problems": problems}
+
+
 @dataclass(frozen=True)
 class Change:
     """What a run does to one contract's case."""
@@ -127,16 +144,7 @@ class Plan:
         return [rows[k] for k in sorted(rows)]
 
     def summary(self) -> dict[str, int]:
-        counts = self.count()
-        return {
-            "created": counts["create"],
-            "updated": counts["update"],
-            "unchanged": counts["unchanged"],
-            "flagged": counts["flag"],
-            "no_longer_affected": counts["close"],
-            "reopened": counts["reopen"],
-            "problems": len(self.problems),
-        }
+        return run_summary(self.count(), problems=len(self.problems))
 
 
 _CASE_FIELDS = (
@@ -336,15 +344,7 @@ class _Chunk:
     first_number: int = 0  # of the block of case numbers reserved for the new cases
 
     def summary(self) -> dict[str, int]:
-        return {
-            "created": self.counts["create"],
-            "updated": self.counts["update"],
-            "unchanged": self.counts["unchanged"],
-            "flagged": self.counts["flag"],
-            "no_longer_affected": self.counts["close"],
-            "reopened": self.counts["reopen"],
-            "problems": self.counts["problems"],
-        }
+        return run_summary(self.counts, problems=self.counts["problems"])
 
 
 def detection_apply_chunk(*, run: DetectionRun, contract_range: ContractRange) -> dict[str, int]:
@@ -397,9 +397,8 @@ def detection_finish(*, run: DetectionRun, results: list[dict[str, int]]) -> Det
         totals.update(result)
     with transaction.atomic():
         run = DetectionRun.objects.select_for_update().get(pk=run.pk)
-        for name in ("created", "updated", "unchanged", "flagged", "no_longer_affected"):
+        for name in RUN_COUNTS:
             setattr(run, name, totals[name])
-        run.reopened = totals["reopened"]
         run.problems = run.data_problems.count()
         run.status = RunStatus.SUCCEEDED
         run.finished_at = timezone.now()

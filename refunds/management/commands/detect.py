@@ -4,7 +4,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from refunds.models import RemediationProgram, RunStatus
-from refunds.services.detection import DetectionLocked, detection_plan, detection_start, plan_csv
+from refunds.services.detection import (
+    RUN_COUNTS,
+    DetectionLocked,
+    detection_plan,
+    detection_start,
+    plan_csv,
+)
 from refunds.tasks import detection_run_task
 
 SHOWN_PROBLEMS = 20
@@ -60,12 +66,4 @@ class Command(BaseCommand):
         self.stdout.write(" ".join(f"{name}={counts[name]}" for name in _COUNTS))
 
 
-_COUNTS = (
-    "created",
-    "updated",
-    "unchanged",
-    "flagged",
-    "no_longer_affected",
-    "reopened",
-    "problems",
-)
+_COUNTS = (*RUN_COUNTS, "problems")
