@@ -4,15 +4,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('refunds', '0023_dashboard_snapshot'),
+        ("refunds", "0023_dashboard_snapshot"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('case.created', 'Case opened'), ('case.updated', 'Case recomputed by detection'), ('case.flagged', 'Case flagged by detection'), ('case.reopened', 'Case reopened'), ('case.no_longer_affected', 'Case no longer affected'), ('case.notified', 'Member notified'), ('case.claim_received', 'Claim received'), ('case.payee_changed', 'Payee changed'), ('case.prepared', 'Case prepared'), ('case.approved', 'Case approved'), ('case.second_approved', 'Second approval given'), ('case.rejected', 'Case rejected'), ('case.held', 'Case put on hold'), ('case.released', 'Case released from hold'), ('case.amount_changed', 'Amount changed'), ('case.investigation_opened', 'Investigation opened'), ('case.investigation_settled', 'Investigation settled'), ('case.qa_drawn', 'Drawn for quality check'), ('case.qa_passed', 'Quality check passed'), ('case.qa_failed', 'Quality check failed'), ('case.qa_returned', 'Returned after a failed quality check'), ('case.in_payment', 'Sent for payment'), ('case.paid', 'Paid'), ('case.payment_failed', 'Payment failed'), ('inquiry.started', 'Call started'), ('inquiry.logged', 'Inquiry logged'), ('inquiry.closed', 'Call ended'), ('inquiry.followed_up', 'Follow-up done'), ('complaint.closed', 'Complaint closed'), ('claim.recorded', 'Claim recorded'), ('claim.payee_changed', "Claim's payee changed"), ('member.revealed', 'Personal data revealed'), ('batch.created', 'Payment batch built'), ('batch.discarded', 'Payment batch discarded'), ('batch.exported', 'Payment file exported'), ('batch.reconciled', 'Bank result applied'), ('program.created', 'Program created'), ('program.updated', 'Program changed'), ('program.versioned', "Program's rule versioned"), ('import.finished', 'Import finished'), ('report.generated', 'Progress report generated'), ('letter_template.changed', 'Letter text changed'), ('user.logged_out_everywhere', 'Signed out everywhere')], max_length=64, verbose_name='action'),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("case.created", "Case opened"),
+                    ("case.updated", "Case recomputed by detection"),
+                    ("case.flagged", "Case flagged by detection"),
+                    ("case.reopened", "Case reopened"),
+                    ("case.no_longer_affected", "Case no longer affected"),
+                    ("case.notified", "Member notified"),
+                    ("case.claim_received", "Claim received"),
+                    ("case.payee_changed", "Payee changed"),
+                    ("case.prepared", "Case prepared"),
+                    ("case.approved", "Case approved"),
+                    ("case.second_approved", "Second approval given"),
+                    ("case.rejected", "Case rejected"),
+                    ("case.held", "Case put on hold"),
+                    ("case.released", "Case released from hold"),
+                    ("case.amount_changed", "Amount changed"),
+                    ("case.investigation_opened", "Investigation opened"),
+                    ("case.investigation_settled", "Investigation settled"),
+                    ("case.qa_drawn", "Drawn for quality check"),
+                    ("case.qa_passed", "Quality check passed"),
+                    ("case.qa_failed", "Quality check failed"),
+                    ("case.qa_returned", "Returned after a failed quality check"),
+                    ("case.in_payment", "Sent for payment"),
+                    ("case.paid", "Paid"),
+                    ("case.payment_failed", "Payment failed"),
+                    ("inquiry.started", "Call started"),
+                    ("inquiry.logged", "Inquiry logged"),
+                    ("inquiry.closed", "Call ended"),
+                    ("inquiry.followed_up", "Follow-up done"),
+                    ("complaint.closed", "Complaint closed"),
+                    ("claim.recorded", "Claim recorded"),
+                    ("claim.payee_changed", "Claim's payee changed"),
+                    ("member.revealed", "Personal data revealed"),
+                    ("batch.created", "Payment batch built"),
+                    ("batch.discarded", "Payment batch discarded"),
+                    ("batch.exported", "Payment file exported"),
+                    ("batch.reconciled", "Bank result applied"),
+                    ("program.created", "Program created"),
+                    ("program.updated", "Program changed"),
+                    ("program.versioned", "Program's rule versioned"),
+                    ("import.finished", "Import finished"),
+                    ("report.generated", "Progress report generated"),
+                    ("letter_template.changed", "Letter text changed"),
+                    ("user.logged_out_everywhere", "Signed out everywhere"),
+                ],
+                max_length=64,
+                verbose_name="action",
+            ),
         ),
     ]
