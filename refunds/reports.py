@@ -20,6 +20,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from refunds import queue
 from refunds.localtime import local
 from refunds.models import (
     Case,
@@ -243,8 +244,6 @@ REFRESH_TIMEOUT = datetime.timedelta(minutes=10)
 
 def _refresh_in_background(key: str, days: int) -> Dashboard | None:
     """Queue a refresh unless one is queued or running; the new board if it ran in process."""
-    from refunds.tasks import dashboard_refresh_task
-
     now = timezone.now()
     claimed = (
         DashboardSnapshot.objects.filter(key=key)
@@ -254,7 +253,7 @@ def _refresh_in_background(key: str, days: int) -> Dashboard | None:
     if not claimed:
         return None
     try:
-        dashboard_refresh_task.delay(days)
+        queue.task(queue.DASHBOARD_REFRESH).delay(days)
     except (KombuOperationalError, OSError):  # no broker: the figures stay as they are
         DashboardSnapshot.objects.filter(key=key).update(refreshing_since=None)
         return None

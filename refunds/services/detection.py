@@ -49,6 +49,7 @@ from refunds.models import (
     RunStatus,
 )
 from refunds.models.audit import AuditAction
+from refunds.queue import DETECTION_RUN, send
 from refunds.services.audit import Entry, audit_record_many, audit_record_select
 from refunds.services.transitions import CaseRow, case_rows, lock_cases
 from refunds.workflow import check_transitions
@@ -403,6 +404,21 @@ def detection_finish(*, run: DetectionRun, results: list[dict[str, int]]) -> Det
         run.status = RunStatus.SUCCEEDED
         run.finished_at = timezone.now()
         run.save()
+    return run
+
+
+def detection_enqueue(*, program: RemediationProgram, user: User | None = None) -> DetectionRun:
+    """Start a run and hand it to a worker once the transaction commits (like
+    ``import_enqueue``); with the broker down the run is failed and ``BackgroundUnavailable``
+    says so."""
+    run = detection_start(program=program, user=user)
+    transaction.on_commit(
+        lambda: send(
+            DETECTION_RUN,
+            run.pk,
+            on_failure=lambda message: detection_fail(run_id=run.pk, message=message),
+        )
+    )
     return run
 
 

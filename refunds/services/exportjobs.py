@@ -15,7 +15,7 @@ from accounts.models import User
 from refunds.exports import export_rows, write_xlsx
 from refunds.localtime import file_stamp
 from refunds.models import ExportJob
-from refunds.queue import send
+from refunds.queue import EXPORT_JOB, send
 
 PROGRESS_EVERY = 5000
 
@@ -40,8 +40,6 @@ def _view_rows(job: ExportJob) -> tuple[Any, Any]:
 def export_enqueue(
     *, user: User, list_name: str, query: str, fmt: str, rows_total: int
 ) -> ExportJob:
-    from refunds.tasks import export_job_task
-
     job = ExportJob.objects.create(
         created_by=user, list_name=list_name, query=query, format=fmt, rows_total=rows_total
     )
@@ -51,7 +49,7 @@ def export_enqueue(
             status=ExportJob.Status.FAILED, message=message, finished_at=timezone.now()
         )
 
-    transaction.on_commit(lambda: send(export_job_task, job.pk, on_failure=fail))
+    transaction.on_commit(lambda: send(EXPORT_JOB, job.pk, on_failure=fail))
     return job
 
 

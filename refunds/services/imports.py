@@ -20,6 +20,7 @@ from refunds.imports.errors import FileRefused, ImportLocked
 from refunds.imports.schema import SPECS
 from refunds.models import ImportBatch, ImportRowError, ImportStatus
 from refunds.models.audit import AuditAction
+from refunds.queue import IMPORT_BATCH, send
 
 from .audit import audit_record
 
@@ -83,9 +84,6 @@ def import_enqueue(
     *, kind: str, upload: UploadedFile, user: User, encoding: str = "auto", partial: bool = False
 ) -> ImportBatch:
     """Store an uploaded file as a queued batch and hand it to a worker after commit."""
-    from refunds.queue import send
-    from refunds.tasks import import_batch_task
-
     sha = _sha256(upload)  # type: ignore[arg-type]
     batch = _open_batch(
         kind=kind,
@@ -104,7 +102,7 @@ def import_enqueue(
             status=ImportStatus.FAILED, message=message, finished_at=timezone.now()
         )
 
-    transaction.on_commit(lambda: send(import_batch_task, batch.pk, on_failure=fail))
+    transaction.on_commit(lambda: send(IMPORT_BATCH, batch.pk, on_failure=fail))
     return batch
 
 

@@ -1,7 +1,6 @@
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.generic import DetailView, FormView
@@ -10,7 +9,13 @@ from accounts.mixins import RoleRequiredMixin
 from accounts.roles import SUPERVISORS, Role
 from refunds.forms.detection import DetectionStartForm, ScopeTestForm
 from refunds.models import DetectionRun
-from refunds.services.detection import DetectionLocked, detection_plan, detection_start, plan_csv
+from refunds.queue import BackgroundUnavailable
+from refunds.services.detection import (
+    DetectionLocked,
+    detection_enqueue,
+    detection_plan,
+    plan_csv,
+)
 from refunds.tables import DetectionRunTable
 
 
@@ -37,24 +42,13 @@ class DetectionView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
             response["Content-Disposition"] = f'attachment; filename="{program.code}-dry-run.csv"'
             return response
         try:
-            run = detection_start(program=program, user=self.user)
+            run = detection_enqueue(program=program, user=self.user)
         except DetectionLocked as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)
-        from refunds.queue import BackgroundUnavailable, send
-        from refunds.services.detection import detection_fail
-        from refunds.tasks import detection_run_task
-
-        try:
-            transaction.on_commit(
-                lambda: send(
-                    detection_run_task,
-                    run.pk,
-                    on_failure=lambda message: detection_fail(run_id=run.pk, message=message),
-                )
-            )
         except BackgroundUnavailable as exc:
             messages.error(self.request, str(exc))
+            return redirect("refunds:detection")
         return redirect(run)
 
 

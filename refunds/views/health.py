@@ -20,7 +20,7 @@ def _database() -> str:
 def _broker_and_workers() -> tuple[str, str]:
     if not settings.CELERY_BROKER_URL:
         return "in process", "in process"
-    from config.celery_app import app
+    from celery import current_app as app
 
     try:
         with app.connection_for_write() as conn:

@@ -4,14 +4,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from refunds.models import RemediationProgram, RunStatus
+from refunds.queue import BackgroundUnavailable
 from refunds.services.detection import (
     RUN_COUNTS,
     DetectionLocked,
+    detection_enqueue,
     detection_plan,
-    detection_start,
     plan_csv,
 )
-from refunds.tasks import detection_run_task
 
 SHOWN_PROBLEMS = 20
 
@@ -40,10 +40,9 @@ class Command(BaseCommand):
             self._summary(plan.summary())
             return
         try:
-            run = detection_start(program=program)
-        except DetectionLocked as exc:
+            run = detection_enqueue(program=program)
+        except (DetectionLocked, BackgroundUnavailable) as exc:
             raise CommandError(str(exc)) from None
-        detection_run_task.delay(run.pk)
         run.refresh_from_db()
         while run.status == RunStatus.RUNNING:  # the workers share the chunks; wait for them
             time.sleep(0.1)
