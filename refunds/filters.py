@@ -1,16 +1,27 @@
+"""One FilterSet per model, for its pages and for the API alike (as NetBox does).
+
+A page or an API list offers the filters it names: ``only(CaseFilter, "status", …)`` is the
+FilterSet cut to those, for the filtering, the form and the API schema alike; each filter is
+defined once, here. A filter on a related table is a search box on a number or an id, never a
+drop-down of the whole table.
+"""
+
 import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from refunds.models import (
     Area,
     AuditEvent,
     Case,
     CaseStatus,
+    Category,
     Claim,
     Contract,
     ImportBatch,
@@ -24,13 +35,46 @@ from refunds.models import (
     Tariff,
 )
 
+FS = TypeVar("FS", bound=django_filters.FilterSet)
+# The largest id (a larger number overflows SQLite's integers).
+MAX_ID = 2**63 - 1
+
+
+def only(filterset_class: type[FS], *names: str) -> type[FS]:
+    """``filterset_class`` offering only the filters ``names``, in that order."""
+    unknown = set(names) - set(filterset_class.base_filters)
+    if unknown:
+        raise ValueError(f"{filterset_class.__name__} has no filter {', '.join(sorted(unknown))}")
+    cut = cast(
+        type[FS], type(filterset_class.__name__, (filterset_class,), {"__module__": __name__})
+    )
+    cut.base_filters = {name: filterset_class.base_filters[name] for name in names}
+    return cut
+
+
+class IdField(forms.IntegerField):
+    """A whole number in the range of an id."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """An object id: whole numbers only (``NumberFilter`` alone takes decimals)."""
+
+    field_class = IdField
+
 
 class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Member number or name"))
+    member_no = django_filters.CharFilter(label=_("member number"))
 
     class Meta:
         model = Member
-        fields = ["status"]
+        fields = ["status", "member_no"]
 
     def search(self, queryset: QuerySet[Member], name: str, value: str) -> QuerySet[Member]:
         value = value.strip()
@@ -43,10 +87,11 @@ class MemberFilter(django_filters.FilterSet):
 
 class ContractFilter(django_filters.FilterSet):
     contract_no = django_filters.CharFilter(label=_("contract number"))
+    member = IdFilter(field_name="member_id", label=_("member id"))
 
     class Meta:
         model = Contract
-        fields = ["contract_no", "course", "plan", "area"]
+        fields = ["contract_no", "course", "plan", "area", "member"]
 
 
 class TariffFilter(django_filters.FilterSet):
@@ -63,104 +108,19 @@ class ImportBatchFilter(django_filters.FilterSet):
 
 class CaseFilter(django_filters.FilterSet):
     case_no = django_filters.CharFilter(label=_("case number"))
+    program = django_filters.ModelChoiceFilter(
+        queryset=RemediationProgram.objects.all(), label=_("program")
+    )
+    program_code = django_filters.CharFilter(label=_("program code"))
+    category = django_filters.TypedChoiceFilter(
+        choices=Category.choices, coerce=int, label=_("category")
+    )
+    status = django_filters.ChoiceFilter(choices=CaseStatus.choices, label=_("status"))
+    member = IdFilter(field_name="member_id", label=_("member id"))
     area = django_filters.ChoiceFilter(
         field_name="contract__area", choices=Area.choices, label=_("area")
     )
     plan = django_filters.CharFilter(field_name="contract__plan", label=_("plan"))
-    amount_min = django_filters.NumberFilter(
-        field_name="amount_yen", lookup_expr="gte", label=_("amount from")
-    )
-    amount_max = django_filters.NumberFilter(
-        field_name="amount_yen", lookup_expr="lte", label=_("amount to")
-    )
-
-    class Meta:
-        model = Case
-        fields = ["program", "category", "status", "flagged"]
-
-
-class ProgramFilter(django_filters.FilterSet):
-    class Meta:
-        model = RemediationProgram
-        fields = ["code", "is_active"]
-
-
-class InquiryFilter(django_filters.FilterSet):
-    open = django_filters.BooleanFilter(method="filter_open", label=_("open"))
-    started_from = django_filters.DateFilter(
-        field_name="started_at", lookup_expr="date__gte", label=_("from")
-    )
-
-    class Meta:
-        model = Inquiry
-        fields = ["channel", "reason", "outcome", "follow_up_needed"]
-
-    def filter_open(
-        self, queryset: QuerySet[Inquiry], name: str, value: bool | None
-    ) -> QuerySet[Inquiry]:
-        if value is None:
-            return queryset
-        is_open = Q(ended_at__isnull=True) | Q(
-            follow_up_needed=True, follow_up_done_at__isnull=True
-        )
-        return queryset.filter(is_open) if value else queryset.exclude(is_open)
-
-
-class CallbackFilter(django_filters.FilterSet):
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
-    mine = django_filters.BooleanFilter(method="filter_mine", label=_("taken by me"))
-
-    class Meta:
-        model = Inquiry
-        fields = ["reason"]
-
-    def filter_overdue(
-        self, queryset: QuerySet[Inquiry], name: str, value: bool | None
-    ) -> QuerySet[Inquiry]:
-        if value is None:
-            return queryset
-        lookup = {"callback_due_at__lt": timezone.now()}
-        return queryset.filter(**lookup) if value else queryset.exclude(**lookup)
-
-    def filter_mine(
-        self, queryset: QuerySet[Inquiry], name: str, value: bool | None
-    ) -> QuerySet[Inquiry]:
-        if not value:
-            return queryset
-        return queryset.filter(created_by=self.request.user)  # type: ignore[union-attr]
-
-
-class ClaimFilter(django_filters.FilterSet):
-    case_status = django_filters.ChoiceFilter(
-        field_name="case__status", choices=CaseStatus.choices, label=_("case status")
-    )
-    program = django_filters.ModelChoiceFilter(
-        field_name="case__program", queryset=RemediationProgram.objects.all(), label=_("program")
-    )
-
-    class Meta:
-        model = Claim
-        fields = ["case_status", "program", "method", "channel"]
-
-
-class InvestigationFilter(django_filters.FilterSet):
-    settled = django_filters.BooleanFilter(
-        field_name="settled_at", lookup_expr="isnull", exclude=True, label=_("settled")
-    )
-
-    class Meta:
-        model = Investigation
-        fields = ["settled"]
-
-
-class ReviewFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(
-        choices=[
-            (CaseStatus.PREPARED, CaseStatus.PREPARED.label),
-            (CaseStatus.AWAITING_SECOND_APPROVAL, CaseStatus.AWAITING_SECOND_APPROVAL.label),
-        ],
-        label=_("status"),
-    )
     amount_min = django_filters.NumberFilter(
         field_name="amount_yen", lookup_expr="gte", label=_("amount from")
     )
@@ -183,6 +143,77 @@ class ReviewFilter(django_filters.FilterSet):
             return queryset
         since = timezone.now() - datetime.timedelta(days=int(value))
         return queryset.filter(prepared_at__lt=since)
+
+
+class ProgramFilter(django_filters.FilterSet):
+    class Meta:
+        model = RemediationProgram
+        fields = ["code", "is_active"]
+
+
+class InquiryFilter(django_filters.FilterSet):
+    open = django_filters.BooleanFilter(method="filter_open", label=_("open"))
+    started_from = django_filters.DateFilter(
+        field_name="started_at", lookup_expr="date__gte", label=_("from")
+    )
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
+    mine = django_filters.BooleanFilter(method="filter_mine", label=_("taken by me"))
+    member = IdFilter(field_name="member_id", label=_("member id"))
+    case = IdFilter(field_name="case_id", label=_("case id"))
+
+    class Meta:
+        model = Inquiry
+        fields = ["channel", "reason", "outcome", "follow_up_needed"]
+
+    def filter_open(
+        self, queryset: QuerySet[Inquiry], name: str, value: bool | None
+    ) -> QuerySet[Inquiry]:
+        if value is None:
+            return queryset
+        is_open = Q(ended_at__isnull=True) | Q(
+            follow_up_needed=True, follow_up_done_at__isnull=True
+        )
+        return queryset.filter(is_open) if value else queryset.exclude(is_open)
+
+    def filter_overdue(
+        self, queryset: QuerySet[Inquiry], name: str, value: bool | None
+    ) -> QuerySet[Inquiry]:
+        if value is None:
+            return queryset
+        lookup = {"callback_due_at__lt": timezone.now()}
+        return queryset.filter(**lookup) if value else queryset.exclude(**lookup)
+
+    def filter_mine(
+        self, queryset: QuerySet[Inquiry], name: str, value: bool | None
+    ) -> QuerySet[Inquiry]:
+        if not value:
+            return queryset
+        return queryset.filter(created_by=self.request.user)  # type: ignore[union-attr]
+
+
+class ClaimFilter(django_filters.FilterSet):
+    case_status = django_filters.ChoiceFilter(
+        field_name="case__status", choices=CaseStatus.choices, label=_("case status")
+    )
+    member = IdFilter(field_name="member_id", label=_("member id"))
+    case = IdFilter(field_name="case_id", label=_("case id"))
+    program = django_filters.ModelChoiceFilter(
+        field_name="case__program", queryset=RemediationProgram.objects.all(), label=_("program")
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["case_status", "program", "method", "channel"]
+
+
+class InvestigationFilter(django_filters.FilterSet):
+    settled = django_filters.BooleanFilter(
+        field_name="settled_at", lookup_expr="isnull", exclude=True, label=_("settled")
+    )
+
+    class Meta:
+        model = Investigation
+        fields = ["settled"]
 
 
 class BatchFilter(django_filters.FilterSet):

@@ -45,7 +45,7 @@ def rows(db):
     made[0].member.save()
     Case.objects.filter(pk=made[1].pk).update(flagged=True)
     AuditEvent.objects.create(
-        action="case.prepare", object_type="refunds.case", object_id="1", changes={"a": "<b>"}
+        action="case.prepared", object_type="refunds.case", object_id="1", changes={"a": "<b>"}
     )
     return made
 

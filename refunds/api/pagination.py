@@ -2,7 +2,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 
-MAX_ID = 2**63 - 1
+from refunds.filters import MAX_ID
 
 
 class IdCursorPagination(CursorPagination):

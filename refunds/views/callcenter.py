@@ -14,7 +14,7 @@ from django.views import View
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import ALL_ROLES, SUPERVISORS
 from refunds import export_columns, payee, policies, selectors
-from refunds.filters import CallbackFilter, ClaimFilter, InquiryFilter, InvestigationFilter
+from refunds.filters import ClaimFilter, InquiryFilter, InvestigationFilter, only
 from refunds.forms.callcenter import (
     ClaimForm,
     ComplaintCloseForm,
@@ -227,7 +227,9 @@ class InquiryListView(ObjectListView):
 
     model = Inquiry
     table_class = InquiryTable
-    filterset_class = InquiryFilter
+    filterset_class = only(
+        InquiryFilter, "open", "channel", "reason", "outcome", "follow_up_needed", "started_from"
+    )
     title = gettext_lazy("My inquiries")
     export_columns = export_columns.INQUIRIES
     export_name = "inquiries"
@@ -247,7 +249,7 @@ class InquiryListView(ObjectListView):
 class CallbackListView(ObjectListView):
     model = Inquiry
     table_class = CallbackTable
-    filterset_class = CallbackFilter
+    filterset_class = only(InquiryFilter, "reason", "overdue", "mine")
     title = gettext_lazy("Callbacks due")
 
     def get_queryset(self) -> QuerySet[Inquiry]:
@@ -264,7 +266,7 @@ class ComplaintListView(ObjectListView):
     model = Inquiry
     table_class = ComplaintTable
     title = gettext_lazy("Complaints")
-    filterset_class = None
+    filterset_class = only(InquiryFilter, "reason", "started_from", "mine")
 
     def get_queryset(self) -> QuerySet[Inquiry]:
         return selectors.complaints_open()
@@ -275,7 +277,7 @@ class ClaimListView(ObjectListView):
 
     model = Claim
     table_class = ClaimTable
-    filterset_class = ClaimFilter
+    filterset_class = only(ClaimFilter, "case_status", "program", "method", "channel")
     title = gettext_lazy("Claims")
     export_columns = export_columns.CLAIMS
     export_name = "claims"

@@ -4,7 +4,7 @@ from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from refunds import export_columns, policies
-from refunds.filters import CaseFilter
+from refunds.filters import CaseFilter, only
 from refunds.models import AuditEvent, Case, Investigation
 from refunds.policies import may_change_payee, may_claim, may_see_amounts
 from refunds.tables import CaseTable
@@ -15,7 +15,18 @@ from .base import ObjectDetailView, ObjectListView
 class CaseListView(ObjectListView):
     model = Case
     table_class = CaseTable
-    filterset_class = CaseFilter
+    filterset_class = only(
+        CaseFilter,
+        "case_no",
+        "program",
+        "category",
+        "status",
+        "flagged",
+        "area",
+        "plan",
+        "amount_min",
+        "amount_max",
+    )
     title = _("Cases")
     export_columns = export_columns.CASES
     export_name = "cases"

@@ -2,7 +2,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from refunds import export_columns
-from refunds.filters import ContractFilter, MemberFilter, TariffFilter
+from refunds.filters import ContractFilter, MemberFilter, TariffFilter, only
 from refunds.models import Contract, Member, Tariff
 from refunds.tables import ContractTable, MemberTable, TariffTable
 
@@ -12,7 +12,7 @@ from .base import ObjectListView
 class MemberListView(ObjectListView):
     model = Member
     table_class = MemberTable
-    filterset_class = MemberFilter
+    filterset_class = only(MemberFilter, "q", "status")
     title = _("Members")
     export_columns = export_columns.MEMBERS
     export_name = "members"
@@ -21,7 +21,7 @@ class MemberListView(ObjectListView):
 class ContractListView(ObjectListView):
     model = Contract
     table_class = ContractTable
-    filterset_class = ContractFilter
+    filterset_class = only(ContractFilter, "contract_no", "course", "plan", "area")
     title = _("Contracts")
 
     def get_queryset(self) -> QuerySet[Contract]:

@@ -15,9 +15,9 @@ from django.views import View
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import ALL_ROLES, SUPERVISORS, Role
 from refunds import export_columns, policies
-from refunds.filters import AuditEventFilter, PersonalDataAccessFilter, ReviewFilter
+from refunds.filters import AuditEventFilter, CaseFilter, PersonalDataAccessFilter, only
 from refunds.forms.review import AmountForm, NoteForm, QaForm, ReasonForm
-from refunds.models import AuditEvent, Case, PersonalDataAccess, QaStatus
+from refunds.models import AuditEvent, Case, CaseStatus, PersonalDataAccess, QaStatus
 from refunds.policies import may_see_amounts
 from refunds.services import qa, review
 from refunds.tables import AuditEventTable, PersonalDataAccessTable, QaTable, ReviewTable
@@ -31,6 +31,27 @@ def review_queryset() -> QuerySet[Case]:
     )
 
 
+# The review queue's filters; its states are the two that wait for an approval.
+ReviewFilter = only(
+    CaseFilter,
+    "program",
+    "category",
+    "status",
+    "flagged",
+    "amount_min",
+    "amount_max",
+    "older_than",
+)
+
+
+def review_filters(data: Any, request: HttpRequest) -> Any:
+    filterset = ReviewFilter(data, queryset=review_queryset(), request=request)
+    filterset.filters["status"].extra["choices"] = [
+        (state, CaseStatus(state).label) for state in policies.APPROVABLE
+    ]
+    return filterset
+
+
 class ReviewQueueView(ObjectListView):
     allowed_roles = SUPERVISORS
     model = Case
@@ -42,6 +63,9 @@ class ReviewQueueView(ObjectListView):
     def get_queryset(self) -> QuerySet[Case]:
         return review_queryset()
 
+    def get_filterset(self, filterset_class: Any) -> Any:
+        return review_filters(self.request.GET or None, self.request)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["pass_rates"] = qa.preparer_pass_rates()
@@ -52,7 +76,7 @@ class QaQueueView(ObjectListView):
     allowed_roles = SUPERVISORS
     model = Case
     table_class = QaTable
-    filterset_class = None
+    filterset_class = only(CaseFilter, "program", "category")
     title = gettext_lazy("QA queue")
     template_name = "refunds/review_queue.html"
 
@@ -114,7 +138,7 @@ class BulkApproveView(RoleRequiredMixin, View):
     allowed_roles = SUPERVISORS
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        filterset = ReviewFilter(request.GET, queryset=review_queryset(), request=request)
+        filterset = review_filters(request.GET, request)
         cases = filterset.qs if filterset.is_valid() else review_queryset().none()
         plan = review.bulk_approve_plan(cases=cases[:5000], user=self.user)
         return render(
