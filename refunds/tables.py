@@ -141,6 +141,13 @@ def count_column(label: object) -> CountColumn:
     return CountColumn(verbose_name=label, attrs={"td": {"class": "text-end"}})
 
 
+# A link to the member's or the case's page given as ``reverse()`` arguments (what
+# ``get_absolute_url()`` returns; a cell without a member or case shows the default, unlinked).
+# A function given to ``linkify`` would have its signature inspected again for every cell.
+_TO_MEMBER = ("refunds:member_detail", [tables.A("member_id")])
+_TO_CASE = ("refunds:case_detail", [tables.A("case_id")])
+
+
 class BaseTable(tables.Table):
     """What every table shares: the template (keyset pages, the body below), classes, empty text.
 
@@ -167,7 +174,7 @@ class ContractTable(BaseTable):
     member = tables.Column(
         accessor="member__member_no",
         verbose_name=_("member"),
-        linkify=lambda record: record.member.get_absolute_url(),
+        linkify=_TO_MEMBER,
     )
     applied_on = DateColumn()
     cancel_requested_on = DateColumn()
@@ -312,12 +319,12 @@ class ProgramTable(BaseTable):
 _MEMBER_LINK = {
     "accessor": "member__member_no",
     "verbose_name": _("member"),
-    "linkify": lambda record: record.member.get_absolute_url() if record.member_id else None,
+    "linkify": _TO_MEMBER,
 }
 _CASE_LINK = {
     "accessor": "case__case_no",
     "verbose_name": _("case"),
-    "linkify": lambda record: record.case.get_absolute_url() if record.case_id else None,
+    "linkify": _TO_CASE,
 }
 
 
@@ -422,7 +429,7 @@ class InvestigationTable(BaseTable):
     case = tables.Column(
         accessor="case__case_no",
         verbose_name=_("case"),
-        linkify=lambda record: record.case.get_absolute_url(),
+        linkify=_TO_CASE,
     )
     program = tables.Column(accessor="case__program", verbose_name=_("program"))
     opened = DateTimeColumn(accessor="case__created_at", verbose_name=_("opened"))
@@ -507,7 +514,7 @@ class PaymentItemTable(BaseTable):
     case = tables.Column(
         accessor="case__case_no",
         verbose_name=_("case"),
-        linkify=lambda record: record.case.get_absolute_url(),
+        linkify=_TO_CASE,
     )
     amount_yen = yen_column(_("amount"))
     payee = TemplateColumn(
@@ -593,7 +600,7 @@ class PersonalDataAccessTable(BaseTable):
     member = tables.Column(
         accessor="member__member_no",
         verbose_name=_("whose"),
-        linkify=lambda record: record.member.get_absolute_url(),
+        linkify=_TO_MEMBER,
     )
 
     class Meta(BaseTable.Meta):
