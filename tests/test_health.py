@@ -103,3 +103,19 @@ def test_the_favicon_is_served_to_anyone(client):
     assert response["Location"].endswith("favicon.ico")
     login = client.get(reverse("accounts:login")).content.decode()
     assert 'rel="icon"' in login and "favicon.svg" in login
+
+
+def test_every_task_a_service_names_is_registered_in_a_fresh_process():
+    """Services hand work over by task name; a web process that never imported the tasks
+    module must still know every name (a new interpreter, as the web server starts)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.test');"
+        "django.setup(); from refunds import queue;"
+        "[queue.task(n) for n in (queue.IMPORT_BATCH, queue.DETECTION_RUN, queue.EXPORT_JOB,"
+        " queue.DASHBOARD_REFRESH)]; print('ok')"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr[-500:]
