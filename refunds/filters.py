@@ -11,6 +11,7 @@ from typing import Any, TypeVar, cast
 
 import django_filters
 from django import forms
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +53,31 @@ def only(filterset_class: type[FS], *names: str) -> type[FS]:
     return cut
 
 
+class AnyYesNo(forms.Select):
+    """Yes / no, or either (the empty choice reads "any", never "unknown")."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        choices = (("", _("Any")), ("true", _("Yes")), ("false", _("No")))
+        super().__init__(attrs, choices=choices)
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    """A yes/no filter whose empty choice is "any"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", AnyYesNo)
+        super().__init__(*args, **kwargs)
+
+
+class FilterSet(django_filters.FilterSet):
+    """The project's FilterSet: a yes/no field of a model is filtered with ``YesNoFilter``."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.filterset.FILTER_FOR_DBFIELD_DEFAULTS,
+        models.BooleanField: {"filter_class": YesNoFilter},
+    }
+
+
 class IdField(forms.IntegerField):
     """A whole number in the range of an id."""
 
@@ -68,7 +94,7 @@ class IdFilter(django_filters.NumberFilter):
     field_class = IdField
 
 
-class MemberFilter(django_filters.FilterSet):
+class MemberFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Member number or name"))
     member_no = django_filters.CharFilter(label=_("member number"))
 
@@ -85,7 +111,7 @@ class MemberFilter(django_filters.FilterSet):
         )
 
 
-class ContractFilter(django_filters.FilterSet):
+class ContractFilter(FilterSet):
     contract_no = django_filters.CharFilter(label=_("contract number"))
     member = IdFilter(field_name="member_id", label=_("member id"))
 
@@ -94,27 +120,26 @@ class ContractFilter(django_filters.FilterSet):
         fields = ["contract_no", "course", "plan", "area", "member"]
 
 
-class TariffFilter(django_filters.FilterSet):
+class TariffFilter(FilterSet):
     class Meta:
         model = Tariff
         fields = ["course", "plan", "area"]
 
 
-class ImportBatchFilter(django_filters.FilterSet):
+class ImportBatchFilter(FilterSet):
     class Meta:
         model = ImportBatch
         fields = ["kind", "status"]
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(FilterSet):
     case_no = django_filters.CharFilter(label=_("case number"))
     program = django_filters.ModelChoiceFilter(
         queryset=RemediationProgram.objects.all(), label=_("program")
     )
     program_code = django_filters.CharFilter(label=_("program code"))
-    category = django_filters.TypedChoiceFilter(
-        choices=Category.choices, coerce=int, label=_("category")
-    )
+    # A ChoiceFilter (not Typed…): its form offers the empty choice, so nothing is preselected.
+    category = django_filters.ChoiceFilter(choices=Category.choices, label=_("category"))
     status = django_filters.ChoiceFilter(choices=CaseStatus.choices, label=_("status"))
     member = IdFilter(field_name="member_id", label=_("member id"))
     area = django_filters.ChoiceFilter(
@@ -145,19 +170,19 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(prepared_at__lt=since)
 
 
-class ProgramFilter(django_filters.FilterSet):
+class ProgramFilter(FilterSet):
     class Meta:
         model = RemediationProgram
         fields = ["code", "is_active"]
 
 
-class InquiryFilter(django_filters.FilterSet):
-    open = django_filters.BooleanFilter(method="filter_open", label=_("open"))
+class InquiryFilter(FilterSet):
+    open = YesNoFilter(method="filter_open", label=_("open"))
     started_from = django_filters.DateFilter(
         field_name="started_at", lookup_expr="date__gte", label=_("from")
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
-    mine = django_filters.BooleanFilter(method="filter_mine", label=_("taken by me"))
+    overdue = YesNoFilter(method="filter_overdue", label=_("overdue"))
+    mine = YesNoFilter(method="filter_mine", label=_("taken by me"))
     member = IdFilter(field_name="member_id", label=_("member id"))
     case = IdFilter(field_name="case_id", label=_("case id"))
 
@@ -191,7 +216,7 @@ class InquiryFilter(django_filters.FilterSet):
         return queryset.filter(created_by=self.request.user)  # type: ignore[union-attr]
 
 
-class ClaimFilter(django_filters.FilterSet):
+class ClaimFilter(FilterSet):
     case_status = django_filters.ChoiceFilter(
         field_name="case__status", choices=CaseStatus.choices, label=_("case status")
     )
@@ -206,8 +231,8 @@ class ClaimFilter(django_filters.FilterSet):
         fields = ["case_status", "program", "method", "channel"]
 
 
-class InvestigationFilter(django_filters.FilterSet):
-    settled = django_filters.BooleanFilter(
+class InvestigationFilter(FilterSet):
+    settled = YesNoFilter(
         field_name="settled_at", lookup_expr="isnull", exclude=True, label=_("settled")
     )
 
@@ -216,13 +241,13 @@ class InvestigationFilter(django_filters.FilterSet):
         fields = ["settled"]
 
 
-class BatchFilter(django_filters.FilterSet):
+class BatchFilter(FilterSet):
     class Meta:
         model = PaymentBatch
         fields = ["method", "status"]
 
 
-class AuditEventFilter(django_filters.FilterSet):
+class AuditEventFilter(FilterSet):
     action = django_filters.CharFilter(lookup_expr="startswith", label=_("action"))
     object_repr = django_filters.CharFilter(label=_("object (case number, …)"))
     actor = django_filters.CharFilter(field_name="actor__username", label=_("who"))
@@ -235,13 +260,13 @@ class AuditEventFilter(django_filters.FilterSet):
         fields = ["action", "object_type", "object_repr", "actor", "since"]
 
 
-class ProgressReportFilter(django_filters.FilterSet):
+class ProgressReportFilter(FilterSet):
     class Meta:
         model = ProgressReport
         fields = ["program_code"]
 
 
-class PersonalDataAccessFilter(django_filters.FilterSet):
+class PersonalDataAccessFilter(FilterSet):
     member = django_filters.CharFilter(field_name="member__member_no", label=_("member number"))
     user = django_filters.CharFilter(field_name="user__username", label=_("who"))
     since = django_filters.DateFilter(

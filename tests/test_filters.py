@@ -63,7 +63,9 @@ def test_every_filterset_is_the_models_one():
     own = {
         value
         for value in vars(filters).values()
-        if isinstance(value, type) and issubclass(value, django_filters.FilterSet)
+        if isinstance(value, type)
+        and issubclass(value, django_filters.FilterSet)
+        and value is not filters.FilterSet
     }
     for filterset in _filtersets():
         assert any(issubclass(filterset, base) for base in own), filterset
@@ -87,3 +89,17 @@ def test_queues_offer_no_drop_down_of_members_or_cases(supervisor_client, name):
     for case in cases:
         assert f">{case.member}<" not in page and f">{case.case_no}<" not in page
     assert 'name="member"' not in page and 'name="case"' not in page
+
+
+@pytest.mark.django_db
+def test_no_choice_of_a_filter_is_preselected(supervisor_client):
+    """An empty filter form selects the empty choice of every drop-down (the review queue once
+    showed category 1 selected)."""
+    import re
+
+    from django.urls import reverse
+
+    for name in ("review_queue", "case_list", "qa_queue"):
+        page = supervisor_client.get(reverse(f"refunds:{name}")).content.decode()
+        form = page.split('<form method="get"', 1)[1].split("</form>", 1)[0]
+        assert not re.search(r"<option value=\"[^\"]+\"[^>]*selected", form), name
