@@ -412,14 +412,18 @@ def detection_enqueue(*, program: RemediationProgram, user: User | None = None) 
     ``import_enqueue``); with the broker down the run is failed and ``BackgroundUnavailable``
     says so."""
     run = detection_start(program=program, user=user)
-    transaction.on_commit(
-        lambda: send(
-            DETECTION_RUN,
-            run.pk,
-            on_failure=lambda message: detection_fail(run_id=run.pk, message=message),
-        )
-    )
+    transaction.on_commit(lambda: detection_send(run=run))
     return run
+
+
+def detection_send(*, run: DetectionRun) -> None:
+    """Hand a started run to the workers now (its row committed); with the broker down the
+    run is failed and ``BackgroundUnavailable`` says so."""
+    send(
+        DETECTION_RUN,
+        run.pk,
+        on_failure=lambda message: detection_fail(run_id=run.pk, message=message),
+    )
 
 
 def detection_fail(*, run_id: int, message: str) -> None:

@@ -8,8 +8,9 @@ from refunds.queue import BackgroundUnavailable
 from refunds.services.detection import (
     RUN_COUNTS,
     DetectionLocked,
-    detection_enqueue,
     detection_plan,
+    detection_send,
+    detection_start,
     plan_csv,
 )
 
@@ -40,7 +41,8 @@ class Command(BaseCommand):
             self._summary(plan.summary())
             return
         try:
-            run = detection_enqueue(program=program)
+            run = detection_start(program=program)
+            detection_send(run=run)
         except (DetectionLocked, BackgroundUnavailable) as exc:
             raise CommandError(str(exc)) from None
         run.refresh_from_db()
