@@ -1,4 +1,6 @@
-"""Choice labels by value, for the pages that show many of them (the tables, the status badge).
+"""How values read on a page: choice labels by value, yen amounts, a case's status badge.
+
+Tables and templates (the ``yen`` and ``status_badge`` filters) share these.
 
 Django's ``get_FOO_display()`` builds a hashable copy of the field's choices on every call, and
 hashing a lazy label translates it: a case's status (thirteen choices) cost thirteen look-ups
@@ -10,8 +12,14 @@ translated (in the request's language) when it is read. The text is Django's
 import functools
 from typing import Any
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import models
 from django.utils.encoding import force_str
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from refunds.models import CaseStatus
 
 
 @functools.cache
@@ -29,3 +37,25 @@ def display(instance: models.Model, name: str) -> Any:
     field = instance._meta.get_field(name)
     assert isinstance(field, models.Field)
     return choice_label(field, getattr(instance, field.attname))
+
+
+def yen(value: Any) -> str:
+    """Integer yen as people read it: ``3,402円`` (``¥3,402`` in English)."""
+    if value is None or value == "":
+        return "—"
+    return _("%(amount)s yen") % {"amount": intcomma(int(value))}
+
+
+_STATUS_BADGES = {
+    CaseStatus.PAID: "text-bg-success",
+    CaseStatus.REJECTED: "text-bg-danger",
+    CaseStatus.PAYMENT_FAILED: "text-bg-danger",
+    CaseStatus.NO_LONGER_AFFECTED: "text-bg-light",
+    CaseStatus.AWAITING_CLAIM: "text-bg-warning",
+}
+
+
+def status_badge(case: Any) -> SafeString:
+    """A case's status as a coloured badge (the lists, the case and member pages)."""
+    css = _STATUS_BADGES.get(case.status, "text-bg-primary")
+    return format_html('<span class="badge {}">{}</span>', css, display(case, "status"))

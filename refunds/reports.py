@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from refunds import queue
+from refunds.hours import OpeningHours
 from refunds.localtime import local
 from refunds.models import (
     Case,
@@ -226,7 +227,7 @@ def dashboard(*, days: int = 60) -> Dashboard:
     key = f"dashboard:{days}"
     cached = cache.get(key)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     snapshot = DashboardSnapshot.objects.filter(key=key).first()
     if snapshot is None:
         board = refresh_dashboard(days=days)
@@ -334,8 +335,6 @@ def compute_dashboard(*, days: int = 60) -> Dashboard:
         if row["h"] is not None:
             hours[row["h"]] = row["n"]
     board.inquiries_by_hour = hours
-    from refunds.hours import OpeningHours
-
     opening = OpeningHours.parse(settings.FREE_DIAL_HOURS)
     board.opening_hours = (opening.opens.hour, opening.closes.hour)
     board.claim_to_payment_days = _claim_to_payment()

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.utils import signature
 
-from refunds.labels import choice_label
+from refunds.labels import choice_label, status_badge, yen
 from refunds.models import (
     AuditEvent,
     Case,
@@ -46,7 +46,6 @@ from refunds.models import (
     RemediationProgram,
     Tariff,
 )
-from refunds.templatetags.refunds_tags import status_badge, yen
 
 
 class TemplateColumn(tables.TemplateColumn):
@@ -332,8 +331,8 @@ class InquiryTable(BaseTable):
     id = tables.Column(linkify=True, verbose_name="#")
     started_at = DateTimeColumn()
     callback_due_at = DateTimeColumn()
-    member = tables.Column(**_MEMBER_LINK)  # type: ignore[arg-type]
-    case = tables.Column(**_CASE_LINK)  # type: ignore[arg-type]
+    member = tables.Column(**_MEMBER_LINK)
+    case = tables.Column(**_CASE_LINK)
     caller = TemplateColumn(
         "{{ record.member.name|default:record.caller_name }}",
         verbose_name=_("caller"),
@@ -395,8 +394,8 @@ class ComplaintTable(InquiryTable):
 
 class ClaimTable(BaseTable):
     received_at = DateTimeColumn()
-    case = tables.Column(**_CASE_LINK)  # type: ignore[arg-type]
-    member = tables.Column(**_MEMBER_LINK)  # type: ignore[arg-type]
+    case = tables.Column(**_CASE_LINK)
+    member = tables.Column(**_MEMBER_LINK)
     status = tables.Column(accessor="case__status", verbose_name=_("case status"))
 
     def render_status(self, record: Any) -> str:

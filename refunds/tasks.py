@@ -3,13 +3,16 @@
 from celery import chord, shared_task
 
 from refunds.models import DetectionRun, RunStatus
+from refunds.reports import refresh_dashboard
 from refunds.services.detection import (
     detection_apply_chunk,
     detection_fail,
     detection_finish,
     detection_ranges,
 )
+from refunds.services.exportjobs import export_run
 from refunds.services.imports import import_run_batch
+from refunds.services.reporting import report_generate
 
 
 @shared_task(acks_late=True, name="refunds.import_batch")
@@ -67,21 +70,15 @@ def _open_run(run_id: int) -> DetectionRun | None:
 @shared_task(acks_late=True, name="refunds.progress_report")
 def progress_report_task() -> int:
     """Celery beat: generate and keep the progress report (every PROGRESS_REPORT_EVERY_DAYS)."""
-    from refunds.services.reporting import report_generate
-
     return report_generate().pk
 
 
 @shared_task(acks_late=True, name="refunds.export_job")
 def export_job_task(job_id: int) -> int:
-    from refunds.services.exportjobs import export_run
-
     return export_run(job_id=job_id).pk
 
 
 @shared_task(acks_late=True, name="refunds.dashboard_refresh")
 def dashboard_refresh_task(days: int = 60) -> str:
     """Compute the dashboard's figures and store them (queued by a page that found them old)."""
-    from refunds.reports import refresh_dashboard
-
     return refresh_dashboard(days=days).computed_at.isoformat()  # type: ignore[union-attr]

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 if "rest_framework" not in settings.INSTALLED_APPS:  # until the settings list the API's apps
     pytest.skip(
-        "the API is not installed (see refunds/api/settings_fragment.py)", allow_module_level=True
+        "the API is not installed (see config/settings/api.py)", allow_module_level=True
     )
 
 from rest_framework.authtoken.models import Token

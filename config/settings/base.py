@@ -6,8 +6,7 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
-# The API settings live with the API; importing them here makes them settings.
-from refunds.api.settings_fragment import (  # noqa: F401
+from .api import (  # noqa: F401 - settings of their own module, imported to be settings
     API_APPS,
     REST_FRAMEWORK,
     SPECTACULAR_SETTINGS,

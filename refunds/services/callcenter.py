@@ -40,6 +40,7 @@ from refunds.models.audit import AuditAction
 from refunds.policies import is_supervisor
 from refunds.services.audit import audit_record
 from refunds.services.detection import reserve_case_numbers
+from refunds.services.qa import qa_draw
 from refunds.services.transitions import case_move
 from refunds.workflow import CLAIMABLE, PAYEE_CHANGE_LEADS_TO
 
@@ -432,8 +433,6 @@ def claim_change_payee(
             reason=reason.strip(),
         )
         if leads_to == CaseStatus.PREPARED:
-            from refunds.services.qa import qa_draw
-
             qa_draw(case)
     return claim
 

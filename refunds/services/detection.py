@@ -43,6 +43,7 @@ from refunds.models import (
     CaseNumberCounter,
     CaseStatus,
     Category,
+    Contract,
     DataProblem,
     DetectionRun,
     RemediationProgram,
@@ -850,8 +851,6 @@ def _entries(
 
 def plan_csv(plan: Plan, *, program: RemediationProgram) -> str:
     """The difference a dry run found, one row per contract that would change."""
-    from refunds.models import Contract
-
     numbers = dict(
         Contract.objects.filter(
             pk__in=[

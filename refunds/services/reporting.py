@@ -86,4 +86,4 @@ def report_pdf(report: ProgressReport) -> bytes:
     html = render_to_string(
         "refunds/report_pdf.html", {"report": report, "header": header, "rows": rows}
     )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()

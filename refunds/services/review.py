@@ -24,6 +24,7 @@ from refunds.policies import (
     require_supervisor,
 )
 from refunds.services.audit import audit_record
+from refunds.services.qa import qa_draw
 from refunds.services.transitions import case_move
 
 S = CaseStatus
@@ -49,8 +50,6 @@ def case_prepare(*, case: Case, user: User, note: str = "") -> Case:
         raise ValidationError(problem)
     case.restart_review(preparer=user)
     case_move(case=case, to=S.PREPARED, actor=user, action=AuditAction.CASE_PREPARED, reason=note)
-    from refunds.services.qa import qa_draw
-
     qa_draw(case)
     return case
 

@@ -21,6 +21,8 @@ from accounts.roles import Role
 from refunds.exports import ExportColumn, csv_response, export_rows, xlsx_response
 from refunds.localtime import file_stamp
 from refunds.pagination import CURSOR_PARAM, KeysetPaginator
+from refunds.queue import BackgroundUnavailable
+from refunds.services.exportjobs import export_enqueue
 from refunds.workflow import TransitionNotAllowed
 
 
@@ -51,17 +53,13 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
             if fmt == "xlsx":
                 return xlsx_response(rows, stamp)
             return csv_response(rows, stamp, self.request.GET.get("encoding", "utf-8"))
-        return super().render_to_response(context, **kwargs)  # type: ignore[no-any-return]
+        return super().render_to_response(context, **kwargs)
 
     def export_in_background(self, fmt: str) -> HttpResponseBase:
-        from refunds.services.exportjobs import export_enqueue
-
         query = self.request.GET.copy()
         query.pop("export", None)
         encoding = query.pop("encoding", [""])[0]
         kind = "xlsx" if fmt == "xlsx" else ("csv-cp932" if encoding == "cp932" else "csv")
-        from refunds.queue import BackgroundUnavailable
-
         try:
             job = export_enqueue(
                 user=self.user,
@@ -91,11 +89,11 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
         return context
 
 
-class ObjectDetailView(RoleRequiredMixin, DetailView):  # type: ignore[type-arg]
+class ObjectDetailView(RoleRequiredMixin, DetailView):
     """A detail page open to the view's roles (every role unless ``allowed_roles`` says less)."""
 
 
-class ServiceFormView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
+class ServiceFormView(RoleRequiredMixin, FormView):
     """A form whose valid data is handed to one service; its refusals become form errors."""
 
     model: type[Model]

@@ -1,4 +1,4 @@
-"""What the API needs in the settings, as plain constants (``config.settings.base`` imports them).
+"""The API's settings (Django REST framework, drf-spectacular), imported by ``base``.
 
 ``API_APPS`` go at the end of ``INSTALLED_APPS``; ``REST_FRAMEWORK`` and ``SPECTACULAR_SETTINGS``
 are the settings of the same names.
