@@ -30,7 +30,7 @@ class RoleRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
         """The signed-in user (the login check runs before any handler)."""
         return signed_in_user(self.request)
 
-    def handle_no_permission(self):  # type: ignore[no-untyped-def]
+    def handle_no_permission(self):
         if self.request.user.is_authenticated:
             self.raise_exception = True
         return super().handle_no_permission()

@@ -213,7 +213,7 @@ class InquiryFilter(FilterSet):
     ) -> QuerySet[Inquiry]:
         if not value:
             return queryset
-        return queryset.filter(created_by=self.request.user)  # type: ignore[union-attr]
+        return queryset.filter(created_by=self.request.user)
 
 
 class ClaimFilter(FilterSet):

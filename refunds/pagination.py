@@ -42,7 +42,7 @@ class Key:
 
     path: str
     descending: bool
-    field: models.Field  # type: ignore[type-arg]
+    field: models.Field
     nullable: bool
     unique: bool
 
@@ -96,9 +96,9 @@ def _key(model: type[models.Model], path: str, descending: bool) -> Key | None:
     if field is None or field.is_relation or not field.concrete:
         return None  # a relation orders by its model's own ordering
     path = "__".join([*parts[:-1], field.name])
-    nullable = nullable or bool(field.null)  # type: ignore[union-attr]
-    unique = len(parts) == 1 and bool(field.unique) and not nullable  # type: ignore[union-attr]
-    return Key(path, descending, field, nullable, unique)  # type: ignore[arg-type]
+    nullable = nullable or bool(field.null)
+    unique = len(parts) == 1 and bool(field.unique) and not nullable
+    return Key(path, descending, field, nullable, unique)
 
 
 def ordering_keys(queryset: QuerySet[Any]) -> list[Key] | None:
@@ -228,7 +228,7 @@ def seek(
 # -- the paginator --------------------------------------------------------------------------
 
 
-class KeysetPage(Page):  # type: ignore[type-arg]
+class KeysetPage(Page):
     """A page with the cursors of the pages around it (None where there is none)."""
 
     def __init__(
@@ -274,7 +274,7 @@ class KeysetPaginator:
         self.kwargs = kwargs
         self.num_pages = 1
 
-    def page(self, number: Any = 1) -> Page:  # type: ignore[type-arg]
+    def page(self, number: Any = 1) -> Page:
         data = getattr(self.rows.data, "data", None)
         keys = ordering_keys(data) if isinstance(data, QuerySet) else None
         if keys is None:

@@ -26,7 +26,7 @@ class HasAnyRole(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        return bool(user.has_role(*self.roles))  # type: ignore[union-attr]
+        return bool(user.has_role(*self.roles))
 
 
 class IsSupervisor(HasAnyRole):

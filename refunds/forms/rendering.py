@@ -52,5 +52,5 @@ class BootstrapForm(forms.Form):
     default_renderer = BootstrapFormRenderer
 
 
-class BootstrapModelForm(forms.ModelForm):  # type: ignore[type-arg]
+class BootstrapModelForm(forms.ModelForm):
     default_renderer = BootstrapFormRenderer

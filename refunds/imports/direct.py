@@ -61,7 +61,7 @@ def _column(fld: Any) -> str | None:
 
 def _driver_integrity_error() -> type[Exception]:
     """The driver's own IntegrityError: ``copy_expert`` is the driver's, not wrapped by Django."""
-    return connection.Database.IntegrityError  # type: ignore[attr-defined,no-any-return]
+    return connection.Database.IntegrityError  # type: ignore[attr-defined]
 
 
 class DirectWrite:

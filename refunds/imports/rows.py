@@ -112,7 +112,7 @@ def _max_lengths(spec: ImportSpec, present: Sequence[Column]) -> dict[str, int]:
         except Exception:  # a reference column: checked against the referenced table
             continue
         if getattr(fld, "max_length", None):
-            lengths[col.name] = fld.max_length  # type: ignore[assignment]
+            lengths[col.name] = fld.max_length
     return lengths
 
 
@@ -152,7 +152,7 @@ def _iso_date(parse: Callable[[str], Any]) -> Callable[[str], str]:
 
     @lru_cache(maxsize=65536)
     def convert(text: str) -> str:
-        return parse(text).isoformat()  # type: ignore[no-any-return]
+        return parse(text).isoformat()
 
     return convert
 
@@ -332,7 +332,7 @@ def sqlite_insert(table: str, columns: Sequence[str], rows: Iterable[tuple[Any, 
     """Insert rows with the driver's own ``executemany`` (Django's keeps every row of an iterator
     in memory until the statement ends)."""
     marks = ", ".join("?" * len(columns))
-    connection.connection.executemany(  # type: ignore[union-attr]
+    connection.connection.executemany(
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
     )
 

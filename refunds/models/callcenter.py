@@ -380,7 +380,7 @@ class PersonalDataAccess(models.Model):
     def __str__(self) -> str:
         return f"{stamp(self.accessed_at)} {self.user_id} → {self.member_id}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("personal data accesses are append-only")
         super().save(*args, **kwargs)

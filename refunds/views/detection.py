@@ -19,7 +19,7 @@ from refunds.services.detection import (
 from refunds.tables import DetectionRunTable
 
 
-class DetectionView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
+class DetectionView(RoleRequiredMixin, FormView):
     """Start a run (or a dry run) and see the past ones."""
 
     allowed_roles = (Role.ADMIN,)
@@ -52,7 +52,7 @@ class DetectionView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
         return redirect(run)
 
 
-class ScopeTestView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
+class ScopeTestView(RoleRequiredMixin, FormView):
     """A dry run with other parameters: what would be added, dropped or changed, nothing saved."""
 
     allowed_roles = (Role.ADMIN,)
@@ -93,7 +93,7 @@ class ScopeTestView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
         )
 
 
-class DetectionDetailView(RoleRequiredMixin, DetailView):  # type: ignore[type-arg]
+class DetectionDetailView(RoleRequiredMixin, DetailView):
     allowed_roles = SUPERVISORS
     model = DetectionRun
     template_name = "refunds/detection_detail.html"

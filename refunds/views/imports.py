@@ -37,7 +37,7 @@ class ImportListView(ObjectListView):
         return ImportBatch.objects.select_related("created_by")
 
 
-class ImportCreateView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
+class ImportCreateView(RoleRequiredMixin, FormView):
     allowed_roles = (Role.ADMIN,)
     form_class = ImportUploadForm
     template_name = "refunds/import_form.html"
@@ -61,7 +61,7 @@ class ImportCreateView(RoleRequiredMixin, FormView):  # type: ignore[type-arg]
         return redirect(batch)
 
 
-class ImportDetailView(RoleRequiredMixin, DetailView):  # type: ignore[type-arg]
+class ImportDetailView(RoleRequiredMixin, DetailView):
     allowed_roles = REVIEWERS
     model = ImportBatch
     template_name = "refunds/import_detail.html"

@@ -90,7 +90,7 @@ class LetterTemplateForm(BootstrapModelForm):
         return body
 
 
-class LetterTemplateUpdateView(RoleRequiredMixin, UpdateView):  # type: ignore[type-arg]
+class LetterTemplateUpdateView(RoleRequiredMixin, UpdateView):
     allowed_roles = (Role.ADMIN,)
     model = LetterTemplate
     form_class = LetterTemplateForm
@@ -106,7 +106,7 @@ class LetterTemplateUpdateView(RoleRequiredMixin, UpdateView):  # type: ignore[t
         context["page_help"] = self.object._meta.get_field("body").help_text
         return context
 
-    def form_valid(self, form: forms.ModelForm) -> HttpResponse:  # type: ignore[type-arg]
+    def form_valid(self, form: forms.ModelForm) -> HttpResponse:
         before = LetterTemplate.objects.get(pk=self.object.pk)
         template = form.save(commit=False)
         template.updated_by = self.request.user

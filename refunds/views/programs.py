@@ -28,7 +28,7 @@ class ProgramListView(ObjectListView):
         return RemediationProgram.objects.all()
 
 
-class ProgramCreateView(RoleRequiredMixin, CreateView):  # type: ignore[type-arg]
+class ProgramCreateView(RoleRequiredMixin, CreateView):
     allowed_roles = (Role.ADMIN,)
     model = RemediationProgram
     form_class = ProgramForm
@@ -40,7 +40,7 @@ class ProgramCreateView(RoleRequiredMixin, CreateView):  # type: ignore[type-arg
         return redirect("refunds:program_list")
 
 
-class ProgramUpdateView(RoleRequiredMixin, UpdateView):  # type: ignore[type-arg]
+class ProgramUpdateView(RoleRequiredMixin, UpdateView):
     allowed_roles = (Role.ADMIN,)
     model = RemediationProgram
     form_class = ProgramForm
