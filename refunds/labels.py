@@ -4,8 +4,8 @@ Tables and templates (the ``yen`` and ``status_badge`` filters) share these.
 
 Django's ``get_FOO_display()`` builds a hashable copy of the field's choices on every call, and
 hashing a lazy label translates it: a case's status (thirteen choices) cost thirteen look-ups
-of the catalogue per row. Here a field's labels are put in a dict once; the one label shown is
-translated (in the request's language) when it is read. The text is Django's
+of the catalogue per row. Here a field's labels are put in a dict once per language (the
+request's language decides which is read). The text is Django's
 (``tests/test_tables.py`` compares them for every choices field of every model).
 """
 
@@ -17,19 +17,24 @@ from django.db import models
 from django.utils.encoding import force_str
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from refunds.models import CaseStatus
 
 
 @functools.cache
-def _labels(field: "models.Field[Any, Any]") -> dict[Any, Any]:
-    return dict(field.flatchoices)
+def _labels(field: "models.Field[Any, Any]", language: str | None) -> dict[Any, Any]:
+    """The field's labels by value in ``language``, the active language when called."""
+    return {value: force_str(label, strings_only=True) for value, label in field.flatchoices}
 
 
 def choice_label(field: "models.Field[Any, Any]", value: Any) -> Any:
-    """What ``instance.get_<field>_display()`` gives for ``value`` (a hashable value)."""
-    return force_str(_labels(field).get(value, value), strings_only=True)
+    """What ``instance.get_<field>_display()`` gives for ``value``."""
+    try:
+        return _labels(field, get_language())[value]
+    except (KeyError, TypeError):  # not a choice (or unhashable): shown as it is
+        return force_str(value, strings_only=True)
 
 
 def display(instance: models.Model, name: str) -> Any:

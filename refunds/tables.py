@@ -458,6 +458,7 @@ class ReviewTable(BaseTable):
     status = CaseStatusColumn(verbose_name=_("status"))
     evidence = TemplateColumn(
         template_name="refunds/includes/evidence_toggle.html",
+        accessor="pk",  # the template reads the record; ``case.evidence`` is a related manager
         verbose_name=_("evidence"),
         orderable=False,
     )
