@@ -35,7 +35,7 @@ Zengin form
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any
 
@@ -277,3 +277,22 @@ def zengin_kana(value: str) -> str:
     if len(text.encode("cp932")) != len(text):
         raise ValueError(f"not single-byte in CP932: {text!r}")
     return text
+
+
+@dataclass(frozen=True)
+class BankDetails:
+    """A bank account as a caller gives it (validated by the claim service, not here)."""
+
+    bank_code: str = ""
+    branch_code: str = ""
+    account_type: str = ""
+    account_number: str = ""
+    holder_name: str = ""
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> "BankDetails":
+        """From a form's or a serializer's cleaned values (missing ones empty)."""
+        return cls(**{name: values.get(name) or "" for name in BANK_FIELDS})
+
+
+BANK_FIELDS = tuple(f.name for f in fields(BankDetails))

@@ -16,9 +16,7 @@ from django.conf import settings
 from django.urls import reverse
 
 if "rest_framework" not in settings.INSTALLED_APPS:  # until the settings list the API's apps
-    pytest.skip(
-        "the API is not installed (see config/settings/api.py)", allow_module_level=True
-    )
+    pytest.skip("the API is not installed (see config/settings/api.py)", allow_module_level=True)
 
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -31,6 +29,7 @@ from refunds.models import (
     PaymentItem,
     PersonalDataAccess,
 )
+from refunds.payee import BankDetails
 from refunds.services import callcenter, review
 from tests.factories import CaseFactory, MemberFactory, UserFactory
 
@@ -72,7 +71,9 @@ def claimed_case(people, amount: int = 6720, **kwargs) -> Case:
     case = CaseFactory(
         status="awaiting_claim", category=3, amount_yen=amount, computed_amount_yen=amount, **kwargs
     )
-    callcenter.claim_record(case=case, user=people["a"], method="bank_transfer", bank=BANK)
+    callcenter.claim_record(
+        case=case, user=people["a"], method="bank_transfer", bank=BankDetails(**BANK)
+    )
     case.refresh_from_db()
     return case
 

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from refunds.models import AuditEvent, Case, Member
+from refunds.payee import BankDetails
 from refunds.services import callcenter
 from tests.factories import CaseFactory, UserFactory
 
@@ -37,13 +38,15 @@ def test_a_dump_restores_into_an_empty_database(tmp_path):
         case=case,
         user=UserFactory(roles=["supervisor"]),
         method="bank_transfer",
-        bank={
-            "bank_code": "0001",
-            "branch_code": "001",
-            "account_type": "1",
-            "account_number": "1234567",
-            "holder_name": "ﾔﾏﾀﾞ",
-        },
+        bank=BankDetails(
+            **{
+                "bank_code": "0001",
+                "branch_code": "001",
+                "account_type": "1",
+                "account_number": "1234567",
+                "holder_name": "ﾔﾏﾀﾞ",
+            }
+        ),
     )
     dump = tmp_path / "refund_desk.dump"
     env, source = _env_and_args(connection.settings_dict["NAME"])

@@ -18,6 +18,7 @@ from refunds.models import (
     PersonalDataAccess,
     RemediationProgram,
 )
+from refunds.payee import BankDetails
 from refunds.search.query import search
 from refunds.services import callcenter as services
 from tests.factories import CaseFactory, ContractFactory, MemberFactory, UserFactory
@@ -370,7 +371,10 @@ class TestInquiries:
             )
             claim_case = CaseFactory(contract=ContractFactory(member=member))
             services.claim_record(
-                case=claim_case, user=supervisor_user, method="bank_transfer", bank=BANK
+                case=claim_case,
+                user=supervisor_user,
+                method="bank_transfer",
+                bank=BankDetails(**BANK),
             )
             services.investigation_open(
                 user=supervisor_user,
@@ -491,16 +495,20 @@ class TestClaims:
     def test_staff_need_the_identity_check_first(self, staff_user, staff_client):
         case = self._case()
         with pytest.raises(PermissionDenied):
-            services.claim_record(case=case, user=staff_user, method="bank_transfer", bank=BANK)
+            services.claim_record(
+                case=case, user=staff_user, method="bank_transfer", bank=BankDetails(**BANK)
+            )
         page = staff_client.get(reverse("refunds:claim_create", args=[case.pk])).content.decode()
         assert 'id="identity-needed"' in page and 'id="payee-form"' not in page
 
     def test_a_second_claim_is_refused(self, supervisor_user):
         case = self._case()
-        services.claim_record(case=case, user=supervisor_user, method="bank_transfer", bank=BANK)
+        services.claim_record(
+            case=case, user=supervisor_user, method="bank_transfer", bank=BankDetails(**BANK)
+        )
         with pytest.raises(ValidationError, match="already recorded"):
             services.claim_record(
-                case=case, user=supervisor_user, method="bank_transfer", bank=BANK
+                case=case, user=supervisor_user, method="bank_transfer", bank=BankDetails(**BANK)
             )
 
     def test_payee_change_is_audited_with_old_and_new_values(
@@ -508,7 +516,7 @@ class TestClaims:
     ):
         case = self._case()
         claim, _ = services.claim_record(
-            case=case, user=supervisor_user, method="bank_transfer", bank=BANK
+            case=case, user=supervisor_user, method="bank_transfer", bank=BankDetails(**BANK)
         )
         Case.objects.filter(pk=case.pk).update(status="prepared")
         _verified(staff_user, case.member)
@@ -532,7 +540,7 @@ class TestClaims:
     def test_no_payee_change_once_paid(self, supervisor_user):
         case = self._case()
         claim, _ = services.claim_record(
-            case=case, user=supervisor_user, method="bank_transfer", bank=BANK
+            case=case, user=supervisor_user, method="bank_transfer", bank=BankDetails(**BANK)
         )
         Case.objects.filter(pk=case.pk).update(
             status="paid", paid_at=timezone.now(), paid_amount_yen=6720
@@ -542,7 +550,7 @@ class TestClaims:
                 claim=claim,
                 user=supervisor_user,
                 method="bank_transfer",
-                bank={**BANK, "account_number": "7654321"},
+                bank=BankDetails(**{**BANK, "account_number": "7654321"}),
                 reason="x",
             )
 
@@ -551,7 +559,7 @@ class TestClaims:
 
         case = self._case()
         claim, _ = services.claim_record(
-            case=case, user=supervisor_user, method="bank_transfer", bank=BANK
+            case=case, user=supervisor_user, method="bank_transfer", bank=BankDetails(**BANK)
         )
         with pytest.raises(IntegrityError), transaction.atomic():
             Claim.objects.create(

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, connections
 
 from refunds.models import AuditEvent, Case, PaymentItem
+from refunds.payee import BankDetails
 from refunds.services import callcenter, payments, review
 from tests.factories import CaseFactory, UserFactory
 
@@ -52,7 +53,9 @@ def test_twenty_concurrent_approvals_and_payments_pay_once():
     supervisors = [UserFactory(username=f"sup{i}", roles=["supervisor"]) for i in range(THREADS)]
     staff = UserFactory(username="prep", roles=["staff"])
     case = CaseFactory(status="awaiting_claim", category=3, amount_yen=6720)
-    callcenter.claim_record(case=case, user=supervisors[0], method="bank_transfer", bank=BANK)
+    callcenter.claim_record(
+        case=case, user=supervisors[0], method="bank_transfer", bank=BankDetails(**BANK)
+    )
     review.case_prepare(case=case, user=staff)
 
     approvals = _run_all(lambda i: review.case_approve(case=case, user=supervisors[i]))

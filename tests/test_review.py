@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from refunds import zengin
 from refunds.models import AuditEvent, Case, PaymentBatch, PaymentItem
+from refunds.payee import BankDetails
 from refunds.services import callcenter, payments, review
 from refunds.services.payments import ResultRow
 from refunds.workflow import TransitionNotAllowed
@@ -38,7 +39,9 @@ def claimed_case(people, amount=6720, **kwargs):
     case = CaseFactory(
         status="awaiting_claim", category=3, amount_yen=amount, computed_amount_yen=amount, **kwargs
     )
-    callcenter.claim_record(case=case, user=people["a"], method="bank_transfer", bank=BANK)
+    callcenter.claim_record(
+        case=case, user=people["a"], method="bank_transfer", bank=BankDetails(**BANK)
+    )
     case.refresh_from_db()
     return case
 
@@ -230,7 +233,7 @@ class TestReviewFindings:
             claim=claim,
             user=people["b"],
             method="bank_transfer",
-            bank={**BANK, "account_number": "7654321"},
+            bank=BankDetails(**{**BANK, "account_number": "7654321"}),
             reason="closed account",
         )
         case.refresh_from_db()
@@ -277,7 +280,7 @@ class TestReviewFindings:
             story="y",
         )
         services_claim, created = callcenter.claim_record(
-            case=case, user=people["a"], method="bank_transfer", bank=BANK
+            case=case, user=people["a"], method="bank_transfer", bank=BankDetails(**BANK)
         )
         assert created and Case.objects.get(pk=case.pk).status == "claim_received"
 

@@ -44,7 +44,7 @@ from refunds.models import (
     PaymentItem,
     PayoutMethod,
 )
-from refunds.payee import AccountType
+from refunds.payee import AccountType, BankDetails
 from refunds.policies import may_see_amounts
 
 AMOUNT_FIELDS = (
@@ -407,9 +407,8 @@ class ClaimCreateSerializer(serializers.Serializer[Any]):
         help_text="The same key sent again returns the first claim (200) instead of a second.",
     )
 
-    def bank_values(self) -> dict[str, str]:
-        names = ("bank_code", "branch_code", "account_type", "account_number", "holder_name")
-        return {name: self.validated_data[name] for name in names}
+    def bank_values(self) -> BankDetails:
+        return BankDetails.of(self.validated_data)
 
 
 # -- payments -------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ seed plays the same story), and letter runs are kept as the HTML their PDF is ty
 """
 
 import csv
+import dataclasses
 import datetime
 import heapq
 import io
@@ -59,7 +60,7 @@ from refunds.models import (
     QaStatus,
     RemediationProgram,
 )
-from refunds.payee import AccountType, find_branch
+from refunds.payee import AccountType, BankDetails, find_branch
 from refunds.reports import refresh_dashboard
 from refunds.selectors import complaints_open
 from refunds.services import callcenter, letters, payments, programs, qa, reporting, review
@@ -348,16 +349,16 @@ class Story:
         operator = self.rng.choice(self.cast.operators)
         self.schedule(moment, lambda: self.claim_taken(fate, operator))
 
-    def bank_details(self, holder: str) -> dict[str, str]:
+    def bank_details(self, holder: str) -> BankDetails:
         bank_code, branch_code = self.rng.choice(self.branches)
         account_type = AccountType.SAVINGS if self.rng.random() < 0.05 else AccountType.ORDINARY
-        return {
-            "bank_code": bank_code,
-            "branch_code": branch_code,
-            "account_type": str(account_type),
-            "account_number": f"{self.rng.randrange(10**7):07d}",
-            "holder_name": holder,
-        }
+        return BankDetails(
+            bank_code=bank_code,
+            branch_code=branch_code,
+            account_type=str(account_type),
+            account_number=f"{self.rng.randrange(10**7):07d}",
+            holder_name=holder,
+        )
 
     def identity_items(self, member: Member, *, least: int = 2) -> list[str]:
         items = ["verified_name", "verified_address", "verified_phone"]
@@ -762,8 +763,11 @@ class Story:
         )
         self.counts["QA failed"] += 1
         claim = Claim.objects.get(case=case)
-        fixed = self.bank_details(claim.holder_name)
-        fixed.update(bank_code=claim.bank_code, branch_code=claim.branch_code)
+        fixed = dataclasses.replace(
+            self.bank_details(claim.holder_name),
+            bank_code=claim.bank_code,
+            branch_code=claim.branch_code,
+        )
         with self.clock(timezone.now() + datetime.timedelta(minutes=40)):
             callcenter.claim_change_payee(
                 claim=claim,

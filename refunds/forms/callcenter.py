@@ -21,6 +21,7 @@ from refunds.models import (
     PayoutMethod,
     RemediationProgram,
 )
+from refunds.payee import BankDetails
 
 
 def _blank_choice(choices: Any) -> list[tuple[str, Any]]:
@@ -186,9 +187,8 @@ class PayeeForm(BootstrapForm):
         except ValidationError as exc:
             self.add_error("branch_code", exc)
 
-    def bank_values(self) -> dict[str, str]:
-        names = ("bank_code", "branch_code", "account_type", "account_number", "holder_name")
-        return {name: self.cleaned_data.get(name) or "" for name in names}
+    def bank_values(self) -> BankDetails:
+        return BankDetails.of(self.cleaned_data)
 
 
 class ClaimForm(PayeeForm):

@@ -37,6 +37,7 @@ from refunds.models import (
     RemediationProgram,
 )
 from refunds.models.audit import AuditAction
+from refunds.payee import BankDetails
 from refunds.policies import is_supervisor
 from refunds.services.audit import audit_record
 from refunds.services.detection import reserve_case_numbers
@@ -261,13 +262,13 @@ def complaint_close(*, inquiry: Inquiry, user: User, outcome: str) -> Inquiry:
 
 
 def _clean_payout(
-    *, member: Member | None, method: str, bank: dict[str, str], credit_contract: Contract | None
+    *, member: Member | None, method: str, bank: BankDetails, credit_contract: Contract | None
 ) -> dict[str, Any]:
     """The payee fields to store, validated again here whatever form they came from."""
     if method == PayoutMethod.BANK_TRANSFER:
-        bank_code = payee_rules.validate_bank_code(bank.get("bank_code", ""))
-        branch = payee_rules.validate_branch(bank_code, bank.get("branch_code", ""))
-        account_type = bank.get("account_type", "")
+        bank_code = payee_rules.validate_bank_code(bank.bank_code)
+        branch = payee_rules.validate_branch(bank_code, bank.branch_code)
+        account_type = bank.account_type
         if account_type not in payee_rules.AccountType.values:
             raise ValidationError({"account_type": _("Choose the account type.")})
         return {
@@ -277,8 +278,8 @@ def _clean_payout(
             "branch_code": branch.branch_code,
             "branch_name": branch.branch_name,
             "account_type": account_type,
-            "account_number": payee_rules.validate_account_number(bank.get("account_number", "")),
-            "holder_name": payee_rules.normalize_holder_name(bank.get("holder_name", "")),
+            "account_number": payee_rules.validate_account_number(bank.account_number),
+            "holder_name": payee_rules.normalize_holder_name(bank.holder_name),
             "credit_contract": None,
         }
     if method == PayoutMethod.BILL_CREDIT:
@@ -320,7 +321,7 @@ def claim_record(
     case: Case,
     user: User,
     method: str,
-    bank: dict[str, str] | None = None,
+    bank: BankDetails | None = None,
     credit_contract: Contract | None = None,
     inquiry: Inquiry | None = None,
     channel: str = Channel.PHONE,
@@ -350,7 +351,10 @@ def claim_record(
             % {"case": case.case_no, "state": case.get_status_display()}
         )
     values = _clean_payout(
-        member=case.member, method=method, bank=bank or {}, credit_contract=credit_contract
+        member=case.member,
+        method=method,
+        bank=bank or BankDetails(),
+        credit_contract=credit_contract,
     )
     claim = Claim(
         case=case,
@@ -387,7 +391,7 @@ def claim_change_payee(
     user: User,
     method: str,
     reason: str,
-    bank: dict[str, str] | None = None,
+    bank: BankDetails | None = None,
     credit_contract: Contract | None = None,
     inquiry: Inquiry | None = None,
 ) -> Claim:
@@ -406,7 +410,10 @@ def claim_change_payee(
             % {"case": case.case_no, "state": case.get_status_display()}
         )
     values = _clean_payout(
-        member=case.member, method=method, bank=bank or {}, credit_contract=credit_contract
+        member=case.member,
+        method=method,
+        bank=bank or BankDetails(),
+        credit_contract=credit_contract,
     )
     before = claim.payee_values()
     for name, value in values.items():

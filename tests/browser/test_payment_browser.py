@@ -7,6 +7,7 @@ from django.utils import translation
 from refunds import zengin
 from refunds.models import Case, PaymentBatch
 from refunds.models.audit import AuditAction
+from refunds.payee import BankDetails
 from refunds.services import callcenter
 from tests.factories import CaseFactory, UserFactory
 
@@ -25,13 +26,15 @@ def test_prepare_two_approvals_zengin_file_and_result(live_server, page, tmp_pat
         case=case,
         user=UserFactory(roles=["supervisor"]),
         method="bank_transfer",
-        bank={
-            "bank_code": "0005",
-            "branch_code": "001",
-            "account_type": "1",
-            "account_number": "7654321",
-            "holder_name": "ﾀﾅｶ ﾊﾅｺ",
-        },
+        bank=BankDetails(
+            **{
+                "bank_code": "0005",
+                "branch_code": "001",
+                "account_type": "1",
+                "account_number": "7654321",
+                "holder_name": "ﾀﾅｶ ﾊﾅｺ",
+            }
+        ),
     )
 
     def login(username):
