@@ -488,3 +488,19 @@ def test_no_form_edits_a_case_status():
                 model = getattr(getattr(form, "_meta", None), "model", None)
                 assert not (model is Case and "status" in form.base_fields), form
                 assert "qa_status" not in form.base_fields, form
+
+
+def test_the_qa_draw_is_a_keyed_hash_drawing_the_rate_share():
+    """The draw is the same for the same preparation, new for a new one, and about the rate."""
+    import datetime as dt
+
+    from refunds.models import Case
+    from refunds.services.qa import _drawn
+
+    when = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
+    cases = [Case(pk=n, prepared_at=when) for n in range(1, 2001)]
+    drawn = [_drawn(case, 10) for case in cases]
+    assert 150 <= sum(drawn) <= 250
+    assert drawn == [_drawn(case, 10) for case in cases]
+    again = [Case(pk=case.pk, prepared_at=when + dt.timedelta(hours=1)) for case in cases]
+    assert [_drawn(case, 10) for case in again] != drawn

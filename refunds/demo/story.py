@@ -13,10 +13,10 @@ an investigation settled and two still open; a progress report every two weeks.
 Every step calls a service of ``refunds.services`` at the moment it happens (``time-machine``
 moves the clock; no service or query reads the database's own clock), so dates, audit events
 and every figure built from them are what the product would have recorded. Nothing here writes
-a state. Two things differ from production for the time of the story, and only these: QA's
-draw, which uses the system's randomness, is given a generator seeded by ``--seed`` (the same
-seed plays the same story), and letter runs are kept as the HTML their PDF is typeset from
-(``letters_printout``) rather than typeset, which would double the time the demo takes.
+a state. One thing differs from production: letter runs are kept as the HTML their PDF is
+typeset from (``letters_printout``, handed to ``letters_send``) rather than typeset, which
+would double the time the demo takes. QA's draw is a keyed hash of the case and its
+preparation, so the same seed plays the same story.
 """
 
 import csv
@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import time_machine
 from django.conf import settings
@@ -237,12 +236,7 @@ class Story:
 
     def play(self) -> StoryResult:
         fates = self.plan_claims()
-        seeded_draw = random.Random(self.seed + 1)
-        with (
-            mock.patch.object(qa, "_draw", seeded_draw),
-            mock.patch.object(letters, "letters_pdf", letters_printout),
-            transaction.atomic(),
-        ):
+        with transaction.atomic():
             self.schedule(self.moment(0, 10, 40), self.qa_sampling_on)
             for fate in fates:
                 self.schedule_claim(fate)
@@ -380,6 +374,7 @@ class Story:
             case_ids=ids[: settings.LETTER_RUN_LIMIT],
             user=self.cast.operators[0],
             kind=LetterKind.NOTICE,
+            printout=letters_printout,
         )
         self.keep_letters(pdf, LetterKind.NOTICE, day)
         self.counts["notice letters"] += sent
@@ -392,6 +387,7 @@ class Story:
             case_ids=ids[: settings.LETTER_RUN_LIMIT],
             user=self.cast.operators[0],
             kind=LetterKind.REMINDER,
+            printout=letters_printout,
         )
         self.keep_letters(pdf, LetterKind.REMINDER, day)
         self.counts["reminder letters"] += sent

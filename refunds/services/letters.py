@@ -7,7 +7,7 @@ from Debian's packages (Noto Sans CJK JP, else IPAexGothic).
 """
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -146,9 +146,16 @@ def reminders_due(now: datetime.datetime | None = None) -> QuerySet[Case]:
 
 
 @transaction.atomic
-def letters_send(*, case_ids: Sequence[int], user: User, kind: str) -> tuple[bytes, int]:
-    """Print the letters of ``kind`` for these cases (one PDF) and record each as a contact
-    attempt; a notice moves a detected case to ``notified``. Returns (pdf, letters)."""
+def letters_send(
+    *,
+    case_ids: Sequence[int],
+    user: User,
+    kind: str,
+    printout: Callable[[Sequence[Case], str], bytes] = letters_pdf,
+) -> tuple[bytes, int]:
+    """Print the letters of ``kind`` for these cases (one PDF, or what ``printout`` makes of
+    them) and record each as a contact attempt; a notice moves a detected case to
+    ``notified``. Returns (printout, letters)."""
     if not user.has_role(*ALL_ROLES):
         raise PermissionDenied
     if kind not in LetterKind.values:
@@ -163,7 +170,7 @@ def letters_send(*, case_ids: Sequence[int], user: User, kind: str) -> tuple[byt
         cases = [c for c in cases if c.pk in due]
     if not cases:
         raise ValidationError(_("No case in the selection is due for this letter."))
-    pdf = letters_pdf(cases, kind)
+    pdf = printout(cases, kind)
     now = timezone.now()
     contact = ContactKind.LETTER if kind == LetterKind.NOTICE else ContactKind.REMINDER
     ContactAttempt.objects.bulk_create(

@@ -7,9 +7,11 @@ fail; a fail (with a reason) sends the case back to ``prepared`` and counts agai
 preparer's pass rate, shown on the review queue.
 """
 
-import random
+import hashlib
+import hmac
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -23,7 +25,14 @@ from refunds.policies import is_supervisor
 from refunds.services.audit import audit_record
 from refunds.services.transitions import case_move
 
-_draw = random.SystemRandom()
+
+def _drawn(case: Case, rate: int) -> bool:
+    """The draw for one preparation of a case: a keyed hash of the case and the time it was
+    prepared, uniform over 0–100. Nobody without the secret key can tell which case will be
+    drawn; an auditor who has it can show why one was; the same data gives the same draws."""
+    message = f"qa:{case.pk}:{case.prepared_at.isoformat() if case.prepared_at else ''}"
+    digest = hmac.new(settings.SECRET_KEY.encode(), message.encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 * 100 < rate
 
 
 def qa_draw(case: Case) -> bool:
@@ -35,7 +44,7 @@ def qa_draw(case: Case) -> bool:
     first_today = not Case.objects.filter(
         program_code=case.program_code, category=case.category, qa_drawn_at__date=today
     ).exists()
-    if not (first_today or _draw.random() * 100 < rate):
+    if not (first_today or _drawn(case, rate)):
         return False
     case.qa_status = QaStatus.PENDING
     case.qa_drawn_at = timezone.now()
