@@ -285,10 +285,33 @@ def refresh_dashboard(*, days: int = 60) -> Dashboard:
 
 
 def compute_dashboard(*, days: int = 60) -> Dashboard:
-    """Every figure of the dashboard, grouped and summed in the database."""
+    """Every figure of the dashboard, grouped and summed in the database, step by step."""
     board = Dashboard(computed_at=timezone.now())
+    since = timezone.now() - datetime.timedelta(days=days)
+    liability, paid_total = _matrix_and_totals(board)
+    _paid_by_day(board, since, liability=liability, paid_total=paid_total)
+    _inquiries(board, since)
+    board.claim_to_payment_days = _claim_to_payment()
+    board.past_target = _claims_past_target()
+    _unclaimed_by_age(board)
+    board.data_problems = _open_data_problems()
+    return board
+
+
+# Claims not yet paid: a claim in one of these states counts against the target.
+_OPEN_CLAIM_STATES = [
+    S.CLAIM_RECEIVED,
+    S.PREPARED,
+    S.AWAITING_SECOND_APPROVAL,
+    S.APPROVED,
+    S.IN_PAYMENT,
+    S.PAYMENT_FAILED,
+]
+
+
+def _matrix_and_totals(board: Dashboard) -> tuple[int, int]:
+    """Cases and yen by category x state, in one pass; returns (still owed, paid in all)."""
     totals: dict[str, int] = defaultdict(int)
-    # One pass over the cases gives the matrix, what is still owed and everything paid.
     liability = paid_total = 0
     for cell_row in Case.objects.values("category", "status").annotate(
         n=Count("pk"), yen=Sum("amount_yen"), paid=Sum("paid_amount_yen", filter=Q(status=S.PAID))
@@ -297,11 +320,17 @@ def compute_dashboard(*, days: int = 60) -> Dashboard:
         cell[cell_row["status"]] = {"count": cell_row["n"], "yen": cell_row["yen"] or 0}
         totals["count"] += cell_row["n"]
         totals["yen"] += cell_row["yen"] or 0
-        if cell_row["status"] not in (S.REJECTED, S.NO_LONGER_AFFECTED):
+        if cell_row["status"] not in CLOSED_WITHOUT_REFUND:
             liability += cell_row["yen"] or 0
         paid_total += cell_row["paid"] or 0
     board.totals = dict(totals)
-    since = timezone.now() - datetime.timedelta(days=days)
+    return liability, paid_total
+
+
+def _paid_by_day(
+    board: Dashboard, since: datetime.datetime, *, liability: int, paid_total: int
+) -> None:
+    """Paid (cumulative) against still owed, per day with payments since ``since``."""
     paid_days = list(
         Case.objects.filter(status=S.PAID, paid_at__gte=since)
         .annotate(day=TruncDate("paid_at"))
@@ -309,8 +338,7 @@ def compute_dashboard(*, days: int = 60) -> Dashboard:
         .annotate(n=Count("pk"), yen=Sum("paid_amount_yen"))
         .order_by("day")
     )
-    paid_before = paid_total - sum(row["yen"] or 0 for row in paid_days)
-    running = paid_before
+    running = paid_total - sum(row["yen"] or 0 for row in paid_days)
     for day_row in paid_days:
         running += day_row["yen"] or 0
         board.paid_by_day.append(
@@ -320,6 +348,10 @@ def compute_dashboard(*, days: int = 60) -> Dashboard:
                 "outstanding": max(liability - running, 0),
             }
         )
+
+
+def _inquiries(board: Dashboard, since: datetime.datetime) -> None:
+    """Inquiries per day since ``since`` and per hour of the day, with the line's hours."""
     board.inquiries_by_day = [
         {"day": row["day"].isoformat(), "n": row["n"]}
         for row in Inquiry.objects.filter(started_at__gte=since)
@@ -337,19 +369,16 @@ def compute_dashboard(*, days: int = 60) -> Dashboard:
     board.inquiries_by_hour = hours
     opening = OpeningHours.parse(settings.FREE_DIAL_HOURS)
     board.opening_hours = (opening.opens.hour, opening.closes.hour)
-    board.claim_to_payment_days = _claim_to_payment()
+
+
+def _claims_past_target() -> int:
+    """Claims received more than ``CASE_TARGET_DAYS`` ago and not paid yet."""
     target = timezone.now() - datetime.timedelta(days=settings.CASE_TARGET_DAYS)
-    board.past_target = Claim.objects.filter(
-        received_at__lt=target,
-        case__status__in=[
-            S.CLAIM_RECEIVED,
-            S.PREPARED,
-            S.AWAITING_SECOND_APPROVAL,
-            S.APPROVED,
-            S.IN_PAYMENT,
-            S.PAYMENT_FAILED,
-        ],
-    ).count()
+    return Claim.objects.filter(received_at__lt=target, case__status__in=_OPEN_CLAIM_STATES).count()
+
+
+def _unclaimed_by_age(board: Dashboard) -> None:
+    """Category-3 cases still awaiting a claim, by age bucket, in one query."""
     today = timezone.now()
     buckets: dict[str, Aggregate] = {}
     for index, (low, high) in enumerate(AGING_BUCKETS):
@@ -372,10 +401,13 @@ def compute_dashboard(*, days: int = 60) -> Dashboard:
         "count": sum(b["count"] for b in board.unclaimed),
         "yen": sum(b["yen"] for b in board.unclaimed),
     }
+
+
+def _open_data_problems() -> int:
+    """The data problems of the latest finished detection run."""
     latest = (
         DetectionRun.objects.filter(status=RunStatus.SUCCEEDED, dry_run=False)
         .order_by("-id")
         .first()
     )
-    board.data_problems = DataProblem.objects.filter(run=latest).count() if latest else 0
-    return board
+    return DataProblem.objects.filter(run=latest).count() if latest else 0
