@@ -102,3 +102,32 @@ class InquiryFactory(factory.django.DjangoModelFactory):
     direction = "in"
     started_at = factory.LazyFunction(timezone.now)
     created_by = factory.SubFactory(UserFactory, roles=["staff"])
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    """A bank-transfer claim on a case that has received it."""
+
+    class Meta:
+        model = "refunds.Claim"
+
+    case = factory.SubFactory(CaseFactory, status="claim_received")
+    member = factory.LazyAttribute(lambda o: o.case.member)
+    received_at = factory.LazyFunction(timezone.now)
+    method = "bank_transfer"
+    bank_code = "0001"
+    branch_code = "001"
+    account_type = "1"
+    account_number = "1234567"
+    holder_name = "ヤマダ　タロウ"
+    created_by = factory.SubFactory(UserFactory, roles=["staff"])
+
+
+class PaymentBatchFactory(factory.django.DjangoModelFactory):
+    """A bank-transfer payment batch built today by a supervisor."""
+
+    class Meta:
+        model = "refunds.PaymentBatch"
+
+    method = "bank_transfer"
+    transfer_date = factory.LazyFunction(timezone.localdate)
+    created_by = factory.SubFactory(UserFactory, roles=["supervisor"])

@@ -7,7 +7,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from refunds.models import DetectionRun, ImportBatch, ImportStatus, RemediationProgram
-from tests.factories import CaseFactory, MemberFactory, TariffFactory, UserFactory
+from tests.factories import (
+    CaseFactory,
+    ClaimFactory,
+    InquiryFactory,
+    MemberFactory,
+    PaymentBatchFactory,
+    TariffFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -128,47 +136,27 @@ def _report():
 def _batch_of_payments():
     from django.core.files.base import ContentFile
 
-    from refunds.models import PaymentBatch
-
-    batch = PaymentBatch.objects.create(
-        method="bank_transfer", transfer_date=timezone.localdate(), created_by=UserFactory()
-    )
+    batch = PaymentBatchFactory()
     batch.file.save("zengin-test.txt", ContentFile(b"1" * 120))
     return batch
 
 
 def _inquiry(open_=False):
     """An inquiry taken by the staff user of the role fixtures."""
-    from refunds.models import Inquiry
-
     user = User.objects.filter(username="staff-user").first() or UserFactory(
         username="staff-user", roles=["staff"]
     )
-    return Inquiry.objects.create(
-        member=MemberFactory(),
-        started_at=timezone.now(),
-        ended_at=None if open_ else timezone.now(),
+    now = timezone.now()
+    return InquiryFactory(
+        started_at=now,
+        ended_at=None if open_ else now,
         reason="" if open_ else "amount",
         created_by=user,
     )
 
 
 def _claim():
-    from refunds.models import Claim
-
-    case = CaseFactory(status="claim_received")
-    return Claim.objects.create(
-        case=case,
-        member=case.member,
-        received_at=timezone.now(),
-        method="bank_transfer",
-        bank_code="0001",
-        branch_code="001",
-        account_type="1",
-        account_number="1234567",
-        holder_name="ヤマダ　タロウ",
-        created_by=UserFactory(),
-    )
+    return ClaimFactory()
 
 
 def _investigation():
