@@ -3,9 +3,10 @@
 import datetime
 from dataclasses import dataclass, field
 from itertools import groupby
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -14,14 +15,22 @@ from refunds.models import (
     AuditEvent,
     BillingLine,
     Case,
+    CaseEvidence,
     Claim,
     ContactAttempt,
     Contract,
     Inquiry,
     Investigation,
     Member,
+    QaStatus,
 )
-from refunds.policies import may_change_payee, may_claim, may_see_amounts, verified_inquiry
+from refunds.policies import (
+    APPROVABLE,
+    may_change_payee,
+    may_claim,
+    may_see_amounts,
+    verified_inquiry,
+)
 
 
 @dataclass
@@ -181,3 +190,70 @@ def claims() -> QuerySet[Claim]:
 
 def investigations() -> QuerySet[Investigation]:
     return Investigation.objects.select_related("case", "case__program", "settled_by")
+
+
+# -- the case page and the review queues --------------------------------------------------
+
+
+def case_detail() -> QuerySet[Case]:
+    """Cases with who prepared and approved them: the same queries whatever the state."""
+    return Case.objects.select_related(
+        "member",
+        "contract",
+        "program",
+        "created_by_run",
+        "prepared_by",
+        "approved_by",
+        "second_approved_by",
+    )
+
+
+@dataclass
+class CasePage:
+    """What the case page shows beside the case itself, read in a fixed number of queries."""
+
+    evidence: list[CaseEvidence]
+    evidence_total: int
+    events: QuerySet[AuditEvent]
+    billing: Any
+    case_total: int | None
+    show_amounts: bool
+    investigation: Investigation | None
+    claim: Claim | None
+    may_claim: bool
+    may_change_payee: bool
+
+
+def case_page(*, case: Case, user: User) -> CasePage:
+    evidence = list(case.evidence.all())
+    claim = case.claims.select_related("credit_contract").first()
+    return CasePage(
+        evidence=evidence,
+        evidence_total=sum(line.amount_yen for line in evidence),
+        events=AuditEvent.objects.filter(
+            object_type="refunds.case", object_id=str(case.pk)
+        ).select_related("actor"),
+        billing=case.contract.billing_lines.order_by("period", "item") if case.contract else [],
+        case_total=Case.objects.filter(member=case.member).aggregate(total=Sum("amount_yen"))[
+            "total"
+        ],
+        show_amounts=case.member is None or may_see_amounts(user=user, member=case.member),
+        investigation=Investigation.objects.filter(case=case).first(),
+        claim=claim,
+        may_claim=may_claim(case, has_claim=claim is not None),
+        may_change_payee=may_change_payee(case, has_claim=claim is not None),
+    )
+
+
+def _with_review_people(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases.select_related("member", "contract", "program", "prepared_by", "approved_by")
+
+
+def review_queue() -> QuerySet[Case]:
+    """Cases waiting for an approval (first or second)."""
+    return _with_review_people(Case.objects.filter(status__in=APPROVABLE))
+
+
+def qa_queue() -> QuerySet[Case]:
+    """Cases drawn for a quality check and not checked yet."""
+    return _with_review_people(Case.objects.filter(qa_status=QaStatus.PENDING))

@@ -1,12 +1,11 @@
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from refunds import export_columns, policies
+from refunds import export_columns, policies, selectors
 from refunds.filters import CaseFilter, only
-from refunds.models import AuditEvent, Case, Investigation
-from refunds.policies import may_change_payee, may_claim, may_see_amounts
+from refunds.models import Case
 from refunds.tables import CaseTable
 
 from .base import ObjectDetailView, ObjectListView
@@ -59,38 +58,10 @@ class CaseDetailView(ObjectDetailView):
     template_name = "refunds/case_detail.html"
 
     def get_queryset(self) -> QuerySet[Case]:
-        # With who prepared and approved it: the same queries whatever the case's state.
-        return Case.objects.select_related(
-            "member",
-            "contract",
-            "program",
-            "created_by_run",
-            "prepared_by",
-            "approved_by",
-            "second_approved_by",
-        )
+        return selectors.case_detail()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        case: Case = self.object
-        evidence = list(case.evidence.all())
-        context["evidence"] = evidence
-        context["evidence_total"] = sum(line.amount_yen for line in evidence)
-        context["events"] = AuditEvent.objects.filter(
-            object_type="refunds.case", object_id=str(case.pk)
-        ).select_related("actor")
-        context["billing"] = (
-            case.contract.billing_lines.order_by("period", "item") if case.contract else []
-        )
-        context["case_total"] = Case.objects.filter(member=case.member).aggregate(
-            total=Sum("amount_yen")
-        )["total"]
-        context["show_amounts"] = case.member is None or may_see_amounts(
-            user=self.user, member=case.member
-        )
-        context["investigation"] = Investigation.objects.filter(case=case).first()
-        claim = case.claims.select_related("credit_contract").first()
-        context["claim"] = claim
-        context["may_claim"] = may_claim(case, has_claim=claim is not None)
-        context["may_change_payee"] = may_change_payee(case, has_claim=claim is not None)
+        page = selectors.case_page(case=self.object, user=self.user)
+        context.update(vars(page))
         return context

@@ -14,22 +14,15 @@ from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import ALL_ROLES, SUPERVISORS, Role
-from refunds import export_columns, policies
+from refunds import export_columns, policies, selectors
 from refunds.filters import AuditEventFilter, CaseFilter, PersonalDataAccessFilter, only
 from refunds.forms.review import AmountForm, NoteForm, QaForm, ReasonForm
-from refunds.models import AuditEvent, Case, CaseStatus, PersonalDataAccess, QaStatus
+from refunds.models import AuditEvent, Case, CaseStatus, PersonalDataAccess
 from refunds.policies import may_see_amounts
 from refunds.services import qa, review
 from refunds.tables import AuditEventTable, PersonalDataAccessTable, QaTable, ReviewTable
 
 from .base import ObjectListView, ServiceFormView
-
-
-def review_queryset() -> QuerySet[Case]:
-    return Case.objects.filter(status__in=policies.APPROVABLE).select_related(
-        "member", "contract", "program", "prepared_by", "approved_by"
-    )
-
 
 # The review queue's filters; its states are the two that wait for an approval.
 ReviewFilter = only(
@@ -45,7 +38,7 @@ ReviewFilter = only(
 
 
 def review_filters(data: Any, request: HttpRequest) -> Any:
-    filterset = ReviewFilter(data, queryset=review_queryset(), request=request)
+    filterset = ReviewFilter(data, queryset=selectors.review_queue(), request=request)
     filterset.filters["status"].extra["choices"] = [
         (state, CaseStatus(state).label) for state in policies.APPROVABLE
     ]
@@ -61,7 +54,7 @@ class ReviewQueueView(ObjectListView):
     template_name = "refunds/review_queue.html"
 
     def get_queryset(self) -> QuerySet[Case]:
-        return review_queryset()
+        return selectors.review_queue()
 
     def get_filterset(self, filterset_class: Any) -> Any:
         return review_filters(self.request.GET or None, self.request)
@@ -81,9 +74,7 @@ class QaQueueView(ObjectListView):
     template_name = "refunds/review_queue.html"
 
     def get_queryset(self) -> QuerySet[Case]:
-        return Case.objects.filter(qa_status=QaStatus.PENDING).select_related(
-            "member", "contract", "program", "prepared_by", "approved_by"
-        )
+        return selectors.qa_queue()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -139,7 +130,7 @@ class BulkApproveView(RoleRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         filterset = review_filters(request.GET, request)
-        cases = filterset.qs if filterset.is_valid() else review_queryset().none()
+        cases = filterset.qs if filterset.is_valid() else selectors.review_queue().none()
         plan = review.bulk_approve_plan(cases=cases[:5000], user=self.user)
         return render(
             request,
