@@ -41,6 +41,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from refunds import policies
 from refunds.models import (
     BatchStatus,
     Case,
@@ -676,7 +677,7 @@ class Story:
 
     def prepare(self, case_id: int, operator: Any) -> None:
         case = Case.objects.get(pk=case_id)
-        if case.status not in review.PREPARABLE:
+        if case.status not in policies.PREPARABLE:
             return
         review.case_prepare(case=case, user=operator, note="金額と振込先を確認。")
         self.counts["prepared"] += 1

@@ -54,7 +54,7 @@ def required_identity_items() -> int:
 
 def identity_confirmed(items: Iterable[str]) -> bool:
     """Whether the confirmed identity items meet the rule (``IDENTITY_CHECK_REQUIRED_ITEMS``)."""
-    return len(set(items) & set(IDENTITY_ITEMS)) >= settings.IDENTITY_CHECK_REQUIRED_ITEMS
+    return len(set(items) & set(IDENTITY_ITEMS)) >= required_identity_items()
 
 
 def _program_for(member: Member | None, case: Case | None) -> RemediationProgram | None:

@@ -81,7 +81,12 @@ def _open_batch(**fields: Any) -> ImportBatch:
 
 
 def import_enqueue(
-    *, kind: str, upload: UploadedFile, user: User, encoding: str = "auto", partial: bool = False
+    *,
+    kind: str,
+    upload: "UploadedFile[bytes]",
+    user: User,
+    encoding: str = "auto",
+    partial: bool = False,
 ) -> ImportBatch:
     """Store an uploaded file as a queued batch and hand it to a worker after commit."""
     sha = _sha256(upload)  # type: ignore[arg-type]

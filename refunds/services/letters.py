@@ -109,7 +109,8 @@ def letters_pdf(cases: Sequence[Case], kind: str) -> bytes:
     from weasyprint import HTML  # heavy: loaded when a letter is made
 
     html = render_letters_html(cases, kind)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return pdf
 
 
 def _cases_for(ids: Sequence[int]) -> list[Case]:

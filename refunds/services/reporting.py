@@ -86,4 +86,5 @@ def report_pdf(report: ProgressReport) -> bytes:
     html = render_to_string(
         "refunds/report_pdf.html", {"report": report, "header": header, "rows": rows}
     )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return pdf

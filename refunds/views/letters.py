@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -35,14 +36,14 @@ class LetterRunView(RoleRequiredMixin, View):
             "notices": list(notices),
             "notices_total": sum(row["n"] for row in notices),
             "reminders_total": letters.reminders_due().count(),
-            "limit": letters.settings.LETTER_RUN_LIMIT,
+            "limit": settings.LETTER_RUN_LIMIT,
             "templates": LetterTemplate.objects.order_by("kind"),
         }
         return render(request, "refunds/letters.html", context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         kind = request.POST.get("kind", "")
-        limit = letters.settings.LETTER_RUN_LIMIT
+        limit = settings.LETTER_RUN_LIMIT
         due = letters.notices_due() if kind == LetterKind.NOTICE else letters.reminders_due()
         ids = list(due.order_by("pk").values_list("pk", flat=True)[:limit])
         try:
