@@ -38,7 +38,7 @@ from typing import Any
 import time_machine
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from refunds import policies
@@ -368,30 +368,23 @@ class Story:
 
     def notice_letters(self, day: int) -> None:
         """A letter run over the cases not told yet (the Letters page's run)."""
-        ids = list(letters.notices_due().order_by("pk").values_list("pk", flat=True))
-        if not ids:
-            return
-        pdf, sent = letters.letters_send(
-            case_ids=ids[: settings.LETTER_RUN_LIMIT],
-            user=self.cast.operators[0],
-            kind=LetterKind.NOTICE,
-            printout=letters_printout,
-        )
-        self.keep_letters(pdf, LetterKind.NOTICE, day)
-        self.counts["notice letters"] += sent
+        self.letter_run(day, LetterKind.NOTICE, letters.notices_due(), "notice letters")
 
     def reminder_letters(self, day: int) -> None:
-        ids = list(letters.reminders_due().order_by("pk").values_list("pk", flat=True))
+        self.letter_run(day, LetterKind.REMINDER, letters.reminders_due(), "reminder letters")
+
+    def letter_run(self, day: int, kind: str, due: QuerySet[Case], counted_as: str) -> None:
+        ids = list(due.order_by("pk").values_list("pk", flat=True))
         if not ids:
             return
-        pdf, sent = letters.letters_send(
+        printed, sent = letters.letters_send(
             case_ids=ids[: settings.LETTER_RUN_LIMIT],
             user=self.cast.operators[0],
-            kind=LetterKind.REMINDER,
+            kind=kind,
             printout=letters_printout,
         )
-        self.keep_letters(pdf, LetterKind.REMINDER, day)
-        self.counts["reminder letters"] += sent
+        self.keep_letters(printed, kind, day)
+        self.counts[counted_as] += sent
 
     def keep_letters(self, printout: bytes, kind: str, day: int) -> None:
         """The run's letters, as printed, in the output directory."""
