@@ -18,7 +18,6 @@ from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from kombu.exceptions import OperationalError as KombuOperationalError
 
 from refunds import queue
 from refunds.hours import OpeningHours
@@ -253,10 +252,13 @@ def _refresh_in_background(key: str, days: int) -> Dashboard | None:
     )
     if not claimed:
         return None
-    try:
-        queue.task(queue.DASHBOARD_REFRESH).delay(days)
-    except (KombuOperationalError, OSError):  # no broker: the figures stay as they are
+
+    def unclaim(_message: str) -> None:
         DashboardSnapshot.objects.filter(key=key).update(refreshing_since=None)
+
+    try:
+        queue.send(queue.DASHBOARD_REFRESH, days, on_failure=unclaim)
+    except queue.BackgroundUnavailable:  # no broker: the figures stay as they are
         return None
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return cache.get(key) or _stored(key)
