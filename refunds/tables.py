@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.utils import signature
 
+from refunds import columns
 from refunds.labels import choice_label, status_badge, yen
 from refunds.models import (
     AuditEvent,
@@ -159,20 +160,29 @@ class BaseTable(tables.Table):
         empty_text = _("None.")
 
 
+def others(table: type[tables.Table], fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns of ``table`` not in ``fields``: what a narrower table derived from it excludes.
+
+    django-tables2 adds every declared column of a table, and of the tables it derives from,
+    whatever ``Meta.fields`` says; ``Meta.exclude`` is how a derived table leaves some out.
+    """
+    return tuple(name for name in table.base_columns if name not in fields)
+
+
 class MemberTable(BaseTable):
     member_no = tables.Column(linkify=True)
     withdrawn_on = DateColumn()
 
     class Meta(BaseTable.Meta):
         model = Member
-        fields = ("member_no", "name", "name_kana", "postal_code", "status", "withdrawn_on")
+        fields = columns.MEMBERS.table
         order_by = ("member_no",)
 
 
 class ContractTable(BaseTable):
-    member = tables.Column(
+    member_no = tables.Column(
         accessor="member__member_no",
-        verbose_name=_("member"),
+        verbose_name=columns.CONTRACTS.label("member_no"),
         linkify=_TO_MEMBER,
     )
     applied_on = DateColumn()
@@ -181,16 +191,7 @@ class ContractTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = Contract
-        fields = (
-            "contract_no",
-            "member",
-            "course",
-            "plan",
-            "area",
-            "applied_on",
-            "cancel_requested_on",
-            "ended_on",
-        )
+        fields = columns.CONTRACTS.table
 
 
 class TariffTable(BaseTable):
@@ -235,15 +236,23 @@ class CaseTable(BaseTable):
     # A million cases: a column sorts only where an index gives its order (case number,
     # status, last change); the others are found with the filters or the search.
     case_no = tables.Column(linkify=True)
-    member = tables.Column(
-        accessor="member__member_no", verbose_name=_("member number"), orderable=False
+    member_no = tables.Column(
+        accessor="member__member_no",
+        verbose_name=columns.CASES.label("member_no"),
+        orderable=False,
     )
-    contract = tables.Column(
-        accessor="contract__contract_no", verbose_name=_("contract number"), orderable=False
+    contract_no = tables.Column(
+        accessor="contract__contract_no",
+        verbose_name=columns.CASES.label("contract_no"),
+        orderable=False,
     )
     category = tables.Column(orderable=False)
-    plan = tables.Column(accessor="contract__plan", verbose_name=_("plan"), orderable=False)
-    area = tables.Column(accessor="contract__area", verbose_name=_("area"), orderable=False)
+    plan = tables.Column(
+        accessor="contract__plan", verbose_name=columns.CASES.label("plan"), orderable=False
+    )
+    area = tables.Column(
+        accessor="contract__area", verbose_name=columns.CASES.label("area"), orderable=False
+    )
     amount_yen = yen_column(_("amount"), orderable=False)
     status = CaseStatusColumn(verbose_name=_("status"))
     flagged = tables.BooleanColumn(verbose_name=_("flagged"), yesno="⚑,", orderable=False)
@@ -251,18 +260,7 @@ class CaseTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = Case
-        fields = (
-            "case_no",
-            "member",
-            "contract",
-            "category",
-            "plan",
-            "area",
-            "amount_yen",
-            "status",
-            "flagged",
-            "updated_at",
-        )
+        fields = columns.CASES.table
 
 
 class DetectionRunTable(BaseTable):
@@ -315,24 +313,22 @@ class ProgramTable(BaseTable):
         )
 
 
-_MEMBER_LINK = {
-    "accessor": "member__member_no",
-    "verbose_name": _("member"),
-    "linkify": _TO_MEMBER,
-}
-_CASE_LINK = {
-    "accessor": "case__case_no",
-    "verbose_name": _("case"),
-    "linkify": _TO_CASE,
-}
+def member_link() -> tables.Column:
+    """The member's number, linked to the member's page."""
+    return tables.Column(accessor="member__member_no", verbose_name=_("member"), linkify=_TO_MEMBER)
+
+
+def case_link() -> tables.Column:
+    """The case's number, linked to the case's page."""
+    return tables.Column(accessor="case__case_no", verbose_name=_("case"), linkify=_TO_CASE)
 
 
 class InquiryTable(BaseTable):
     id = tables.Column(linkify=True, verbose_name="#")
     started_at = DateTimeColumn()
     callback_due_at = DateTimeColumn()
-    member = tables.Column(**_MEMBER_LINK)
-    case = tables.Column(**_CASE_LINK)
+    member_no = member_link()
+    case_no = case_link()
     caller = TemplateColumn(
         "{{ record.member.name|default:record.caller_name }}",
         verbose_name=_("caller"),
@@ -342,19 +338,7 @@ class InquiryTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = Inquiry
-        fields: tuple[str, ...] = (
-            "id",
-            "started_at",
-            "channel",
-            "direction",
-            "member",
-            "caller",
-            "case",
-            "reason",
-            "outcome",
-            "callback_due_at",
-            "created_by",
-        )
+        fields = columns.INQUIRIES.table
 
 
 class CallbackTable(InquiryTable):
@@ -371,16 +355,17 @@ class CallbackTable(InquiryTable):
     )
 
     class Meta(InquiryTable.Meta):
-        fields = (
+        fields = sequence = (
             "callback_due_at",
             "id",
-            "member",
+            "member_no",
             "caller",
             "phone",
             "reason",
             "note",
             "created_by",
         )
+        exclude = others(InquiryTable, fields)
         order_by = ("callback_due_at",)
 
 
@@ -388,14 +373,23 @@ class ComplaintTable(InquiryTable):
     complaint_due_at = DateTimeColumn()
 
     class Meta(InquiryTable.Meta):
-        fields = ("complaint_due_at", "id", "member", "caller", "case", "note", "created_by")
+        fields = sequence = (
+            "complaint_due_at",
+            "id",
+            "member_no",
+            "caller",
+            "case_no",
+            "note",
+            "created_by",
+        )
+        exclude = others(InquiryTable, fields)
         order_by = ("complaint_due_at",)
 
 
 class ClaimTable(BaseTable):
     received_at = DateTimeColumn()
-    case = tables.Column(**_CASE_LINK)
-    member = tables.Column(**_MEMBER_LINK)
+    case_no = case_link()
+    member_no = member_link()
     status = tables.Column(accessor="case__status", verbose_name=_("case status"))
 
     def render_status(self, record: Any) -> str:
@@ -412,24 +406,11 @@ class ClaimTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = Claim
-        fields = (
-            "received_at",
-            "case",
-            "member",
-            "status",
-            "amount",
-            "method",
-            "payee",
-            "created_by",
-        )
+        fields = columns.CLAIMS.table
 
 
 class InvestigationTable(BaseTable):
-    case = tables.Column(
-        accessor="case__case_no",
-        verbose_name=_("case"),
-        linkify=_TO_CASE,
-    )
+    case_no = case_link()
     program = tables.Column(accessor="case__program", verbose_name=_("program"))
     opened = DateTimeColumn(accessor="case__created_at", verbose_name=_("opened"))
     amount = yen_column(_("amount"), accessor="case__amount_yen")
@@ -438,7 +419,7 @@ class InvestigationTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = Investigation
         fields = (
-            "case",
+            "case_no",
             "program",
             "opened",
             "caller_name",
@@ -496,26 +477,11 @@ class BatchTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = PaymentBatch
-        fields = (
-            "id",
-            "method",
-            "status",
-            "transfer_date",
-            "item_count",
-            "total_yen",
-            "created_by",
-            "created_at",
-            "exported_at",
-            "reconciled_at",
-        )
+        fields = columns.PAYMENT_BATCHES.table
 
 
 class PaymentItemTable(BaseTable):
-    case = tables.Column(
-        accessor="case__case_no",
-        verbose_name=_("case"),
-        linkify=_TO_CASE,
-    )
+    case_no = case_link()
     amount_yen = yen_column(_("amount"))
     payee = TemplateColumn(
         "{% if record.bank_code %}{{ record.bank_code }}-{{ record.branch_code }} "
@@ -528,7 +494,7 @@ class PaymentItemTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = PaymentItem
-        fields = ("case", "amount_yen", "payee", "status", "failure_reason", "result_at")
+        fields = columns.PAYMENT_ITEMS.table
         orderable = False
 
 
@@ -556,15 +522,7 @@ class AuditEventTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = AuditEvent
-        fields = (
-            "created_at",
-            "actor",
-            "action",
-            "object_type",
-            "object_repr",
-            "changes",
-            "reason",
-        )
+        fields = columns.AUDIT_EVENTS.table
 
 
 class ProgressReportTable(BaseTable):

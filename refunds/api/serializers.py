@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from refunds import privacy
+from refunds import columns, privacy
 from refunds.models import (
     IDENTITY_ITEMS,
     IDENTITY_LABELS,
@@ -83,22 +83,7 @@ class MemberSerializer(serializers.ModelSerializer[Member]):
 
     class Meta:
         model = Member
-        fields = [
-            "id",
-            "member_no",
-            "name",
-            "name_kana",
-            "status",
-            "joined_on",
-            "withdrawn_on",
-            "birth_year",
-            "phone_masked",
-            "postal_code_masked",
-            "prefecture",
-            "email_masked",
-            "created_at",
-            "updated_at",
-        ]
+        fields = columns.MEMBERS.api
         read_only_fields = fields
 
     def get_birth_year(self, member: Member) -> int | None:
@@ -141,19 +126,7 @@ class ContractSerializer(serializers.ModelSerializer[Contract]):
 
     class Meta:
         model = Contract
-        fields = [
-            "id",
-            "contract_no",
-            "member",
-            "member_no",
-            "course",
-            "plan",
-            "area",
-            "applied_on",
-            "started_on",
-            "cancel_requested_on",
-            "ended_on",
-        ]
+        fields = columns.CONTRACTS.api
         read_only_fields = fields
 
 
@@ -172,36 +145,7 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
 
     class Meta:
         model = Case
-        fields = [
-            "id",
-            "case_no",
-            "program",
-            "program_code",
-            "contract",
-            "contract_no",
-            "member",
-            "member_no",
-            "category",
-            "status",
-            "origin",
-            "flagged",
-            "flag_reason",
-            "tariff_mismatch",
-            "amounts_visible",
-            *AMOUNT_FIELDS,
-            "status_reason",
-            "hold_return_status",
-            "qa_status",
-            "prepared_by",
-            "prepared_at",
-            "approved_by",
-            "approved_at",
-            "second_approved_by",
-            "second_approved_at",
-            "paid_at",
-            "created_at",
-            "updated_at",
-        ]
+        fields = columns.CASES.api
         read_only_fields = fields
 
     def get_amounts_visible(self, case: Case) -> bool:
@@ -245,31 +189,7 @@ class InquirySerializer(serializers.ModelSerializer[Inquiry]):
 
     class Meta:
         model = Inquiry
-        fields = [
-            "id",
-            "member",
-            "member_no",
-            "case",
-            "case_no",
-            "channel",
-            "direction",
-            "started_at",
-            "ended_at",
-            "reason",
-            "outcome",
-            "note",
-            "caller_name",
-            "caller_phone_masked",
-            "identity_verified",
-            "confirmed_items",
-            "follow_up_needed",
-            "callback_due_at",
-            "follow_up_done_at",
-            "complaint_due_at",
-            "complaint_closed_at",
-            "created_by",
-            "created_at",
-        ]
+        fields = columns.INQUIRIES.api
         read_only_fields = fields
 
     def get_caller_phone_masked(self, inquiry: Inquiry) -> str:
@@ -356,29 +276,7 @@ class ClaimSerializer(serializers.ModelSerializer[Claim]):
 
     class Meta:
         model = Claim
-        fields = [
-            "id",
-            "case",
-            "case_no",
-            "member",
-            "member_no",
-            "inquiry",
-            "channel",
-            "received_at",
-            "method",
-            "bank_code",
-            "bank_name",
-            "branch_code",
-            "branch_name",
-            "account_type",
-            "account_number_masked",
-            "credit_contract",
-            "credit_contract_no",
-            "submission_key",
-            "created_by",
-            "created_at",
-            "updated_at",
-        ]
+        fields = columns.CLAIMS.api
         read_only_fields = fields
 
 
@@ -420,30 +318,11 @@ class PaymentItemSerializer(serializers.ModelSerializer[PaymentItem]):
 
     class Meta:
         model = PaymentItem
-        fields = [
-            "id",
-            "case",
-            "case_no",
-            "amount_yen",
-            "compensation_yen",
-            "status",
-            "is_open",
-            "failure_reason",
-            "result_at",
-            "bank_code",
-            "bank_kana",
-            "branch_code",
-            "branch_kana",
-            "account_type",
-            "account_number_masked",
-            "holder_kana",
-            "member_no",
-            "contract_no",
-        ]
+        fields = columns.PAYMENT_ITEMS.api
         read_only_fields = fields
 
     def get_account_number_masked(self, item: PaymentItem) -> str:
-        return "***" + item.account_number[-4:] if item.account_number else ""
+        return privacy.mask_account(item.account_number)
 
 
 class PaymentBatchSerializer(serializers.ModelSerializer[PaymentBatch]):
@@ -453,20 +332,7 @@ class PaymentBatchSerializer(serializers.ModelSerializer[PaymentBatch]):
 
     class Meta:
         model = PaymentBatch
-        fields = [
-            "id",
-            "method",
-            "status",
-            "transfer_date",
-            "item_count",
-            "total_yen",
-            "has_file",
-            "created_by",
-            "created_at",
-            "exported_by",
-            "exported_at",
-            "reconciled_at",
-        ]
+        fields = columns.PAYMENT_BATCHES.api
         read_only_fields = fields
 
     def get_has_file(self, batch: PaymentBatch) -> bool:

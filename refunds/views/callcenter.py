@@ -13,7 +13,7 @@ from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import ALL_ROLES, SUPERVISORS
-from refunds import export_columns, payee, policies, selectors
+from refunds import columns, payee, policies, selectors
 from refunds.filters import ClaimFilter, InquiryFilter, InvestigationFilter, only
 from refunds.forms.callcenter import (
     ClaimForm,
@@ -231,7 +231,7 @@ class InquiryListView(ObjectListView):
         InquiryFilter, "open", "channel", "reason", "outcome", "follow_up_needed", "started_from"
     )
     title = gettext_lazy("My inquiries")
-    export_columns = export_columns.INQUIRIES
+    export_columns = columns.INQUIRIES.export
     export_name = "inquiries"
     create_url = "refunds:inquiry_create"
     create_roles = CALL_CENTER
@@ -279,7 +279,7 @@ class ClaimListView(ObjectListView):
     table_class = ClaimTable
     filterset_class = only(ClaimFilter, "case_status", "program", "method", "channel")
     title = gettext_lazy("Claims")
-    export_columns = export_columns.CLAIMS
+    export_columns = columns.CLAIMS.export
     export_name = "claims"
 
     def get_queryset(self) -> QuerySet[Claim]:

@@ -3,7 +3,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from refunds import export_columns, policies, selectors
+from refunds import columns, policies, selectors
 from refunds.filters import CaseFilter, only
 from refunds.models import Case
 from refunds.tables import CaseTable
@@ -27,7 +27,7 @@ class CaseListView(ObjectListView):
         "amount_max",
     )
     title = _("Cases")
-    export_columns = export_columns.CASES
+    export_columns = columns.CASES.export
     export_name = "cases"
 
     def get_queryset(self) -> QuerySet[Case]:

@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from refunds import export_columns
+from refunds import columns
 from refunds.filters import ContractFilter, MemberFilter, TariffFilter, only
 from refunds.models import Contract, Member, Tariff
 from refunds.tables import ContractTable, MemberTable, TariffTable
@@ -14,7 +14,7 @@ class MemberListView(ObjectListView):
     table_class = MemberTable
     filterset_class = only(MemberFilter, "q", "status")
     title = _("Members")
-    export_columns = export_columns.MEMBERS
+    export_columns = columns.MEMBERS.export
     export_name = "members"
 
 

@@ -14,7 +14,7 @@ from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import SUPERVISORS
-from refunds import export_columns
+from refunds import columns
 from refunds.filters import BatchFilter
 from refunds.forms.review import BatchCreateForm, ReconcileForm
 from refunds.models import PaymentBatch, PayoutMethod
@@ -30,7 +30,7 @@ class BatchListView(ObjectListView):
     table_class = BatchTable
     filterset_class = BatchFilter
     title = gettext_lazy("Payment batches")
-    export_columns = export_columns.BATCHES
+    export_columns = columns.PAYMENT_BATCHES.export
     export_name = "payment-batches"
     create_url = "refunds:batch_create"
     create_roles = SUPERVISORS

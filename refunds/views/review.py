@@ -14,7 +14,7 @@ from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import ALL_ROLES, SUPERVISORS, Role
-from refunds import export_columns, policies, selectors
+from refunds import columns, policies, selectors
 from refunds.filters import AuditEventFilter, CaseFilter, PersonalDataAccessFilter, only
 from refunds.forms.review import AmountForm, NoteForm, QaForm, ReasonForm
 from refunds.models import AuditEvent, Case, CaseStatus, PersonalDataAccess
@@ -91,7 +91,7 @@ class AuditEventListView(ObjectListView):
     table_class = AuditEventTable
     filterset_class = AuditEventFilter
     title = gettext_lazy("Audit log")
-    export_columns = export_columns.AUDIT
+    export_columns = columns.AUDIT_EVENTS.export
     export_name = "audit-events"
 
     def get_queryset(self) -> QuerySet[AuditEvent]:
