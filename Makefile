@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_DIR := var/demo
 DEMO_MEMBERS ?= 3000
 
-.PHONY: venv demo serve test lint format typecheck check messages bench bench-import bench-detect bench-search bench-payments bench-pages bench-load clean
+.PHONY: venv demo serve test lint format typecheck check messages bench bench-import bench-detect bench-search bench-payments bench-pages bench-pages-compare bench-load clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ bench-payments: $(STAMP)
 
 bench-pages: $(STAMP)
 	$(PY) benchmarks/bench_pages.py
+
+# The pages timed with the code of BEFORE (a commit) and of this checkout, on the same data.
+bench-pages-compare: $(STAMP)
+	test -n "$(BEFORE)" || { echo "usage: make bench-pages-compare BEFORE=<commit>"; exit 2; }
+	$(PY) benchmarks/bench_pages.py --compare $(BEFORE)
 
 bench-load: $(STAMP)
 	$(PY) benchmarks/bench_load.py

@@ -70,6 +70,7 @@ REPEAT = int(os.environ.get("BENCH_PAGES_REPEAT", "200"))
 BASELINE_REPEAT = int(os.environ.get("BENCH_PAGES_BASELINE_REPEAT", str(REPEAT)))
 BASELINE_BUDGET_SECONDS = float(os.environ.get("BENCH_PAGES_BASELINE_BUDGET", "20"))
 BASELINE_MIN_REPEAT = 10
+LIST_REPEAT = int(os.environ.get("BENCH_PAGES_LIST_REPEAT", "50"))
 REFRESH_REPEAT = 3
 WARMUP = 5
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
@@ -527,6 +528,37 @@ def pages(cases: int) -> list[Page]:
     ]  # fmt: skip
 
 
+def _url_patterns(patterns: list[Any], namespace: str = "") -> Any:
+    from django.urls import URLResolver
+
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _url_patterns(pattern.url_patterns, pattern.namespace or namespace)
+        elif pattern.name and not pattern.pattern.regex.groups:
+            yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), pattern.callback
+
+
+def list_pages() -> list[Page]:
+    """Every list page of the URL conf (a list view that takes no argument), its first page.
+
+    Each is asked for by the first of staff, supervisor and admin its view allows. The case
+    list, which ``pages`` times in several ways, is left out.
+    """
+    from django.urls import get_resolver, reverse
+
+    from accounts.roles import Role
+    from refunds.views.base import ObjectListView
+
+    found = []
+    for name, callback in _url_patterns(get_resolver().url_patterns):
+        view = getattr(callback, "view_class", None)
+        if view is None or not issubclass(view, ObjectListView) or name == "refunds:case_list":
+            continue
+        role = next(r for r in (Role.STAFF, Role.SUPERVISOR, Role.ADMIN) if r in view.allowed_roles)
+        found.append(Page(f"list: {name.split(':')[-1]}", str(role.value), [reverse(name)]))
+    return sorted(found, key=lambda page: page.name)
+
+
 # The admin page each product page is compared with.
 BASELINE_OF = {
     "case list: first page": "admin: first page",
@@ -663,7 +695,7 @@ def query_counts(cases: int, users: dict[str, Any]) -> dict[str, int]:
     """The SQL queries of one request of each page (the first URL of each)."""
     made = clients(users)
     counts = {}
-    for page in pages(cases):
+    for page in pages(cases) + list_pages():
         _get(made[page.role], page.urls[0], page)  # as after the warm-up of the timed run
         counts[page.name] = count_queries(made[page.role], page.urls[0], page)
     return counts
@@ -848,7 +880,8 @@ def build_rows(results: list[PageResult], exports: list[ExportResult]) -> list[R
 
 # -- main -----------------------------------------------------------------------------------
 def _setup_django(database: str) -> None:
-    sys.path[:0] = [str(ROOT)]
+    # BENCH_PAGES_CODE: another checkout of the product whose code answers (--compare).
+    sys.path[:0] = [os.environ.get("BENCH_PAGES_CODE", str(ROOT))]
     os.environ.update(_env(database), DJANGO_SETTINGS_MODULE=SETTINGS)
     import django
 
@@ -865,7 +898,125 @@ def small_query_counts() -> dict[str, int]:
     return _json_of(proc, "query counts on the small database")
 
 
+def repeat_of(page: Page) -> int:
+    return LIST_REPEAT if page.name.startswith("list: ") else REPEAT
+
+
+def measure_all() -> list[dict[str, Any]]:
+    """Every product page (not the admin's) timed and counted: the answer of ``--measure``."""
+    made = clients(make_users())
+    results = []
+    for page in pages(CASES) + list_pages():
+        if not page.admin:
+            result = measure(page, made[page.role], repeat_of(page))
+            step(f"  {page.name:<55} p95 {_ms(result.timing.p95_ms):>6} ms")
+            results.append(asdict(result))
+    return results
+
+
+def _measured_by(code: Path) -> list[dict[str, Any]]:
+    env = dict(os.environ, BENCH_PAGES_CODE=str(code))
+    proc = subprocess.run(
+        [PYTHON, __file__, "--measure"], env=env, cwd=code, capture_output=True, text=True
+    )
+    print("\n".join(proc.stdout.strip().splitlines()[:-1]), flush=True)
+    return _json_of(proc, f"pages measured with the code of {code}")  # type: ignore[return-value]
+
+
+def compare(revision: str) -> int:
+    """The pages timed with the code of ``revision`` and of this checkout, on the same data.
+
+    ``revision`` is checked out (``git worktree``) under ``var/bench/``; each side runs in a
+    process of its own, one after the other, twice (before, after, before, after), and each
+    page keeps the better of its two runs on each side (the other work on the machine only
+    ever slows a run down).
+    """
+    build(PG_DB, MEMBERS, CASES)
+    commit = subprocess.run(["git", "rev-parse", "--short", revision], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout.strip()  # fmt: skip
+    tree = ROOT / "var" / "bench" / f"code-{commit}"
+    if not tree.exists():
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), commit], cwd=ROOT,
+                       check=True, capture_output=True)  # fmt: skip
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    load_before = os.getloadavg()[0]
+    runs: dict[str, list[list[dict[str, Any]]]] = {"before": [], "after": []}
+    for round_ in (1, 2):
+        for side, code in (("before", tree), ("after", ROOT)):
+            named = commit if side == "before" else head
+            step(f"round {round_}: pages with the code {side} ({named})")
+            runs[side].append(_measured_by(code))
+    load_after = os.getloadavg()[0]
+
+    def best(side: str) -> dict[str, dict[str, Any]]:
+        merged: dict[str, dict[str, Any]] = {}
+        for run in runs[side]:
+            for result in run:
+                kept = merged.get(result["name"])
+                if kept is None or result["timing"]["p95_ms"] < kept["timing"]["p95_ms"]:
+                    merged[result["name"]] = result
+        return merged
+
+    before, after = best("before"), best("after")
+    cells = [("page", "p95 before", "p95 after", "CPU before", "CPU after", "SQL before",
+              "SQL after", "no worse")]  # fmt: skip
+    pages_out = {}
+    worse = []
+    for name, now in after.items():
+        then = before.get(name)
+        if then is None:
+            continue
+        # "No worse": the same queries, and a p95 within 10 % (or 2 ms) of the one before.
+        ok = now["queries"] <= then["queries"] and now["timing"]["p95_ms"] <= max(
+            then["timing"]["p95_ms"] * 1.1, then["timing"]["p95_ms"] + 2
+        )
+        if not ok:
+            worse.append(name)
+        cells.append((name, _ms(then["timing"]["p95_ms"]), _ms(now["timing"]["p95_ms"]),
+                      _ms(then["cpu_median_ms"]), _ms(now["cpu_median_ms"]),
+                      str(then["queries"]), str(now["queries"]),
+                      "yes" if ok else "NO"))  # fmt: skip
+        pages_out[name] = {
+            "p95_ms": [then["timing"]["p95_ms"], now["timing"]["p95_ms"]],
+            "median_ms": [then["timing"]["median_ms"], now["timing"]["median_ms"]],
+            "cpu_median_ms": [then["cpu_median_ms"], now["cpu_median_ms"]],
+            "queries": [then["queries"], now["queries"]],
+            "no_worse": ok,
+        }
+    print_aligned(
+        f"pages at {CASES:,} cases, code {commit} (before) and {head} (after), the better of "
+        f"two runs each, ms (1-min load average {load_before:.2f} before, {load_after:.2f} after)",
+        cells,
+    )
+    merge_results(
+        "pages_before_after",
+        lambda _previous: rounded(
+            {
+                "before": commit,
+                "after": head,
+                "cases": CASES,
+                "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "repeat": REPEAT,
+                "list_repeat": LIST_REPEAT,
+                "load_before": load_before,
+                "load_after": load_after,
+                "pages": pages_out,
+            }
+        ),
+    )
+    if worse:
+        print(f"worse than before: {', '.join(worse)}")
+    return 1 if worse and os.environ.get("BENCH_STRICT") == "1" else 0
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--compare"] and len(sys.argv) == 3:
+        return compare(sys.argv[2])
+    if sys.argv[1:] == ["--measure"]:
+        _setup_django(PG_DB)
+        print(json.dumps(measure_all()))
+        return 0
     if sys.argv[1:] == ["--query-counts"]:
         spent = build(PG_DB, MEMBERS, CASES)
         _setup_django(PG_DB)
@@ -878,7 +1029,7 @@ def main() -> int:
     _setup_django(PG_DB)
     users = make_users()
     made = clients(users)
-    page_list = pages(CASES)
+    page_list = pages(CASES) + list_pages()
     load_before = os.getloadavg()[0]
     step(f"timing {len(page_list)} pages, {REPEAT} requests each, load average {load_before:.2f}")
     results: list[PageResult] = []
@@ -886,7 +1037,7 @@ def main() -> int:
         if page.admin:
             result = measure(page, made[page.role], BASELINE_REPEAT, BASELINE_BUDGET_SECONDS)
         else:
-            result = measure(page, made[page.role], REPEAT)
+            result = measure(page, made[page.role], repeat_of(page))
         result.queries_small = small["counts"].get(page.name)
         results.append(result)
         step(
