@@ -66,7 +66,7 @@ bench-payments: $(STAMP)
 bench-pages: $(STAMP)
 	$(PY) benchmarks/bench_pages.py
 
-# The pages timed with the code of BEFORE (a commit) and of this checkout, on the same data.
+# The pages timed with the code of BEFORE (a commit) and of HEAD, on the same data.
 bench-pages-compare: $(STAMP)
 	test -n "$(BEFORE)" || { echo "usage: make bench-pages-compare BEFORE=<commit>"; exit 2; }
 	$(PY) benchmarks/bench_pages.py --compare $(BEFORE)

@@ -923,27 +923,32 @@ def _measured_by(code: Path) -> list[dict[str, Any]]:
     return _json_of(proc, f"pages measured with the code of {code}")  # type: ignore[return-value]
 
 
-def compare(revision: str) -> int:
-    """The pages timed with the code of ``revision`` and of this checkout, on the same data.
-
-    ``revision`` is checked out (``git worktree``) under ``var/bench/``; each side runs in a
-    process of its own, one after the other, twice (before, after, before, after), and each
-    page keeps the better of its two runs on each side (the other work on the machine only
-    ever slows a run down).
-    """
-    build(PG_DB, MEMBERS, CASES)
+def _checkout(revision: str) -> str:
+    """``revision``'s code, checked out once under ``var/bench/code-<commit>``; its commit."""
     commit = subprocess.run(["git", "rev-parse", "--short", revision], cwd=ROOT, check=True,
                             capture_output=True, text=True).stdout.strip()  # fmt: skip
     tree = ROOT / "var" / "bench" / f"code-{commit}"
     if not tree.exists():
         subprocess.run(["git", "worktree", "add", "--detach", str(tree), commit], cwd=ROOT,
                        check=True, capture_output=True)  # fmt: skip
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
-                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    return commit
+
+
+def compare(revision: str) -> int:
+    """The pages timed with the code of ``revision`` and of ``HEAD``, on the same data.
+
+    Both commits are checked out (``git worktree``) under ``var/bench/``; each side runs in a
+    process of its own, one after the other, twice (before, after, before, after), and each
+    page keeps the better of its two runs on each side (the other work on the machine only
+    ever slows a run down).
+    """
+    build(PG_DB, MEMBERS, CASES)
+    commit, head = _checkout(revision), _checkout("HEAD")
+    tree, here = (ROOT / "var" / "bench" / f"code-{c}" for c in (commit, head))
     load_before = os.getloadavg()[0]
     runs: dict[str, list[list[dict[str, Any]]]] = {"before": [], "after": []}
     for round_ in (1, 2):
-        for side, code in (("before", tree), ("after", ROOT)):
+        for side, code in (("before", tree), ("after", here)):
             named = commit if side == "before" else head
             step(f"round {round_}: pages with the code {side} ({named})")
             runs[side].append(_measured_by(code))
