@@ -7,10 +7,9 @@ from django import forms
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from refunds.forms.rendering import BootstrapForm
 
 
-class Sample(BootstrapForm):
+class Sample(forms.Form):
     name = forms.CharField(
         label="Name",
         max_length=20,
@@ -102,3 +101,35 @@ def test_the_product_forms_keep_their_limits(supervisor_client, admin_client_rol
     page = admin_client_role.get(reverse("refunds:import_create")).content.decode()
     assert 'accept=".csv,text/csv"' in _tag(page, r'<input type="file" name="file"[^>]*>')
     assert 'class="form-select"' in _tag(page, r'<select name="kind"[^>]*>')
+
+
+@pytest.mark.django_db
+def test_every_page_renders_its_fields_through_the_renderer(
+    client, staff_client, supervisor_client, admin_client_role
+):
+    """No page writes its own <input>: the widgets carry Django's attributes and Bootstrap's."""
+    from tests.factories import MemberFactory
+
+    member = MemberFactory()
+    login = client.get(reverse("accounts:login")).content.decode()
+    username = _tag(login, r'<input type="text" name="username"[^>]*>')
+    assert "autofocus" in username and 'class="form-control"' in username
+    assert 'maxlength="150"' in username
+    password = staff_client.get(reverse("accounts:password_change")).content.decode()
+    new = _tag(password, r'<input type="password" name="new_password1"[^>]*>')
+    assert 'autocomplete="new-password"' in new and 'class="form-control"' in new
+    detection = admin_client_role.get(reverse("refunds:detection")).content.decode()
+    program = _tag(detection, r'<select name="program"[^>]*>')
+    assert 'class="form-select"' in program
+    assert '<option value="" selected>' not in detection  # no empty choice to send
+    assert 'class="form-check-input"' in _tag(detection, r'<input type="checkbox"[^>]*>')
+    scope = admin_client_role.get(reverse("refunds:scope_test")).content.decode()
+    date = _tag(scope, r'<input type="date" name="applied_on_or_after"[^>]*>')
+    assert 'class="form-control"' in date
+    call = staff_client.get(reverse("refunds:member_detail", args=[member.pk])).content.decode()
+    item = _tag(call, r'<input type="checkbox" name="items"[^>]*>')
+    assert 'class="form-check-input"' in item
+    assert _tag(call, r'<input type="hidden" name="channel"[^>]*>').count('value="phone"') == 1
+    cases = supervisor_client.get(reverse("refunds:case_list")).content.decode()
+    assert 'class="form-select"' in _tag(cases, r'<select name="status"[^>]*>')
+    assert 'class="form-control"' in _tag(cases, r'<input type="number" name="amount_min"[^>]*>')

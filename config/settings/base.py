@@ -90,6 +90,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Every form's fields in Bootstrap 5 markup, the widgets' own attributes kept.
+FORM_RENDERER = "refunds.forms.rendering.BootstrapFormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

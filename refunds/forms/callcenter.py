@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from refunds import payee
-from refunds.forms.rendering import BootstrapForm
 from refunds.models import (
     IDENTITY_ITEMS,
     IDENTITY_LABELS,
@@ -37,10 +36,15 @@ class IdentityCheckForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices, initial=Channel.PHONE)
+    channel = forms.ChoiceField(
+        label=_("channel"),
+        choices=Channel.choices,
+        initial=Channel.PHONE,
+        widget=forms.HiddenInput,  # the member page takes calls
+    )
 
 
-class InquiryCloseForm(BootstrapForm):
+class InquiryCloseForm(forms.Form):
     """How an open inquiry ended: reason, outcome and a note."""
 
     reason = forms.ChoiceField(label=_("reason"), choices=_blank_choice(InquiryReason.choices))
@@ -54,7 +58,7 @@ class InquiryCloseForm(BootstrapForm):
     )
 
 
-class InquiryForm(BootstrapForm):
+class InquiryForm(forms.Form):
     """A whole inquiry at once: three fields are enough, the rest is optional."""
 
     reason = forms.ChoiceField(label=_("reason"), choices=_blank_choice(InquiryReason.choices))
@@ -93,17 +97,17 @@ class InquiryForm(BootstrapForm):
         return member
 
 
-class ComplaintCloseForm(BootstrapForm):
+class ComplaintCloseForm(forms.Form):
     outcome = forms.CharField(
         label=_("complaint outcome"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
     )
 
 
-class FollowUpDoneForm(BootstrapForm):
+class FollowUpDoneForm(forms.Form):
     note = forms.CharField(label=_("note"), required=False, max_length=4000)
 
 
-class PayeeForm(BootstrapForm):
+class PayeeForm(forms.Form):
     """How the refund is paid: bank transfer (checked against the Zengin master) or bill credit."""
 
     method = forms.ChoiceField(
@@ -204,7 +208,7 @@ class PayeeChangeForm(PayeeForm):
     reason = forms.CharField(label=_("reason for the change"), max_length=1000)
 
 
-class InvestigationForm(BootstrapForm):
+class InvestigationForm(forms.Form):
     program = forms.ModelChoiceField(
         label=_("program"), queryset=RemediationProgram.objects.filter(is_active=True)
     )
@@ -230,7 +234,7 @@ class InvestigationForm(BootstrapForm):
             self.fields["program"].initial = programs.first()
 
 
-class SettleForm(BootstrapForm):
+class SettleForm(forms.Form):
     amount_yen = forms.IntegerField(label=_("amount (yen)"), min_value=0, max_value=10_000_000)
     reason = forms.CharField(
         label=_("how the amount was established"), widget=forms.Textarea(attrs={"rows": 3})

@@ -11,7 +11,9 @@ from refunds.models import RemediationProgram
 
 class DetectionStartForm(forms.Form):
     program = forms.ModelChoiceField(
-        label=_("Program"), queryset=RemediationProgram.objects.filter(is_active=True)
+        label=_("Program"),
+        queryset=RemediationProgram.objects.filter(is_active=True),
+        empty_label=None,
     )
     dry_run = forms.BooleanField(
         label=_("Dry run (change nothing, show the difference)"), required=False
@@ -22,7 +24,9 @@ class ScopeTestForm(forms.Form):
     """A program and, optionally, other parameters to try (blank: the program's own)."""
 
     program = forms.ModelChoiceField(
-        label=_("Program"), queryset=RemediationProgram.objects.order_by("code", "-version")
+        label=_("Program"),
+        queryset=RemediationProgram.objects.order_by("code", "-version"),
+        empty_label=None,
     )
     courses = CodeListField(label=_("courses in scope"), required=False)
     applied_on_or_after = forms.DateField(

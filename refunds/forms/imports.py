@@ -1,11 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from refunds.forms.rendering import BootstrapForm
 from refunds.models import ImportKind
 
 
-class ImportUploadForm(BootstrapForm):
+class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
     file = forms.FileField(
         label=_("CSV file"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"})

@@ -3,7 +3,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from refunds.forms.rendering import BootstrapModelForm
 from refunds.models import RemediationProgram
 from refunds.services.programs import EDITABLE_FIELDS
 
@@ -19,7 +18,7 @@ class CodeListField(forms.CharField):
         return [part.strip() for part in text.replace("、", ",").split(",") if part.strip()]
 
 
-class ProgramForm(BootstrapModelForm):
+class ProgramForm(forms.ModelForm):
     courses = CodeListField(label=_("courses in scope"), help_text=_("comma-separated codes"))
     overcharge_items = CodeListField(label=_("charge items that can be overcharged"))
     offset_items = CodeListField(label=_("items that offset an overcharge"), required=False)

@@ -1,8 +1,9 @@
 """Form fields rendered by Django's form renderer, in Bootstrap 5's markup.
 
-A form deriving from ``BootstrapForm`` or ``BootstrapModelForm`` renders each field with
-``{{ field.as_field_group }}`` through ``templates/refunds/forms/field.html`` (label, required
-marker, widget, help text, errors). The widget itself is Django's: its own attributes
+Every form of the project (its own, django-filter's, Django's sign-in and password forms) is
+rendered by ``BootstrapFormRenderer``, the ``FORM_RENDERER`` of the settings: a field's
+``{{ field.as_field_group }}`` goes through ``templates/refunds/forms/field.html`` (label,
+required marker, widget, help text, errors) and ``{{ field }}`` alone is the widget. The widget itself is Django's: its own attributes
 (``maxlength``, ``min``, ``max``, ``step``, ``placeholder``, ``autofocus``, ``accept``,
 ``required``, ``disabled``, ``aria-*``) are kept and the Bootstrap class is added to them.
 """
@@ -46,11 +47,3 @@ class BootstrapFormRenderer(TemplatesSetting):
 
     field_template_name = "refunds/forms/field.html"
     bound_field_class = BootstrapBoundField
-
-
-class BootstrapForm(forms.Form):
-    default_renderer = BootstrapFormRenderer
-
-
-class BootstrapModelForm(forms.ModelForm):
-    default_renderer = BootstrapFormRenderer

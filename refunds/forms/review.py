@@ -4,23 +4,22 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from refunds.forms.rendering import BootstrapForm
 from refunds.models import PayoutMethod
 
 
-class NoteForm(BootstrapForm):
+class NoteForm(forms.Form):
     reason = forms.CharField(
         label=_("note"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class ReasonForm(BootstrapForm):
+class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class QaForm(BootstrapForm):
+class QaForm(forms.Form):
     passed = forms.TypedChoiceField(
         label=_("result"),
         choices=[("1", _("Pass")), ("0", _("Fail"))],
@@ -35,7 +34,7 @@ class QaForm(BootstrapForm):
     )
 
 
-class AmountForm(BootstrapForm):
+class AmountForm(forms.Form):
     amount_yen = forms.IntegerField(label=_("amount (yen)"), min_value=0, max_value=10_000_000)
     reason = forms.CharField(label=_("reason"), max_length=500)
     justification = forms.CharField(
@@ -53,7 +52,7 @@ def _next_business_day() -> datetime.date:
     return day
 
 
-class BatchCreateForm(BootstrapForm):
+class BatchCreateForm(forms.Form):
     method = forms.ChoiceField(
         label=_("payout"), choices=PayoutMethod.choices, widget=forms.RadioSelect
     )
@@ -64,7 +63,7 @@ class BatchCreateForm(BootstrapForm):
     )
 
 
-class ReconcileForm(BootstrapForm):
+class ReconcileForm(forms.Form):
     file = forms.FileField(
         label=_("result file (CSV: reference, result, amount_yen, reason)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),

@@ -17,7 +17,6 @@ from django.views.generic import UpdateView
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
-from refunds.forms.rendering import BootstrapModelForm
 from refunds.models import Case, LetterKind, LetterTemplate
 from refunds.models.audit import AuditAction
 from refunds.policies import may_see_amounts
@@ -72,7 +71,7 @@ class CaseLetterView(RoleRequiredMixin, View):
         return response
 
 
-class LetterTemplateForm(BootstrapModelForm):
+class LetterTemplateForm(forms.ModelForm):
     class Meta:
         model = LetterTemplate
         fields = ["subject", "body"]
