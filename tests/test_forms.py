@@ -8,7 +8,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 
-
 class Sample(forms.Form):
     name = forms.CharField(
         label="Name",

@@ -3,9 +3,10 @@
 Every form of the project (its own, django-filter's, Django's sign-in and password forms) is
 rendered by ``BootstrapFormRenderer``, the ``FORM_RENDERER`` of the settings: a field's
 ``{{ field.as_field_group }}`` goes through ``templates/refunds/forms/field.html`` (label,
-required marker, widget, help text, errors) and ``{{ field }}`` alone is the widget. The widget itself is Django's: its own attributes
-(``maxlength``, ``min``, ``max``, ``step``, ``placeholder``, ``autofocus``, ``accept``,
-``required``, ``disabled``, ``aria-*``) are kept and the Bootstrap class is added to them.
+required marker, widget, help text, errors) and ``{{ field }}`` alone is the widget. The
+widget itself is Django's: its own attributes (``maxlength``, ``min``, ``max``, ``step``,
+``placeholder``, ``autofocus``, ``accept``, ``required``, ``disabled``, ``aria-*``) are kept
+and the Bootstrap class is added to them.
 """
 
 from typing import Any
