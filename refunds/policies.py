@@ -6,15 +6,17 @@ roles themselves are ``accounts.roles``.
 """
 
 import datetime
+import enum
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.roles import SUPERVISORS
-from refunds.models import Case, CaseStatus, Claim, Inquiry, Member
+from refunds.models import Case, CaseStatus, Claim, Inquiry, Member, PaymentBatch
 from refunds.workflow import CLAIMABLE, PAYEE_CHANGE_LEADS_TO
 
 S = CaseStatus
@@ -101,8 +103,77 @@ def payout_problem(case: Case, claim: Claim | None) -> str:
     return _("No payee: the member has not claimed yet.")
 
 
+# -- separation of duties -------------------------------------------------------------------
+
+
+class Duty(enum.Enum):
+    """A step of the money's way that one person does and another checks."""
+
+    PREPARE = "prepare"  # a case's amount and payee checked
+    SET_AMOUNT = "set_amount"  # a case's amount changed by hand or an investigation settled
+    APPROVE = "approve"  # a case's (first) approval
+    SECOND_APPROVE = "second_approve"  # above the program's threshold
+    BUILD_RUN = "build_run"  # a payment run's list of cases
+    RELEASE_RUN = "release_run"  # its file written for the bank
+    APPLY_RESULTS = "apply_results"  # the bank's result file applied
+
+
+# Who did an earlier duty on the same case or run may not do the later one. The database has
+# the same rules as CHECK constraints (``Case.Meta``, ``PaymentBatch.Meta``).
+DUTIES: dict[Duty, tuple[Duty, ...]] = {
+    Duty.APPROVE: (Duty.PREPARE, Duty.SET_AMOUNT),
+    Duty.SECOND_APPROVE: (Duty.PREPARE, Duty.SET_AMOUNT, Duty.APPROVE),
+    Duty.RELEASE_RUN: (Duty.BUILD_RUN,),
+    Duty.APPLY_RESULTS: (Duty.RELEASE_RUN,),
+}
+
+_DUTY_REFUSALS = {
+    (Duty.APPROVE, Duty.PREPARE): gettext_lazy(
+        "You prepared this case; another supervisor must approve it."
+    ),
+    (Duty.APPROVE, Duty.SET_AMOUNT): gettext_lazy(
+        "You set this case's amount; another supervisor must approve it."
+    ),
+    (Duty.SECOND_APPROVE, Duty.PREPARE): gettext_lazy(
+        "You prepared this case; a supervisor who did not must give the second approval."
+    ),
+    (Duty.SECOND_APPROVE, Duty.SET_AMOUNT): gettext_lazy(
+        "You set this case's amount; a supervisor who did not must give the second approval."
+    ),
+    (Duty.SECOND_APPROVE, Duty.APPROVE): gettext_lazy(
+        "You gave the first approval; a second, different supervisor must approve."
+    ),
+    (Duty.RELEASE_RUN, Duty.BUILD_RUN): gettext_lazy(
+        "You built this payment run; another supervisor must check it and release it."
+    ),
+    (Duty.APPLY_RESULTS, Duty.RELEASE_RUN): gettext_lazy(
+        "You released this payment run; another supervisor must apply the bank's results."
+    ),
+}
+
+
+def duty_refusal(duty: Duty, user: User, done_by: dict[Duty, int | None]) -> str:
+    """Why ``user`` may not do ``duty`` given who did the earlier ones ('' when they may)."""
+    for earlier in DUTIES.get(duty, ()):
+        if done_by.get(earlier) is not None and done_by.get(earlier) == user.pk:
+            return str(_DUTY_REFUSALS[duty, earlier])
+    return ""
+
+
+def case_duties(case: Case) -> dict[Duty, int | None]:
+    return {
+        Duty.PREPARE: case.prepared_by_id,
+        Duty.SET_AMOUNT: case.amount_set_by_id,
+        Duty.APPROVE: case.approved_by_id,
+    }
+
+
+def run_duties(batch: PaymentBatch) -> dict[Duty, int | None]:
+    return {Duty.BUILD_RUN: batch.created_by_id, Duty.RELEASE_RUN: batch.exported_by_id}
+
+
 def approval_refusal(case: Case, user: User) -> str:
-    """Why ``user`` may not approve ``case`` now ('' when they may): four eyes."""
+    """Why ``user`` may not approve ``case`` now ('' when they may): the duties above."""
     if not is_supervisor(user):
         return _("Only a supervisor may approve.")
     if case.status not in APPROVABLE:
@@ -110,8 +181,19 @@ def approval_refusal(case: Case, user: User) -> str:
             "case": case.case_no,
             "state": case.get_status_display(),
         }
-    if case.prepared_by_id == user.pk:
-        return _("You prepared this case; another supervisor must approve it.")
-    if case.status == S.AWAITING_SECOND_APPROVAL and case.approved_by_id == user.pk:
-        return _("You gave the first approval; a second, different supervisor must approve.")
-    return ""
+    duty = Duty.SECOND_APPROVE if case.status == S.AWAITING_SECOND_APPROVAL else Duty.APPROVE
+    return duty_refusal(duty, user, case_duties(case))
+
+
+def release_refusal(batch: PaymentBatch, user: User) -> str:
+    """Why ``user`` may not release (export) ``batch`` ('' when they may)."""
+    if not is_supervisor(user):
+        return _("Only a supervisor may release a payment run.")
+    return duty_refusal(Duty.RELEASE_RUN, user, run_duties(batch))
+
+
+def results_refusal(batch: PaymentBatch, user: User) -> str:
+    """Why ``user`` may not apply ``batch``'s bank results ('' when they may)."""
+    if not is_supervisor(user):
+        return _("Only a supervisor may apply a bank's results.")
+    return duty_refusal(Duty.APPLY_RESULTS, user, run_duties(batch))

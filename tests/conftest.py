@@ -217,3 +217,13 @@ def append_only_triggers(request):
     yield
     if transactional:
         triggers.remove(None, editor)
+
+
+@pytest.fixture
+def people(db):
+    """A staff member who prepares and two supervisors who decide (review and payments)."""
+    return {
+        "staff": UserFactory(username="prep", roles=["staff"]),
+        "a": UserFactory(username="sup-a", roles=["supervisor"]),
+        "b": UserFactory(username="sup-b", roles=["supervisor"]),
+    }

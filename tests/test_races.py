@@ -69,7 +69,8 @@ def test_twenty_concurrent_approvals_and_payments_pay_once():
             transfer_date=datetime.date(2010, 12, 10),
             case_ids=[case.pk],
         )
-        batch = payments.batch_export(batch=batch, user=supervisors[i])
+        # Built, released and reconciled by three different supervisors (separation of duties).
+        batch = payments.batch_export(batch=batch, user=supervisors[(i + 1) % THREADS])
         item = batch.items.get()
         row = payments.ResultRow(2, f"{item.pk:010d}", True, item.amount_yen)
         return payments.batch_reconcile(batch=batch, user=supervisors[i], rows=[row])

@@ -26,15 +26,6 @@ BANK = {
 DAY = datetime.date(2010, 12, 10)
 
 
-@pytest.fixture
-def people(db):
-    return {
-        "staff": UserFactory(username="prep", roles=["staff"]),
-        "a": UserFactory(username="sup-a", roles=["supervisor"]),
-        "b": UserFactory(username="sup-b", roles=["supervisor"]),
-    }
-
-
 def claimed_case(people, amount=6720, **kwargs):
     case = CaseFactory(
         status="awaiting_claim", category=3, amount_yen=amount, computed_amount_yen=amount, **kwargs
@@ -247,7 +238,7 @@ class TestReviewFindings:
         Claim_ = case.claims.model
         Claim_.objects.filter(case=case).update(account_number="7654321")
         with pytest.raises(ValidationError, match="changed since the batch was built"):
-            payments.batch_export(batch=batch, user=people["a"])
+            payments.batch_export(batch=batch, user=people["b"])
 
     def test_bulk_approval_skips_a_case_flagged_after_the_preview(self, people):
         case = claimed_case(people)
@@ -359,7 +350,7 @@ class TestBatches:
         item = batch.items.get()
         # 6,720 yen × 3 % × 9 days / 365 = 4.97 → 4 yen
         assert (item.compensation_yen, item.amount_yen) == (4, 6724)
-        batch = payments.batch_export(batch=batch, user=people["a"])
+        batch = payments.batch_export(batch=batch, user=people["b"])
         payments.batch_reconcile(
             batch=batch, user=people["a"], rows=[ResultRow(2, case.case_no, True, 6724)]
         )
@@ -402,7 +393,7 @@ class TestBatches:
             batch=payments.batch_create(
                 method="bank_transfer", user=people["a"], transfer_date=DAY
             ),
-            user=people["a"],
+            user=people["b"],
         )
         first, second = batch.items.order_by("pk")
         bad = [
@@ -440,7 +431,7 @@ class TestBatches:
         review.case_approve(case=case, user=people["a"])
         batch = payments.batch_export(
             batch=payments.batch_create(method="bill_credit", user=people["a"], transfer_date=DAY),
-            user=people["a"],
+            user=people["b"],
         )
         content = batch.file.read().decode()
         assert running.contract_no in content and case.case_no in content

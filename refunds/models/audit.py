@@ -61,6 +61,8 @@ class AuditAction(models.TextChoices):
     REPORT_GENERATED = "report.generated", _("Progress report generated")
     LETTER_TEMPLATE_CHANGED = "letter_template.changed", _("Letter text changed")
     USER_LOGGED_OUT_EVERYWHERE = "user.logged_out_everywhere", _("Signed out everywhere")
+    # Refusals: who tried what, on which object, and why it was refused
+    ATTEMPT_REFUSED = "attempt.refused", _("Attempt refused")
 
 
 class AuditEvent(models.Model):

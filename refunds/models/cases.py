@@ -183,7 +183,10 @@ class Case(models.Model):
     flag_reason = models.CharField(_("flag"), max_length=300, blank=True)
     flag_difference_yen = models.IntegerField(_("difference found (yen)"), null=True, blank=True)
     tariff_mismatch = models.BooleanField(_("billed amount differs from tariff"), default=False)
-    # Review and payment (four-eyes: the database refuses the same person twice).
+    # Review and payment (four-eyes: the database refuses the same person twice). Whoever
+    # last set the amount by hand (a change, an investigation's settlement) approves it never.
+    amount_set_by = _user_fk(_("amount set by"))
+    amount_set_at = models.DateTimeField(_("amount set at"), null=True, blank=True)
     prepared_by = _user_fk(_("prepared by"))
     prepared_at = models.DateTimeField(_("prepared at"), null=True, blank=True)
     approved_by = _user_fk(_("approved by"))
@@ -261,6 +264,11 @@ class Case(models.Model):
                 condition=~Q(second_approved_by=F("approved_by"))
                 & ~Q(second_approved_by=F("prepared_by")),
                 name="case_second_approver_is_a_third_person",
+            ),
+            models.CheckConstraint(
+                condition=~Q(approved_by=F("amount_set_by"))
+                & ~Q(second_approved_by=F("amount_set_by")),
+                name="case_approver_did_not_set_amount",
             ),
             models.CheckConstraint(
                 condition=~Q(status=CaseStatus.PAID)

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +47,14 @@ class PaymentBatch(models.Model):
         verbose_name=_("exported by"),
     )
     exported_at = models.DateTimeField(_("exported at"), null=True, blank=True)
+    reconciled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("results applied by"),
+    )
     reconciled_at = models.DateTimeField(_("reconciled at"), null=True, blank=True)
 
     class Meta:
@@ -60,6 +68,15 @@ class PaymentBatch(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=BatchStatus.values), name="batch_status_valid"
+            ),
+            # Separation of duties (refunds.policies.DUTIES): built, released, results applied
+            # by different people.
+            models.CheckConstraint(
+                condition=~Q(exported_by=F("created_by")), name="batch_releaser_not_builder"
+            ),
+            models.CheckConstraint(
+                condition=~Q(reconciled_by=F("exported_by")),
+                name="batch_results_not_by_releaser",
             ),
         ]
 

@@ -4,11 +4,13 @@ Events are append-only (database triggers refuse UPDATE and DELETE); call these 
 transaction that made the change, so that the change and its event stand or fall together.
 """
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from django.db import connection, models
+from django.core.exceptions import PermissionDenied
+from django.db import connection, models, transaction
 
 from accounts.models import User
 from refunds.models import AuditEvent
@@ -88,3 +90,40 @@ def audit_record_select(
             [actor_id, str(action), *params],
         )
         return int(cursor.rowcount)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def refusals_recorded(attempt: AuditAction) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A service whose refusals (``PermissionDenied``) are kept in the audit log.
+
+    The service's own transaction is rolled back by the refusal; the event ``attempt.refused``
+    (who, the object, what was attempted and why it was refused) is written after it, in a
+    transaction of its own, and the refusal raised again. The object is the service's ``case``
+    or ``batch`` argument.
+    """
+
+    def decorate(service: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(service)
+        def recorded(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return service(*args, **kwargs)
+            except PermissionDenied as refusal:
+                obj = kwargs.get("case") or kwargs.get("batch")
+                actor = kwargs.get("user")
+                if isinstance(obj, models.Model) and isinstance(actor, User):
+                    with transaction.atomic():
+                        audit_record(
+                            actor=actor,
+                            action=AuditAction.ATTEMPT_REFUSED,
+                            obj=obj,
+                            changes={"attempt": str(attempt)},
+                            reason=str(refusal)[:500],
+                        )
+                raise
+
+        return recorded
+
+    return decorate

@@ -513,7 +513,8 @@ def investigation_settle(*, case: Case, user: User, amount_yen: int, reason: str
         raise ValidationError(_("Only an investigation waiting to be settled can be settled."))
     before = case.amount_yen
     case.amount_yen = amount_yen
-    case.save(update_fields=["amount_yen", "updated_at"])
+    case.amount_set_by, case.amount_set_at = user, timezone.now()
+    case.save(update_fields=["amount_yen", "amount_set_by", "amount_set_at", "updated_at"])
     investigation.settled_at = timezone.now()
     investigation.settled_by = user
     investigation.settlement_reason = reason.strip()

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -36,8 +36,8 @@ from refunds.models import (
     QaStatus,
 )
 from refunds.models.audit import AuditAction
-from refunds.policies import require_supervisor
-from refunds.services.audit import audit_record
+from refunds.policies import release_refusal, require_supervisor, results_refusal
+from refunds.services.audit import audit_record, refusals_recorded
 from refunds.services.transitions import case_rows, cases_move, lock_cases
 
 S = CaseStatus
@@ -248,11 +248,14 @@ def _stale_items(batch: PaymentBatch, items: list[PaymentItem]) -> list[str]:
     return stale
 
 
+@refusals_recorded(AuditAction.BATCH_EXPORTED)
 @transaction.atomic
 def batch_export(*, batch: PaymentBatch, user: User) -> PaymentBatch:
     """Write the batch's file and move its cases to ``in_payment`` (once)."""
-    require_supervisor(user)
     batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    refusal = release_refusal(batch, user)
+    if refusal:
+        raise PermissionDenied(refusal)
     if batch.status != BatchStatus.DRAFT:
         raise ValidationError(_("This batch was already exported."))
     items = list(batch.items.select_related("case").order_by("pk"))
@@ -358,13 +361,16 @@ def read_result_file(
     return rows, errors
 
 
+@refusals_recorded(AuditAction.BATCH_RECONCILED)
 @transaction.atomic
 def batch_reconcile(
     *, batch: PaymentBatch, user: User, rows: list[ResultRow], file_name: str = ""
 ) -> ReconcileOutcome:
     """Apply a result file to an exported batch: all of it, or nothing when a line is wrong."""
-    require_supervisor(user)
     batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    refusal = results_refusal(batch, user)
+    if refusal:
+        raise PermissionDenied(refusal)
     outcome = ReconcileOutcome()
     if batch.status != BatchStatus.EXPORTED:
         outcome.errors.append(_("Only an exported batch waiting for results can be reconciled."))
@@ -449,10 +455,13 @@ def batch_reconcile(
         changes={"batch": batch.pk},
     )
     outcome.paid, outcome.failed = len(paid), len(failed)
+    batch.reconciled_by = user
+    fields = ["reconciled_by"]
     if not batch.items.filter(status=ItemStatus.PENDING).exists():
         batch.status = BatchStatus.RECONCILED
         batch.reconciled_at = now
-        batch.save(update_fields=["status", "reconciled_at"])
+        fields += ["status", "reconciled_at"]
+    batch.save(update_fields=fields)
     audit_record(
         actor=user,
         action=AuditAction.BATCH_RECONCILED,

@@ -23,7 +23,7 @@ from refunds.policies import (
     payout_problem,
     require_supervisor,
 )
-from refunds.services.audit import audit_record
+from refunds.services.audit import audit_record, refusals_recorded
 from refunds.services.qa import qa_draw
 from refunds.services.transitions import case_move
 
@@ -54,6 +54,7 @@ def case_prepare(*, case: Case, user: User, note: str = "") -> Case:
     return case
 
 
+@refusals_recorded(AuditAction.CASE_APPROVED)
 @transaction.atomic
 def case_approve(*, case: Case, user: User, skip_flagged: bool = False) -> Case:
     """First approval (or the only one up to the program's threshold), else the second.
@@ -173,7 +174,8 @@ def case_change_amount(
     if before == amount_yen:
         return case
     case.amount_yen = amount_yen
-    case.save(update_fields=["amount_yen", "updated_at"])
+    case.amount_set_by, case.amount_set_at = user, timezone.now()
+    case.save(update_fields=["amount_yen", "amount_set_by", "amount_set_at", "updated_at"])
     changes = {"amount_yen": [before, amount_yen]}
     why = reason.strip() + (f" / {justification.strip()}" if justification.strip() else "")
     if case.status in (S.AWAITING_SECOND_APPROVAL, S.APPROVED, S.PREPARED):

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet, Sum
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -14,7 +14,7 @@ from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import SUPERVISORS
-from refunds import columns
+from refunds import columns, policies
 from refunds.filters import BatchFilter
 from refunds.forms.review import BatchCreateForm, ReconcileForm
 from refunds.models import PaymentBatch, PayoutMethod
@@ -78,6 +78,9 @@ class BatchDetailView(ObjectDetailView):
         table.paginate(page=self.request.GET.get("page", 1), per_page=100)
         context["table"] = table
         context["reconcile_form"] = ReconcileForm()
+        # Separation of duties: the action is offered only to who may take it, else why not.
+        context["release_refusal"] = policies.release_refusal(self.object, self.user)
+        context["results_refusal"] = policies.results_refusal(self.object, self.user)
         return context
 
 
@@ -91,6 +94,8 @@ class BatchActionView(RoleRequiredMixin, View):
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
+        except PermissionDenied as refusal:  # a duty another supervisor must take
+            messages.error(request, str(refusal))
         return redirect(batch)
 
     def act(self, request: HttpRequest, batch: PaymentBatch) -> HttpResponse:
