@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.roles import SUPERVISORS
-from refunds.models import Case, CaseStatus, Claim, Inquiry, Member, PaymentBatch
+from refunds.models import Case, CaseStatus, Claim, Inquiry, Member, PaymentBatch, QaStatus
 from refunds.workflow import CLAIMABLE, PAYEE_CHANGE_LEADS_TO
 
 S = CaseStatus
@@ -181,6 +181,10 @@ def approval_refusal(case: Case, user: User) -> str:
             "case": case.case_no,
             "state": case.get_status_display(),
         }
+    if case.qa_status == QaStatus.FAILED:
+        return _(
+            "Case %(case)s failed its quality check: correct it and prepare it again first."
+        ) % {"case": case.case_no}
     duty = Duty.SECOND_APPROVE if case.status == S.AWAITING_SECOND_APPROVAL else Duty.APPROVE
     return duty_refusal(duty, user, case_duties(case))
 

@@ -226,4 +226,5 @@ def people(db):
         "staff": UserFactory(username="prep", roles=["staff"]),
         "a": UserFactory(username="sup-a", roles=["supervisor"]),
         "b": UserFactory(username="sup-b", roles=["supervisor"]),
+        "qa": UserFactory(username="sup-qa", roles=["supervisor"]),
     }

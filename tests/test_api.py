@@ -28,6 +28,7 @@ from refunds.models import (
     PaymentBatch,
     PaymentItem,
     PersonalDataAccess,
+    RemediationProgram,
 )
 from refunds.payee import BankDetails
 from refunds.services import callcenter, review
@@ -333,6 +334,10 @@ class TestDecisions:
             ("a", "approve", {"reason": ""}, None),
         ]
         by_page, by_api = claimed_case(people), claimed_case(people)
+        # Neither is drawn for QA: no sampling, and today's first case of the category is
+        # another one.
+        RemediationProgram.objects.update(qa_rate_percent=0)
+        review.case_prepare(case=claimed_case(people), user=people["staff"])
         for who, action, form, body in steps:
             response = page(people[who]).post(
                 reverse(f"refunds:case_{action}", args=[by_page.pk]), form

@@ -55,7 +55,7 @@ def test_notice_reads_right(tmp_path):
         "2009年7月",
         "6,720円",
         case.case_no,
-        "0120-000-000",
+        "0120-78-8221",  # the built-in program's line
         "09:00–18:00",
     ):
         assert expected in text, expected

@@ -10,7 +10,7 @@ from django.urls import reverse
 from refunds import zengin
 from refunds.models import AuditEvent, Case, PaymentBatch, PaymentItem
 from refunds.payee import BankDetails
-from refunds.services import callcenter, payments, review
+from refunds.services import callcenter, payments, qa, review
 from refunds.services.payments import ResultRow
 from refunds.workflow import TransitionNotAllowed
 from tests.factories import CaseFactory, ContractFactory, MemberFactory, UserFactory
@@ -37,7 +37,9 @@ def claimed_case(people, amount=6720, **kwargs):
     return case
 
 
-def approved_case(people, amount=6720):
+def approved_case(people, amount=6720, checked=True):
+    """A claimed case prepared and approved; drawn for QA, it passes (unless ``checked`` is
+    False: the first case of each category prepared each day is always drawn)."""
     case = claimed_case(people, amount)
     review.case_prepare(case=case, user=people["staff"])
     review.case_approve(case=case, user=people["a"])
@@ -45,6 +47,9 @@ def approved_case(people, amount=6720):
         review.case_approve(case=case, user=people["b"])
     case.refresh_from_db()
     assert case.status == "approved"
+    if checked and case.qa_status == "pending":
+        qa.qa_record(case=case, user=people["qa"], passed=True)
+        case.refresh_from_db()
     return case
 
 
@@ -144,8 +149,10 @@ class TestFourEyes:
         assert actions == [
             ("case.claim_received", "sup-a"),
             ("case.prepared", "prep"),
+            ("case.qa_drawn", None),  # the first case of its category today
             ("case.approved", "sup-a"),
             ("case.second_approved", "sup-b"),
+            ("case.qa_passed", "sup-qa"),
         ]
 
 
@@ -158,7 +165,7 @@ class TestQualitySampling:
         program.save()
 
     def test_the_first_case_of_a_category_each_day_is_drawn(self, people):
-        self._program(1)
+        self._program(0)  # whatever the rate
         first, second = claimed_case(people), claimed_case(people)
         review.case_prepare(case=first, user=people["staff"])
         review.case_prepare(case=second, user=people["staff"])
@@ -166,10 +173,8 @@ class TestQualitySampling:
         assert first.qa_status == "pending"
 
     def test_pending_qa_blocks_payment_and_a_fail_sends_back(self, people):
-        from refunds.services import qa
-
         self._program(100)
-        case = approved_case(people)
+        case = approved_case(people, checked=False)
         assert case.qa_status == "pending"
         with pytest.raises(ValidationError, match="No approved case"):
             payments.batch_create(method="bank_transfer", user=people["a"], transfer_date=DAY)
@@ -185,11 +190,29 @@ class TestQualitySampling:
             {"preparer": "prep", "checked": 1, "passed": 0, "rate": 0}
         ]
 
-    def test_a_pass_lets_it_be_paid(self, people):
-        from refunds.services import qa
+    def test_a_failed_case_is_approved_only_once_corrected_and_checked_again(self, people):
+        self._program(0)
+        case = approved_case(people, checked=False)
+        qa.qa_record(case=case, user=people["qa"], passed=False, reason="wrong months")
+        case.refresh_from_db()
+        assert (case.status, case.qa_status) == ("prepared", "fail")
+        with pytest.raises(PermissionDenied, match="failed its quality check"):
+            review.case_approve(case=case, user=people["b"])
+        with pytest.raises(ValidationError, match="what was corrected"):
+            review.case_prepare(case=case, user=people["staff"])
+        review.case_prepare(case=case, user=people["staff"], note="months recounted")
+        case.refresh_from_db()
+        assert (case.status, case.qa_status) == ("prepared", "pending")  # drawn again
+        review.case_approve(case=case, user=people["a"])
+        with pytest.raises(ValidationError, match="No approved case"):
+            payments.batch_create(method="bank_transfer", user=people["a"], transfer_date=DAY)
+        qa.qa_record(case=case, user=people["qa"], passed=True)
+        batch = payments.batch_create(method="bank_transfer", user=people["a"], transfer_date=DAY)
+        assert batch.item_count == 1
 
+    def test_a_pass_lets_it_be_paid(self, people):
         self._program(100)
-        case = approved_case(people)
+        case = approved_case(people, checked=False)
         qa.qa_record(case=case, user=UserFactory(roles=["supervisor"]), passed=True)
         assert (
             payments.batch_create(
@@ -200,7 +223,7 @@ class TestQualitySampling:
 
     def test_qa_queue_shows_pending_and_pass_rates(self, people, supervisor_client):
         self._program(100)
-        approved_case(people)
+        approved_case(people, checked=False)
         page = supervisor_client.get(reverse("refunds:qa_queue")).content.decode()
         assert "/qa/" in page
 
@@ -429,6 +452,7 @@ class TestBatches:
         )
         review.case_prepare(case=case, user=people["staff"])
         review.case_approve(case=case, user=people["a"])
+        qa.qa_record(case=case, user=people["qa"], passed=True)  # today's first of category 1
         batch = payments.batch_export(
             batch=payments.batch_create(method="bill_credit", user=people["a"], transfer_date=DAY),
             user=people["b"],

@@ -15,6 +15,12 @@ SONET_HIKARI_2010: dict[str, Any] = {
     "offset_items": ["refund"],
     "recent_leaver_from": datetime.date(2009, 6, 1),
     "second_approval_threshold_yen": 10000,
+    # The line printed in the letters: the free dial of the 2010 notice, every day.
+    "free_dial_number": "0120-78-8221",
+    "opens_at": datetime.time(9, 0),
+    "closes_at": datetime.time(18, 0),
+    # A few percent of the prepared cases re-checked (and the first of each category each day).
+    "qa_rate_percent": 5,
 }
 
 

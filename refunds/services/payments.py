@@ -41,12 +41,14 @@ from refunds.services.audit import audit_record, refusals_recorded
 from refunds.services.transitions import case_rows, cases_move, lock_cases
 
 S = CaseStatus
+# A case drawn for QA and not yet passed is paid by no run.
+UNCHECKED = (QaStatus.PENDING, QaStatus.FAILED)
 
 
 def payable_cases(method: str) -> QuerySet[Case]:
     """Approved cases that may go into a new batch of ``method``."""
     open_item = PaymentItem.objects.filter(case=OuterRef("pk"), is_open=True)
-    cases = Case.objects.filter(status=S.APPROVED).exclude(qa_status=QaStatus.PENDING)
+    cases = Case.objects.filter(status=S.APPROVED).exclude(qa_status__in=UNCHECKED)
     cases = cases.exclude(Exists(open_item))
     claim_method = Claim.objects.filter(case=OuterRef("pk"))
     if method == PayoutMethod.BANK_TRANSFER:
@@ -261,7 +263,7 @@ def batch_export(*, batch: PaymentBatch, user: User) -> PaymentBatch:
     items = list(batch.items.select_related("case").order_by("pk"))
     ids = [item.case_id for item in items]
     lock_cases(ids)
-    moved = Case.objects.filter(pk__in=ids, status=S.APPROVED).exclude(qa_status=QaStatus.PENDING)
+    moved = Case.objects.filter(pk__in=ids, status=S.APPROVED).exclude(qa_status__in=UNCHECKED)
     if moved.count() != len(ids):
         raise ValidationError(
             _("Some cases of this batch are no longer approved; discard it and build a new one.")

@@ -1,10 +1,11 @@
 """Quality sampling: a share of prepared cases is re-checked before it may be paid.
 
-A program's ``qa_rate_percent`` draws that share of the cases prepared, and at least the first
-case of each category prepared each day. A drawn case carries ``qa_status = pending`` and cannot
-enter a payment batch until a reviewer who neither prepared nor approved it records pass or
-fail; a fail (with a reason) sends the case back to ``prepared`` and counts against the
-preparer's pass rate, shown on the review queue.
+A program's ``qa_rate_percent`` draws that share of the cases prepared, and the first case of
+each category prepared each day whatever the rate. A drawn case carries ``qa_status = pending``
+and cannot enter a payment batch until a reviewer who neither prepared nor approved it records
+pass or fail. A fail (with a reason) sends the case back to ``prepared`` and counts against the
+preparer's pass rate, shown on the review queue; the failed case cannot be approved until it is
+prepared again with a note of what was corrected (``case_prepare``), which draws it again.
 """
 
 import hashlib
@@ -35,16 +36,18 @@ def _drawn(case: Case, rate: int) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 * 100 < rate
 
 
-def qa_draw(case: Case) -> bool:
-    """Decide, for a case just prepared (row locked), whether it is sampled; mark it if so."""
-    rate = case.program.qa_rate_percent
-    if not rate or case.qa_status == QaStatus.PENDING:
+def qa_draw(case: Case, *, again: bool = False) -> bool:
+    """Decide, for a case just prepared (row locked), whether it is sampled; mark it if so.
+
+    ``again``: the case failed its last check and was corrected; it is always drawn."""
+    if case.qa_status == QaStatus.PENDING:
         return False
+    rate = case.program.qa_rate_percent
     today = timezone.localdate()
     first_today = not Case.objects.filter(
         program_code=case.program_code, category=case.category, qa_drawn_at__date=today
     ).exists()
-    if not (first_today or _drawn(case, rate)):
+    if not (again or first_today or (rate and _drawn(case, rate))):
         return False
     case.qa_status = QaStatus.PENDING
     case.qa_drawn_at = timezone.now()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import ALL_ROLES
-from refunds.models import Case, CaseStatus, Claim
+from refunds.models import Case, CaseStatus, Claim, QaStatus
 from refunds.models.audit import AuditAction
 from refunds.policies import (
     PREPARABLE,
@@ -40,17 +40,25 @@ def case_prepare(*, case: Case, user: User, note: str = "") -> Case:
     if not user.has_role(*ALL_ROLES):
         raise PermissionDenied
     case = _lock(case)
-    if case.status not in PREPARABLE:
+    corrected = case.qa_status == QaStatus.FAILED and case.status == S.PREPARED
+    if case.status not in PREPARABLE and not corrected:
         raise ValidationError(
             _("Case %(case)s is “%(state)s”; it cannot be prepared now.")
             % {"case": case.case_no, "state": case.get_status_display()}
         )
+    if corrected and not note.strip():
+        raise ValidationError({"note": _("Say what was corrected after the failed check.")})
     problem = payout_problem(case, case.claims.first())
     if problem:
         raise ValidationError(problem)
     case.restart_review(preparer=user)
-    case_move(case=case, to=S.PREPARED, actor=user, action=AuditAction.CASE_PREPARED, reason=note)
-    qa_draw(case)
+    if corrected:  # prepared again where it stands: the check's failure is answered
+        audit_record(actor=user, action=AuditAction.CASE_PREPARED, obj=case, reason=note)
+    else:
+        case_move(
+            case=case, to=S.PREPARED, actor=user, action=AuditAction.CASE_PREPARED, reason=note
+        )
+    qa_draw(case, again=case.qa_status == QaStatus.FAILED)
     return case
 
 
