@@ -10,7 +10,7 @@ class RefundsConfig(AppConfig):
     def ready(self) -> None:
         # The tasks register with Celery when their module is imported; every process (web,
         # worker, commands) has them, so that work is handed over by name (refunds.queue).
-        from . import tasks  # noqa: F401
+        from . import checks, tasks  # noqa: F401
         from .builtin import ensure_builtin_programs_after_migrate
 
         post_migrate.connect(

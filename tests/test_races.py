@@ -1,14 +1,16 @@
 """Races on PostgreSQL: concurrent approvals and payments of one case pay it exactly once."""
 
-import datetime
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.utils import translation
 
-from refunds.models import AuditEvent, Case, PaymentItem
+from refunds import bankdays
+from refunds.models import AuditEvent, Case, PaymentBatch, PaymentItem
 from refunds.payee import BankDetails
-from refunds.services import callcenter, payments, review
+from refunds.services import callcenter, payments, qa, review
 from tests.factories import CaseFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -61,12 +63,14 @@ def test_twenty_concurrent_approvals_and_payments_pay_once():
     approvals = _run_all(lambda i: review.case_approve(case=case, user=supervisors[i]))
     assert sum(isinstance(r, Case) for r in approvals) == 1
     assert Case.objects.get(pk=case.pk).status == "approved"
+    if Case.objects.get(pk=case.pk).qa_status == "pending":  # today's first of its category
+        qa.qa_record(case=case, user=UserFactory(roles=["supervisor"]), passed=True)
 
     def pay(i: int) -> object:
         batch = payments.batch_create(
             method="bank_transfer",
             user=supervisors[i],
-            transfer_date=datetime.date(2010, 12, 10),
+            transfer_date=bankdays.earliest_transfer_date(),
             case_ids=[case.pk],
         )
         # Built, released and reconciled by three different supervisors (separation of duties).
@@ -81,3 +85,39 @@ def test_twenty_concurrent_approvals_and_payments_pay_once():
     final = Case.objects.get(pk=case.pk)
     assert final.status == "paid" and final.paid_amount_yen == 6720
     assert AuditEvent.objects.filter(action="case.paid", object_id=str(case.pk)).count() == 1
+
+
+def test_ten_concurrent_builds_make_one_run_and_nine_refusals():
+    supervisors = [UserFactory(username=f"sup{i}", roles=["supervisor"]) for i in range(THREADS)]
+    staff = UserFactory(username="prep", roles=["staff"])
+    checker = UserFactory(username="qa", roles=["supervisor"])
+    for _ in range(7):
+        case = CaseFactory(status="awaiting_claim", category=3, amount_yen=6720)
+        callcenter.claim_record(
+            case=case, user=supervisors[0], method="bank_transfer", bank=BankDetails(**BANK)
+        )
+        review.case_prepare(case=case, user=staff)
+        review.case_approve(case=case, user=supervisors[0])
+        if Case.objects.get(pk=case.pk).qa_status == "pending":
+            qa.qa_record(case=case, user=checker, passed=True)
+
+    def build(i: int) -> object:
+        if i >= 10:
+            return None
+        return payments.batch_create(
+            method="bank_transfer",
+            user=supervisors[i],
+            transfer_date=bankdays.earliest_transfer_date(),
+        )
+
+    results = [r for r in _run_all(build)[:10]]
+    runs = [r for r in results if isinstance(r, PaymentBatch)]
+    refusals = [r for r in results if isinstance(r, ValidationError)]
+    assert len(runs) == 1 and runs[0].item_count == 7
+    assert len(refusals) == 9
+    with translation.override("en"):
+        expected = str(translation.gettext("No approved case is waiting for this payout method."))
+    with translation.override("ja"):
+        expected_ja = translation.gettext("No approved case is waiting for this payout method.")
+    assert {" ".join(r.messages) for r in refusals} <= {expected, expected_ja}
+    assert PaymentBatch.objects.count() == 1  # no empty run left behind

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from refunds import zengin
+from refunds import bankdays, zengin
 from refunds.models import AuditEvent, Case, PaymentBatch, PaymentItem
 from refunds.payee import BankDetails
 from refunds.services import callcenter, payments, qa, review
@@ -23,7 +23,7 @@ BANK = {
     "account_number": "1234567",
     "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ",
 }
-DAY = datetime.date(2010, 12, 10)
+DAY = bankdays.earliest_transfer_date()
 
 
 def claimed_case(people, amount=6720, **kwargs):
@@ -367,7 +367,8 @@ class TestBatches:
 
         case = approved_case(people)
         program = case.program
-        program.delay_rate_percent, program.delay_from = Decimal("3.0"), datetime.date(2010, 12, 1)
+        program.delay_rate_percent = Decimal("3.0")
+        program.delay_from = DAY - datetime.timedelta(days=9)
         program.save()
         batch = payments.batch_create(method="bank_transfer", user=people["a"], transfer_date=DAY)
         item = batch.items.get()

@@ -22,6 +22,18 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+# A company's own account for the payment file (as production sets it).
+BANK_DETAILS = {
+    "ZENGIN_CONSIGNOR_CODE": "1234567890",
+    "ZENGIN_CONSIGNOR_NAME": "ｶ)ｻﾝﾌﾟﾙ",
+    "ZENGIN_BANK_CODE": "0005",
+    "ZENGIN_BANK_KANA": "ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ",
+    "ZENGIN_BRANCH_CODE": "001",
+    "ZENGIN_BRANCH_KANA": "ﾎﾝﾃﾝ",
+    "ZENGIN_ACCOUNT_NUMBER": "7654321",
+}
+
+
 def test_check_deploy_with_production_settings_is_clean():
     result = _manage(
         "check",
@@ -30,9 +42,25 @@ def test_check_deploy_with_production_settings_is_clean():
         "WARNING",
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        **BANK_DETAILS,
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_fails_while_the_bank_details_are_the_examples():
+    unset = {**BANK_DETAILS, "ZENGIN_ACCOUNT_NUMBER": "0000001"}
+    unset.pop("ZENGIN_CONSIGNOR_CODE")
+    result = _manage(
+        "check",
+        "--deploy",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        **unset,
+    )
+    assert result.returncode != 0
+    assert "refunds.E001" in result.stderr
+    assert "ZENGIN_CONSIGNOR_CODE, ZENGIN_ACCOUNT_NUMBER not set" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

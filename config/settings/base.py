@@ -243,15 +243,28 @@ IDENTITY_CHECK_VALID_MINUTES = env.int("IDENTITY_CHECK_VALID_MINUTES", default=6
 # Search results shown at most (a narrower query finds the rest).
 SEARCH_RESULTS_LIMIT = env.int("SEARCH_RESULTS_LIMIT", default=50)
 
+# Business days between a payment run's release and its transfer date (refunds.bankdays).
+PAYMENT_LEAD_BUSINESS_DAYS = env.int("PAYMENT_LEAD_BUSINESS_DAYS", default=2)
 # Payments: the company's own account for the Zengin 総合振込 file (half-width kana names).
-ZENGIN_CONSIGNOR_CODE = env.str("ZENGIN_CONSIGNOR_CODE", default="0000000001")
-ZENGIN_CONSIGNOR_NAME = env.str("ZENGIN_CONSIGNOR_NAME", default="ｿﾆｰﾈﾂﾄ(ｶ")
-ZENGIN_BANK_CODE = env.str("ZENGIN_BANK_CODE", default="0001")
-ZENGIN_BANK_KANA = env.str("ZENGIN_BANK_KANA", default="ﾐｽﾞﾎ")
-ZENGIN_BRANCH_CODE = env.str("ZENGIN_BRANCH_CODE", default="001")
-ZENGIN_BRANCH_KANA = env.str("ZENGIN_BRANCH_KANA", default="ﾄｳｷﾖｳｴｲｷﾞﾖｳﾌﾞ")
+# The examples make the demo's files; `check --deploy` fails until production sets its own
+# (refunds.checks) and the payment run pages say which are missing.
+ZENGIN_EXAMPLE = {
+    "ZENGIN_CONSIGNOR_CODE": "0000000001",
+    "ZENGIN_CONSIGNOR_NAME": "ｿﾆｰﾈﾂﾄ(ｶ",
+    "ZENGIN_BANK_CODE": "0001",
+    "ZENGIN_BANK_KANA": "ﾐｽﾞﾎ",
+    "ZENGIN_BRANCH_CODE": "001",
+    "ZENGIN_BRANCH_KANA": "ﾄｳｷﾖｳｴｲｷﾞﾖｳﾌﾞ",
+    "ZENGIN_ACCOUNT_NUMBER": "0000001",
+}
+ZENGIN_CONSIGNOR_CODE = env.str("ZENGIN_CONSIGNOR_CODE", ZENGIN_EXAMPLE["ZENGIN_CONSIGNOR_CODE"])
+ZENGIN_CONSIGNOR_NAME = env.str("ZENGIN_CONSIGNOR_NAME", ZENGIN_EXAMPLE["ZENGIN_CONSIGNOR_NAME"])
+ZENGIN_BANK_CODE = env.str("ZENGIN_BANK_CODE", ZENGIN_EXAMPLE["ZENGIN_BANK_CODE"])
+ZENGIN_BANK_KANA = env.str("ZENGIN_BANK_KANA", ZENGIN_EXAMPLE["ZENGIN_BANK_KANA"])
+ZENGIN_BRANCH_CODE = env.str("ZENGIN_BRANCH_CODE", ZENGIN_EXAMPLE["ZENGIN_BRANCH_CODE"])
+ZENGIN_BRANCH_KANA = env.str("ZENGIN_BRANCH_KANA", ZENGIN_EXAMPLE["ZENGIN_BRANCH_KANA"])
 ZENGIN_ACCOUNT_TYPE = env.str("ZENGIN_ACCOUNT_TYPE", default="1")
-ZENGIN_ACCOUNT_NUMBER = env.str("ZENGIN_ACCOUNT_NUMBER", default="0000001")
+ZENGIN_ACCOUNT_NUMBER = env.str("ZENGIN_ACCOUNT_NUMBER", ZENGIN_EXAMPLE["ZENGIN_ACCOUNT_NUMBER"])
 # "crlf" (a record per line) or "none" (records back to back), as the bank asks.
 ZENGIN_LINE_ENDING = env.str("ZENGIN_LINE_ENDING", default="crlf")
 

@@ -41,7 +41,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from refunds import policies
+from refunds import bankdays, policies
 from refunds.models import (
     BatchStatus,
     Case,
@@ -874,9 +874,9 @@ class Story:
     def payment_run(self, number: int, day: int) -> None:
         """A supervisor builds the batches of the approved cases; the other one exports them."""
         builder, exporter = self.cast.supervisors
-        transfer = self.day_of(self.next_weekday(day + 2))
-        if number == 2:
-            transfer = self.day_of(self.next_weekday(DAYS + 1))  # the bank pays it next week
+        transfer = bankdays.earliest_transfer_date(self.day_of(day))
+        if number == 2:  # the bank pays it next week
+            transfer = bankdays.on_or_after(max(transfer, self.day_of(DAYS + 1)))
         running = Contract.objects.filter(member=OuterRef("member"), ended_on__isnull=True)
         batches = []
         for method in (PayoutMethod.BANK_TRANSFER, PayoutMethod.BILL_CREDIT):

@@ -1,9 +1,10 @@
 import datetime
+from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from refunds import bankdays
 from refunds.models import PayoutMethod
 
 
@@ -45,22 +46,31 @@ class AmountForm(forms.Form):
     )
 
 
-def _next_business_day() -> datetime.date:
-    day = timezone.localdate() + datetime.timedelta(days=1)
-    while day.weekday() >= 5:
-        day += datetime.timedelta(days=1)
-    return day
-
-
 class BatchCreateForm(forms.Form):
     method = forms.ChoiceField(
         label=_("payout"), choices=PayoutMethod.choices, widget=forms.RadioSelect
     )
     transfer_date = forms.DateField(
         label=_("transfer date"),
-        initial=_next_business_day,
+        initial=bankdays.earliest_transfer_date,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        dates = bankdays.next_transfer_dates(count=5)
+        field = self.fields["transfer_date"]
+        field.widget.attrs["min"] = dates[0].isoformat()
+        field.help_text = _("A bank business day; the next ones: %(dates)s") % {
+            "dates": ", ".join(f"{d:%m/%d}" for d in dates)
+        }
+
+    def clean_transfer_date(self) -> datetime.date:
+        day: datetime.date = self.cleaned_data["transfer_date"]
+        problem = bankdays.transfer_date_problem(day)
+        if problem:
+            raise forms.ValidationError(problem)
+        return day
 
 
 class ReconcileForm(forms.Form):

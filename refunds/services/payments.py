@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from refunds import payee, zengin
+from refunds import bankdays, payee, zengin
 from refunds.models import (
     BatchStatus,
     Case,
@@ -104,6 +104,9 @@ def batch_create(
     require_supervisor(user)
     if method not in PayoutMethod.values:
         raise ValidationError({"method": _("Choose how the batch pays.")})
+    problem = bankdays.transfer_date_problem(transfer_date)
+    if problem:
+        raise ValidationError({"transfer_date": problem})
     candidates = payable_cases(method)
     if case_ids is not None:
         candidates = candidates.filter(pk__in=list(case_ids))
@@ -115,6 +118,8 @@ def batch_create(
     cases = list(
         payable_cases(method).filter(pk__in=ids).select_related("member", "program").order_by("pk")
     )
+    if not cases:  # another run took them while this one waited for the locks
+        raise ValidationError(_("No approved case is waiting for this payout method."))
     claims = {
         c.case_id: c for c in Claim.objects.filter(case__in=cases).select_related("credit_contract")
     }
@@ -260,7 +265,15 @@ def batch_export(*, batch: PaymentBatch, user: User) -> PaymentBatch:
         raise PermissionDenied(refusal)
     if batch.status != BatchStatus.DRAFT:
         raise ValidationError(_("This batch was already exported."))
+    problem = bankdays.transfer_date_problem(batch.transfer_date)
+    if problem:
+        raise ValidationError(
+            _("%(problem)s Discard this run and build it again with another date.")
+            % {"problem": problem}
+        )
     items = list(batch.items.select_related("case").order_by("pk"))
+    if not items:
+        raise ValidationError(_("An empty payment run cannot be released."))
     ids = [item.case_id for item in items]
     lock_cases(ids)
     moved = Case.objects.filter(pk__in=ids, status=S.APPROVED).exclude(qa_status__in=UNCHECKED)

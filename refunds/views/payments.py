@@ -14,7 +14,7 @@ from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import SUPERVISORS
-from refunds import columns, policies
+from refunds import checks, columns, policies
 from refunds.filters import BatchFilter
 from refunds.forms.review import BatchCreateForm, ReconcileForm
 from refunds.models import PaymentBatch, PayoutMethod
@@ -81,6 +81,7 @@ class BatchDetailView(ObjectDetailView):
         # Separation of duties: the action is offered only to who may take it, else why not.
         context["release_refusal"] = policies.release_refusal(self.object, self.user)
         context["results_refusal"] = policies.results_refusal(self.object, self.user)
+        context["bank_details_missing"] = checks.bank_details_missing()
         return context
 
 

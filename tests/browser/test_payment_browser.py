@@ -8,7 +8,7 @@ from refunds import zengin
 from refunds.models import Case, PaymentBatch
 from refunds.models.audit import AuditAction
 from refunds.payee import BankDetails
-from refunds.services import callcenter
+from refunds.services import callcenter, qa
 from tests.factories import CaseFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,16 +57,26 @@ def test_prepare_two_approvals_zengin_file_and_result(live_server, page, tmp_pat
         page.click(f"tr:has-text('{case.case_no}') form[action$='/approve/'] button")
         page.wait_for_selector("#case-actions", state="attached")
     assert Case.objects.get(pk=case.pk).status == "approved"
+    # Today's first case of its category is drawn for QA; a third supervisor passes it.
+    qa.qa_record(case=case, user=UserFactory(roles=["supervisor"]), passed=True)
 
+    # Separation of duties: sup-b-b builds the run, sup-a-b checks and releases it, sup-b-b
+    # applies the bank's result.
     page.goto(f"{live_server.url}{reverse('refunds:batch_create')}")
     page.check("input[name=method][value=bank_transfer]")
     page.click("main form button[type=submit]")
-    page.wait_for_selector("#export-button")
+    page.wait_for_selector("#release-refusal")
+    run_url = page.url
+    login("sup-a-b")
+    page.goto(run_url)
     page.click("#export-button")
     page.wait_for_selector("#download-file")
     with page.expect_download() as download:
         page.click("#download-file")
     data = download.value.path().read_bytes()
+    assert page.locator("#results-refusal").count() == 1  # the releaser applies no result
+    login("sup-b-b")
+    page.goto(run_url)
     parsed = zengin.parse_transfer_file(data)
     assert parsed.trailer["count"] == 1 and parsed.trailer["total_yen"] == 12_000
     record = parsed.records[0]

@@ -1,0 +1,37 @@
+"""System checks of the product's own settings (``manage.py check --deploy``)."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, register
+
+# What names the company itself: left at its example, the file is the demo's. (A real account
+# may well be at the example's bank and branch.)
+IDENTIFYING = ("ZENGIN_CONSIGNOR_CODE", "ZENGIN_CONSIGNOR_NAME", "ZENGIN_ACCOUNT_NUMBER")
+
+
+def bank_details_missing() -> list[str]:
+    """The company's bank details for the payment file still empty or at their examples."""
+    example: dict[str, str] = getattr(settings, "ZENGIN_EXAMPLE", {})
+    return [
+        name
+        for name, value in example.items()
+        if not str(getattr(settings, name, "")).strip()
+        or (name in IDENTIFYING and getattr(settings, name) == value)
+    ]
+
+
+@register(Tags.security, deploy=True)
+def company_bank_details(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    missing = bank_details_missing()
+    if not missing:
+        return []
+    return [
+        Error(
+            "The payment file would carry the example company account: "
+            f"{', '.join(missing)} not set.",
+            hint="Set them in the environment from the bank's 総合振込 contract "
+            "(consignor code, names in half-width kana, the account the transfers leave).",
+            id="refunds.E001",
+        )
+    ]
