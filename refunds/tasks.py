@@ -4,6 +4,7 @@ from celery import chord, shared_task
 
 from refunds.models import DetectionRun, RunStatus
 from refunds.reports import refresh_dashboard
+from refunds.services.audit import audit_seal
 from refunds.services.detection import (
     detection_apply_chunk,
     detection_fail,
@@ -82,3 +83,9 @@ def export_job_task(job_id: int) -> int:
 def dashboard_refresh_task(days: int = 60) -> str:
     """Compute the dashboard's figures and store them (queued by a page that found them old)."""
     return refresh_dashboard(days=days).computed_at.isoformat()  # type: ignore[union-attr]
+
+
+@shared_task(name="refunds.audit_seal")
+def audit_seal_task() -> int:
+    """Chain the audit events written since the last run (Celery beat, every minute)."""
+    return audit_seal()

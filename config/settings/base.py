@@ -286,6 +286,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "refunds.progress_report",
         "schedule": datetime.timedelta(days=PROGRESS_REPORT_EVERY_DAYS),
     },
+    # The audit log's hash chain takes in the events of the last minute.
+    "audit-seal": {"task": "refunds.audit_seal", "schedule": datetime.timedelta(minutes=1)},
 }
 # An export of more rows than this runs in the background with a progress page.
 EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=50_000)

@@ -941,11 +941,8 @@ class Story:
     def apply_result(self, batch: PaymentBatch, data: bytes, name: str) -> None:
         """Read the result file and apply it, as the reconcile page does."""
         (self.output / name).write_bytes(data)
-        rows, errors = payments.read_result_file(data, name)
-        if errors:
-            raise RuntimeError("; ".join(errors))
-        outcome = payments.batch_reconcile(
-            batch=batch, user=self.cast.supervisors[0], rows=rows, file_name=name
+        _kept, outcome = payments.batch_apply_result_file(
+            batch=batch, user=self.cast.supervisors[0], data=data, file_name=name
         )
         if outcome.errors:
             raise RuntimeError("; ".join(outcome.errors))

@@ -1,4 +1,4 @@
-from .audit import AuditEvent
+from .audit import AuditEvent, AuditSeal
 from .billing import BillingLine, Tariff
 from .callcenter import (
     IDENTITY_ITEMS,
@@ -30,7 +30,7 @@ from .contracts import Area, Contract
 from .imports import ImportBatch, ImportKind, ImportRowError, ImportStatus
 from .letters import ContactAttempt, ContactKind, LetterKind, LetterTemplate
 from .members import Member, MemberStatus
-from .payments import BatchStatus, ItemStatus, PaymentBatch, PaymentItem
+from .payments import BatchStatus, ItemStatus, PaymentBatch, PaymentItem, ResultFile
 from .programs import RemediationProgram
 from .reporting import DashboardSnapshot, ExportJob, ProgressReport
 
@@ -39,6 +39,7 @@ __all__ = [
     "IDENTITY_LABELS",
     "Area",
     "AuditEvent",
+    "AuditSeal",
     "BatchStatus",
     "BillingLine",
     "Case",
@@ -78,6 +79,7 @@ __all__ = [
     "QaReview",
     "QaStatus",
     "RemediationProgram",
+    "ResultFile",
     "RunStatus",
     "Tariff",
 ]

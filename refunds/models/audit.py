@@ -100,3 +100,37 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("audit events are append-only")
+
+
+class AuditSeal(models.Model):
+    """One link of the audit log's hash chain: an event sealed after it was written.
+
+    ``digest`` is the SHA-256 of the previous link's digest and of the event's content
+    (``refunds.services.audit.event_content``); links are numbered in the order they were made
+    (``seq``), so an event that commits late is sealed after the ones before it. A changed,
+    removed or inserted event breaks the chain at that link (``manage.py audit_verify``). The
+    table is append-only like the events.
+    """
+
+    seq = models.BigIntegerField(_("link"), primary_key=True)
+    event = models.OneToOneField(
+        AuditEvent, on_delete=models.PROTECT, related_name="seal", verbose_name=_("event")
+    )
+    digest = models.CharField(_("SHA-256"), max_length=64)
+    sealed_at = models.DateTimeField(_("sealed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("audit seal")
+        verbose_name_plural = _("audit seals")
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.digest[:12]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("audit seals are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("audit seals are append-only")

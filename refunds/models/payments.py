@@ -13,6 +13,7 @@ from .cases import Case
 class BatchStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     EXPORTED = "exported", _("Exported")
+    PARTLY_RECONCILED = "partly_reconciled", _("Partly reconciled")
     RECONCILED = "reconciled", _("Reconciled")
 
 
@@ -25,7 +26,7 @@ class ItemStatus(models.TextChoices):
 class PaymentBatch(models.Model):
     method = models.CharField(_("payout"), max_length=16, choices=PayoutMethod.choices)
     status = models.CharField(
-        _("status"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.DRAFT
+        _("status"), max_length=24, choices=BatchStatus.choices, default=BatchStatus.DRAFT
     )
     transfer_date = models.DateField(_("transfer date"))
     item_count = models.PositiveIntegerField(_("payments"), default=0)
@@ -142,3 +143,33 @@ class PaymentItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}/{self.case_id}"
+
+
+class ResultFile(models.Model):
+    """A result file uploaded for a batch, kept as it came: applied, or refused with why."""
+
+    batch = models.ForeignKey(
+        PaymentBatch, on_delete=models.PROTECT, related_name="result_files", verbose_name=_("batch")
+    )
+    file = models.FileField(_("file"), upload_to="payment-results/")
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    applied = models.BooleanField(_("applied"), default=False)
+    paid = models.PositiveIntegerField(_("paid"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    errors = models.JSONField(_("why refused"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("result file")
+        verbose_name_plural = _("result files")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.sha256[:12]})"

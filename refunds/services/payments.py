@@ -7,6 +7,7 @@ Exports and reconciliations are set-based so that a batch of 100,000 payments st
 
 import csv
 import datetime
+import hashlib
 import io
 import re
 from collections.abc import Iterable
@@ -34,6 +35,7 @@ from refunds.models import (
     PaymentItem,
     PayoutMethod,
     QaStatus,
+    ResultFile,
 )
 from refunds.models.audit import AuditAction
 from refunds.policies import release_refusal, require_supervisor, results_refusal
@@ -302,7 +304,18 @@ def batch_export(*, batch: PaymentBatch, user: User) -> PaymentBatch:
     batch.status = BatchStatus.EXPORTED
     batch.exported_by, batch.exported_at = user, timezone.now()
     batch.save(update_fields=["file", "status", "exported_by", "exported_at"])
-    audit_record(actor=user, action=AuditAction.BATCH_EXPORTED, obj=batch, changes={"file": name})
+    audit_record(
+        actor=user,
+        action=AuditAction.BATCH_EXPORTED,
+        obj=batch,
+        changes={
+            "file": name,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "count": len(items),
+            "total_yen": sum(item.amount_yen for item in items),
+            "transfer_date": batch.transfer_date.isoformat(),
+        },
+    )
     return batch
 
 
@@ -323,6 +336,7 @@ class ReconcileOutcome:
     paid: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    still_open: int = 0  # payments of the batch still waiting for a result
 
 
 _DIGITS = re.compile(r"[0-9]{1,18}")
@@ -387,7 +401,7 @@ def batch_reconcile(
     if refusal:
         raise PermissionDenied(refusal)
     outcome = ReconcileOutcome()
-    if batch.status != BatchStatus.EXPORTED:
+    if batch.status not in (BatchStatus.EXPORTED, BatchStatus.PARTLY_RECONCILED):
         outcome.errors.append(_("Only an exported batch waiting for results can be reconciled."))
         return outcome
     items = {item.pk: item for item in batch.items.select_related("case")}
@@ -415,7 +429,12 @@ def batch_reconcile(
                 _("%(file)s line %(line)s: %(ref)s already has a result")
                 % {"file": where, "line": row.line, "ref": row.reference}
             )
-        elif row.paid and row.amount_yen is not None and row.amount_yen != item.amount_yen:
+        elif row.paid and row.amount_yen is None:
+            outcome.errors.append(
+                _("%(file)s line %(line)s: %(ref)s is paid without an amount")
+                % {"file": where, "line": row.line, "ref": row.reference}
+            )
+        elif row.paid and row.amount_yen != item.amount_yen:
             outcome.errors.append(
                 _("%(file)s line %(line)s: %(ref)s paid %(got)s yen, the batch says %(want)s yen")
                 % {
@@ -432,6 +451,8 @@ def batch_reconcile(
     if outcome.errors:
         return outcome  # nothing applied
     now = timezone.now()
+    # Money moves on the transfer date, whenever its result file is applied.
+    paid_at = timezone.make_aware(datetime.datetime.combine(batch.transfer_date, datetime.time()))
     lock_cases(item.case_id for _row, item in matched)
     paid = [item for row, item in matched if row.paid]
     failed = []
@@ -449,38 +470,90 @@ def batch_reconcile(
     )
     # Each case's paid amount, compensation and failure reason come from its line of the batch.
     line = PaymentItem.objects.filter(batch=batch, case=OuterRef("pk"))
+    paid_yen = {item.case_id: item.amount_yen for item in paid}
+    reasons = {item.case_id: item.failure_reason for item in failed}
     cases_move(
-        cases=case_rows(item.case_id for item in paid),
+        cases=case_rows(paid_yen),
         to=S.PAID,
         actor=user,
         action=AuditAction.CASE_PAID,
         values={
-            "paid_at": now,
+            "paid_at": paid_at,
             "paid_amount_yen": Subquery(line.values("amount_yen")[:1]),
             "compensation_yen": Subquery(line.values("compensation_yen")[:1]),
         },
-        changes={"batch": batch.pk},
+        changes=lambda row: {
+            "batch": batch.pk,
+            "paid_yen": paid_yen[row.pk],
+            "paid_on": batch.transfer_date.isoformat(),
+        },
     )
     cases_move(
-        cases=case_rows(item.case_id for item in failed),
+        cases=case_rows(reasons),
         to=S.PAYMENT_FAILED,
         actor=user,
         action=AuditAction.CASE_PAYMENT_FAILED,
         values={"status_reason": Subquery(line.values("failure_reason")[:1])},
-        changes={"batch": batch.pk},
+        changes=lambda row: {"batch": batch.pk, "failure_reason": reasons[row.pk]},
     )
     outcome.paid, outcome.failed = len(paid), len(failed)
+    outcome.still_open = batch.items.filter(status=ItemStatus.PENDING).count()
     batch.reconciled_by = user
-    fields = ["reconciled_by"]
-    if not batch.items.filter(status=ItemStatus.PENDING).exists():
-        batch.status = BatchStatus.RECONCILED
+    batch.status = BatchStatus.PARTLY_RECONCILED if outcome.still_open else BatchStatus.RECONCILED
+    fields = ["reconciled_by", "status"]
+    if not outcome.still_open:
         batch.reconciled_at = now
-        fields += ["status", "reconciled_at"]
+        fields.append("reconciled_at")
     batch.save(update_fields=fields)
     audit_record(
         actor=user,
         action=AuditAction.BATCH_RECONCILED,
         obj=batch,
-        changes={"paid": outcome.paid, "failed": outcome.failed, "file": file_name},
+        changes={
+            "paid": outcome.paid,
+            "failed": outcome.failed,
+            "still_open": outcome.still_open,
+            "file": file_name,
+        },
     )
     return outcome
+
+
+@refusals_recorded(AuditAction.BATCH_RECONCILED)
+@transaction.atomic
+def batch_apply_result_file(
+    *, batch: PaymentBatch, user: User, data: bytes, file_name: str
+) -> tuple[ResultFile, ReconcileOutcome]:
+    """Read a result file and apply it (all of it or nothing); the file is kept either way,
+    with its SHA-256, who uploaded it and when, and a refused one is an audit event with why."""
+    rows, errors = read_result_file(data, file_name)
+    outcome = ReconcileOutcome(errors=errors)
+    if not errors:
+        outcome = batch_reconcile(batch=batch, user=user, rows=rows, file_name=file_name)
+    digest = hashlib.sha256(data).hexdigest()
+    kept = ResultFile(
+        batch=batch,
+        file_name=file_name[:255],
+        sha256=digest,
+        uploaded_by=user,
+        applied=not outcome.errors,
+        paid=outcome.paid,
+        failed=outcome.failed,
+        errors=outcome.errors[:200],
+    )
+    kept.file.save(f"batch-{batch.pk}-{digest[:16]}.csv", ContentFile(data), save=False)
+    kept.save()
+    if outcome.errors:
+        audit_record(
+            actor=user,
+            action=AuditAction.ATTEMPT_REFUSED,
+            obj=batch,
+            changes={
+                "attempt": str(AuditAction.BATCH_RECONCILED),
+                "file": file_name,
+                "sha256": digest,
+                "errors": len(outcome.errors),
+            },
+            reason="; ".join(outcome.errors)[:2000],
+        )
+    return kept, outcome

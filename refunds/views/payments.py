@@ -82,6 +82,7 @@ class BatchDetailView(ObjectDetailView):
         context["release_refusal"] = policies.release_refusal(self.object, self.user)
         context["results_refusal"] = policies.results_refusal(self.object, self.user)
         context["bank_details_missing"] = checks.bank_details_missing()
+        context["result_files"] = self.object.result_files.select_related("uploaded_by")
         return context
 
 
@@ -126,22 +127,26 @@ class BatchReconcileView(BatchActionView):
             messages.error(request, _("Choose the result file."))
             return redirect(batch)
         upload = form.cleaned_data["file"]
-        rows, errors = payments.read_result_file(upload.read(), upload.name)
-        if not errors:
-            outcome = payments.batch_reconcile(
-                batch=batch, user=self.user, rows=rows, file_name=upload.name
-            )
-            errors = outcome.errors
-        if errors:
+        _kept, outcome = payments.batch_apply_result_file(
+            batch=batch, user=self.user, data=upload.read(), file_name=upload.name
+        )
+        if outcome.errors:
             messages.error(request, _("Nothing was applied; correct the file and upload it again."))
-            for error in errors[:30]:
+            for error in outcome.errors[:30]:
                 messages.error(request, error)
             return redirect(batch)
-        messages.success(
-            request,
-            _("%(paid)s paid, %(failed)s failed.")
-            % {"paid": outcome.paid, "failed": outcome.failed},
-        )
+        counts = {"paid": outcome.paid, "failed": outcome.failed, "open": outcome.still_open}
+        if outcome.still_open:
+            messages.warning(
+                request,
+                _(
+                    "%(paid)s paid, %(failed)s failed; %(open)s payments of this batch still "
+                    "wait for a result."
+                )
+                % counts,
+            )
+        else:
+            messages.success(request, _("%(paid)s paid, %(failed)s failed.") % counts)
         return redirect(batch)
 
 

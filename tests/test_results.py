@@ -1,0 +1,108 @@
+"""The bank's result: applied whole or refused whole, kept with its hash, dated by the transfer."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from refunds.models import AuditEvent, Case, ResultFile
+from refunds.models.audit import AuditAction
+from refunds.services import payments
+from tests.test_review import DAY, approved_case
+
+pytestmark = pytest.mark.django_db
+
+
+def released_run(people, cases=2):
+    for _ in range(cases):
+        approved_case(people)
+    run = payments.batch_create(method="bank_transfer", user=people["a"], transfer_date=DAY)
+    return payments.batch_export(batch=run, user=people["b"])
+
+
+def result_file(lines: list[tuple[str, str, str]]) -> bytes:
+    rows = ["reference,result,amount_yen,reason"] + [",".join(line) + "," for line in lines]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def test_a_paid_line_without_an_amount_refuses_the_file_and_the_refusal_is_kept(people):
+    run = released_run(people)
+    first, second = run.items.order_by("pk")
+    data = result_file(
+        [(f"{first.pk:010d}", "paid", ""), (f"{second.pk:010d}", "paid", str(second.amount_yen))]
+    )
+    kept, outcome = payments.batch_apply_result_file(
+        batch=run, user=people["a"], data=data, file_name="result.csv"
+    )
+    assert outcome.errors == [f"result.csv line 2: {first.pk:010d} is paid without an amount"]
+    assert not Case.objects.filter(status="paid").exists()
+    assert (kept.applied, len(kept.sha256), kept.uploaded_by) == (False, 64, people["a"])
+    assert kept.file.read() == data
+    refusal = AuditEvent.objects.get(action=AuditAction.ATTEMPT_REFUSED, object_id=str(run.pk))
+    assert "without an amount" in refusal.reason and refusal.changes["sha256"] == kept.sha256
+
+
+def test_a_partial_file_leaves_the_run_partly_reconciled_and_the_rest_closes_it(people):
+    run = released_run(people)
+    first, second = run.items.order_by("pk")
+    _kept, outcome = payments.batch_apply_result_file(
+        batch=run,
+        user=people["a"],
+        data=result_file([(f"{first.pk:010d}", "paid", str(first.amount_yen))]),
+        file_name="part-1.csv",
+    )
+    run.refresh_from_db()
+    assert (outcome.paid, outcome.still_open, run.status) == (1, 1, "partly_reconciled")
+    _kept, outcome = payments.batch_apply_result_file(
+        batch=run,
+        user=people["a"],
+        data=result_file([(f"{second.pk:010d}", "failed", "")]),
+        file_name="part-2.csv",
+    )
+    run.refresh_from_db()
+    assert (outcome.failed, outcome.still_open, run.status) == (1, 0, "reconciled")
+    assert ResultFile.objects.filter(batch=run, applied=True).count() == 2
+
+
+def test_money_is_paid_on_the_transfer_date_and_the_events_say_what_an_auditor_reads(people):
+    run = released_run(people, cases=1)
+    item = run.items.get()
+    payments.batch_apply_result_file(
+        batch=run,
+        user=people["a"],
+        data=result_file([(f"{item.pk:010d}", "paid", str(item.amount_yen))]),
+        file_name="r.csv",
+    )
+    case = Case.objects.get(pk=item.case_id)
+    assert timezone.localtime(case.paid_at).date() == DAY
+    paid = AuditEvent.objects.get(action=AuditAction.CASE_PAID, object_id=str(case.pk))
+    assert paid.changes["paid_yen"] == item.amount_yen
+    assert paid.changes["paid_on"] == DAY.isoformat()
+    exported = AuditEvent.objects.get(action=AuditAction.BATCH_EXPORTED, object_id=str(run.pk))
+    assert exported.changes["count"] == 1 and exported.changes["total_yen"] == item.amount_yen
+    assert len(exported.changes["sha256"]) == 64
+    assert datetime.date.fromisoformat(exported.changes["transfer_date"]) == DAY
+
+
+def test_a_failed_payment_event_carries_its_reason(people):
+    run = released_run(people, cases=1)
+    item = run.items.get()
+    data = f"reference,result,amount_yen,reason\n{item.pk:010d},不能,,口座なし\n".encode("cp932")
+    payments.batch_apply_result_file(batch=run, user=people["a"], data=data, file_name="r.csv")
+    failed = AuditEvent.objects.get(
+        action=AuditAction.CASE_PAYMENT_FAILED, object_id=str(item.case_id)
+    )
+    assert failed.changes["failure_reason"] == "口座なし"
+
+
+def test_a_reconciled_run_takes_no_more_results(people):
+    run = released_run(people, cases=1)
+    item = run.items.get()
+    line = [(f"{item.pk:010d}", "paid", str(item.amount_yen))]
+    payments.batch_apply_result_file(
+        batch=run, user=people["a"], data=result_file(line), file_name="r.csv"
+    )
+    _kept, outcome = payments.batch_apply_result_file(
+        batch=run, user=people["a"], data=result_file(line), file_name="again.csv"
+    )
+    assert outcome.errors and "waiting for results" in outcome.errors[0]
