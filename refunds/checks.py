@@ -35,3 +35,29 @@ def company_bank_details(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             id="refunds.E001",
         )
     ]
+
+
+def letter_sender_missing() -> list[str]:
+    """The letters' sender block still empty or at its examples."""
+    example: dict[str, str] = getattr(settings, "LETTER_SENDER_EXAMPLE", {})
+    return [
+        name
+        for name, value in example.items()
+        if not str(getattr(settings, name, "")).strip()
+        or (name != "LETTER_SENDER_DEPARTMENT" and getattr(settings, name) == value)
+    ]
+
+
+@register(Tags.security, deploy=True)
+def letter_sender(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    missing = letter_sender_missing()
+    if not missing:
+        return []
+    return [
+        Error(
+            f"The letters would carry the example sender: {', '.join(missing)} not set.",
+            hint="Set the company's name, department, postal code and address the members "
+            "write back to.",
+            id="refunds.E002",
+        )
+    ]

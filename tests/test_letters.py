@@ -100,3 +100,51 @@ def test_admin_edits_the_text_and_a_broken_placeholder_is_refused(admin_client_r
     admin_client_role.post(url, {"subject": "お詫び", "body": "{{ member_name }} 様 {{ amount }}"})
     assert LetterTemplate.objects.get(kind="notice").subject == "お詫び"
     assert AuditEvent.objects.filter(action="letter_template.changed").exists()
+
+
+def test_a_letter_that_asks_for_bank_details_encloses_the_claim_form(tmp_path):
+    case = _case(category=2)
+    text = _pdf_text(letters.letters_pdf([case], "notice"), tmp_path)
+    assert "同封の返金請求書" in text
+    assert text.count("返金請求書") >= 2  # the mention, and the form's own title
+    for printed in (case.member.member_no, case.case_no, "口座名義（カナ）", "返送先"):
+        assert printed in text, printed
+    for sender in ("ソネット株式会社（見本）", "返金対応窓口", "〒100-0000"):
+        assert sender in text, sender
+
+
+def test_a_current_members_letter_has_no_claim_form():
+    member = MemberFactory(status="active")
+    case = CaseFactory(
+        contract=ContractFactory(member=member, ended_on=datetime.date(2009, 6, 30)),
+        category=1,
+        status="detected",
+        amount_yen=3402,
+    )
+    html = letters.render_letters_html([case], "notice")
+    assert "同封の返金請求書" not in html and 'class="form"' not in html
+
+
+def test_a_paid_cases_letter_says_it_was_paid():
+    case = _case(category=2, status="approved")
+    Case.objects.filter(pk=case.pk).update(
+        status="paid",
+        paid_at=timezone.make_aware(datetime.datetime(2026, 12, 9)),
+        paid_amount_yen=6720,
+    )
+    case.refresh_from_db()
+    html = letters.render_letters_html([case], "notice")
+    assert "2026年12月9日" in html and "完了しております" in html
+    assert "お振り込みいたします" not in html and 'class="form"' not in html
+
+
+def test_production_prints_no_letter_with_the_example_sender(settings):
+    from django.core.exceptions import ValidationError
+
+    settings.LETTER_SENDER_REQUIRED = True
+    with pytest.raises(ValidationError, match="LETTER_SENDER_COMPANY"):
+        letters.render_letters_html([_case()], "notice")
+    settings.LETTER_SENDER_COMPANY = "株式会社サンプル"
+    settings.LETTER_SENDER_POSTAL_CODE = "141-0032"
+    settings.LETTER_SENDER_ADDRESS = "東京都品川区大崎1-1-1"
+    assert "株式会社サンプル" in letters.render_letters_html([_case()], "notice")

@@ -31,6 +31,9 @@ BANK_DETAILS = {
     "ZENGIN_BRANCH_CODE": "001",
     "ZENGIN_BRANCH_KANA": "ﾎﾝﾃﾝ",
     "ZENGIN_ACCOUNT_NUMBER": "7654321",
+    "LETTER_SENDER_COMPANY": "株式会社サンプル",
+    "LETTER_SENDER_POSTAL_CODE": "141-0032",
+    "LETTER_SENDER_ADDRESS": "東京都品川区大崎1-1-1",
 }
 
 
@@ -67,3 +70,15 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", DJANGO_SETTINGS_MODULE="config.settings.production")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_check_deploy_fails_while_the_letters_sender_is_the_example():
+    example = {k: v for k, v in BANK_DETAILS.items() if not k.startswith("LETTER_")}
+    result = _manage(
+        "check",
+        "--deploy",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        **example,
+    )
+    assert result.returncode != 0 and "refunds.E002" in result.stderr

@@ -272,7 +272,28 @@ ZENGIN_LINE_ENDING = env.str("ZENGIN_LINE_ENDING", default="crlf")
 REMINDER_AFTER_DAYS = env.int("REMINDER_AFTER_DAYS", default=30)
 REMINDERS_MAX = env.int("REMINDERS_MAX", default=2)
 # The sender printed on letters, and the most letters one run prints.
-LETTER_SENDER = env.str("LETTER_SENDER", default="ソネット株式会社 返金対応窓口")
+# The sender block of every letter and the return address of its claim form. The examples make
+# the demo's letters; `check --deploy` fails until production sets its own, and production
+# refuses to print letters without them (LETTER_SENDER_REQUIRED).
+LETTER_SENDER_EXAMPLE = {
+    "LETTER_SENDER_COMPANY": "ソネット株式会社（見本）",
+    "LETTER_SENDER_DEPARTMENT": "返金対応窓口",
+    "LETTER_SENDER_POSTAL_CODE": "100-0000",
+    "LETTER_SENDER_ADDRESS": "東京都千代田区見本町1-1（見本）",
+}
+LETTER_SENDER_COMPANY = env.str(
+    "LETTER_SENDER_COMPANY", LETTER_SENDER_EXAMPLE["LETTER_SENDER_COMPANY"]
+)
+LETTER_SENDER_DEPARTMENT = env.str(
+    "LETTER_SENDER_DEPARTMENT", LETTER_SENDER_EXAMPLE["LETTER_SENDER_DEPARTMENT"]
+)
+LETTER_SENDER_POSTAL_CODE = env.str(
+    "LETTER_SENDER_POSTAL_CODE", LETTER_SENDER_EXAMPLE["LETTER_SENDER_POSTAL_CODE"]
+)
+LETTER_SENDER_ADDRESS = env.str(
+    "LETTER_SENDER_ADDRESS", LETTER_SENDER_EXAMPLE["LETTER_SENDER_ADDRESS"]
+)
+LETTER_SENDER_REQUIRED = env.bool("LETTER_SENDER_REQUIRED", default=False)
 LETTER_RUN_LIMIT = env.int("LETTER_RUN_LIMIT", default=500)
 
 # Dashboard and progress report.

@@ -4,6 +4,8 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
+# Letters are printed only with the company's own sender block (refunds.checks).
+LETTER_SENDER_REQUIRED = True
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

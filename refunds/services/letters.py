@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import ALL_ROLES
+from refunds import checks
 from refunds.hours import OpeningHours
 from refunds.models import (
     Case,
@@ -38,9 +39,28 @@ S = CaseStatus
 _BY_LETTER = (ContactKind.LETTER, ContactKind.REMINDER)
 
 
+def _japanese_date(day: datetime.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _payout_text(case: Case, claim: Claim | None) -> tuple[str, str]:
-    """How the refund comes, and what the member has to do (in Japanese, for the letter)."""
-    if claim is not None and claim.method == PayoutMethod.BANK_TRANSFER:
+    """How the refund comes, and what the member has to do (in Japanese, for the letter).
+
+    The text follows the case: a paid refund is told as paid, one on its way as on its way."""
+    by_transfer = claim is not None and claim.method == PayoutMethod.BANK_TRANSFER
+    if case.status == S.PAID and case.paid_at is not None:
+        how = "ご指定の口座へのお振り込み" if by_transfer else "ご利用料金からの差し引き"
+        return (
+            f"ご返金は{_japanese_date(timezone.localdate(case.paid_at))}に{how}にて"
+            "完了しております。",
+            "お手続きは不要です。",
+        )
+    if case.status == S.IN_PAYMENT:
+        return (
+            "ご返金のお手続きは完了しており、近日中にお支払いいたします。",
+            "お手続きは不要です。",
+        )
+    if by_transfer:
         return (
             f"ご指定の口座（{claim.bank_name} {claim.branch_name}）へお振り込みいたします。",
             "お手続きは不要です。",
@@ -51,11 +71,35 @@ def _payout_text(case: Case, claim: Claim | None) -> tuple[str, str]:
             "お手続きは不要です。口座へのお振り込みをご希望の場合は、下記フリーダイヤルまで"
             "ご連絡ください。",
         )
+    where = "お振込先（金融機関名・支店名・預金種目・口座番号・口座名義（カナ））を、"
+    if needs_claim_form(case, claim):  # the claim form follows the letter
+        where += "同封の返金請求書にご記入のうえご返送いただくか、"
     return (
         "ご指定の銀行口座へお振り込みいたします。",
-        "お振込先（金融機関名・支店名・預金種目・口座番号・口座名義（カナ））を、同封の返金請求書に"
-        "ご記入のうえご返送いただくか、下記フリーダイヤルにてお知らせください。",
+        where + "下記フリーダイヤルにてお知らせください。",
     )
+
+
+def needs_claim_form(case: Case, claim: Claim | None) -> bool:
+    """The member must still tell us where to pay: the letter encloses a claim form."""
+    if claim is not None or case.status not in (S.DETECTED, S.NOTIFIED, S.AWAITING_CLAIM):
+        return False
+    return not (case.category == 1 and case.member is not None and case.member.is_active)
+
+
+def sender() -> dict[str, str]:
+    """The letters' sender block, and the claim form's return address (from settings)."""
+    if settings.LETTER_SENDER_REQUIRED and checks.letter_sender_missing():
+        raise ValidationError(
+            _("Letters cannot be printed before the sender is set: %(names)s.")
+            % {"names": ", ".join(checks.letter_sender_missing())}
+        )
+    return {
+        "company": settings.LETTER_SENDER_COMPANY,
+        "department": settings.LETTER_SENDER_DEPARTMENT,
+        "postal_code": settings.LETTER_SENDER_POSTAL_CODE,
+        "address": settings.LETTER_SENDER_ADDRESS,
+    }
 
 
 def letter_context(case: Case, claim: Claim | None) -> dict[str, str]:
@@ -84,25 +128,29 @@ def _paragraphs(text: str) -> list[list[str]]:
 
 
 def render_letters_html(cases: Sequence[Case], kind: str) -> str:
+    """The letters of ``kind`` for these cases as one HTML document (a page each, and the
+    claim form after each letter whose member must still give bank details)."""
+    from_ = sender()
     template = LetterTemplate.objects.get(kind=kind)
     body = Template(template.body)
     claims = {c.case_id: c for c in Claim.objects.filter(case__in=cases)}
     today = timezone.localdate()
     letters = []
     for case in cases:
-        context = letter_context(case, claims.get(case.pk))
+        claim = claims.get(case.pk)
+        context = letter_context(case, claim)
         letters.append(
             {
                 "case": case,
                 "member": case.member,
                 "subject": template.subject,
                 "paragraphs": _paragraphs(body.render(Context(context))),
-                "date": f"{today.year}年{today.month}月{today.day}日",
+                "date": _japanese_date(today),
+                "claim_form": needs_claim_form(case, claim),
+                "context": context,
             }
         )
-    return render_to_string(
-        "letters/letter.html", {"letters": letters, "sender": settings.LETTER_SENDER}
-    )
+    return render_to_string("letters/letter.html", {"letters": letters, "sender": from_})
 
 
 def letters_pdf(cases: Sequence[Case], kind: str) -> bytes:
