@@ -97,6 +97,7 @@ urlpatterns = [
     ),
     path("payments/<int:pk>/file/", payments.BatchFileView.as_view(), name="batch_file"),
     path("letters/", letters.LetterRunView.as_view(), name="letters"),
+    path("letters/runs/<int:pk>/", letters.LetterRunFileView.as_view(), name="letter_run_file"),
     path(
         "letters/texts/<str:kind>/",
         letters.LetterTemplateUpdateView.as_view(),

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from refunds.models import AuditEvent, Case, ContactAttempt, LetterTemplate
+from refunds.models import AuditEvent, Case, ContactAttempt, LetterRun, LetterTemplate
 from refunds.services import letters
 from tests.factories import CaseFactory, ContractFactory, MemberFactory, UserFactory
 
@@ -65,7 +65,8 @@ def test_notice_reads_right(tmp_path):
 def test_a_run_records_attempts_and_moves_detected_to_notified(tmp_path):
     cases = [_case() for _ in range(3)]
     user = UserFactory(roles=["staff"])
-    pdf, count = letters.letters_send(case_ids=[c.pk for c in cases], user=user, kind="notice")
+    run = letters.letters_send(case_ids=[c.pk for c in cases], user=user, kind="notice")
+    pdf, count = run.file.read(), run.count
     assert count == 3 and pdf.startswith(b"%PDF")
     assert ContactAttempt.objects.filter(kind="letter").count() == 3
     assert set(Case.objects.values_list("status", flat=True)) == {"notified"}
@@ -86,11 +87,51 @@ def test_two_reminders_at_most_after_the_set_days(settings):
     assert not letters.reminders_due().exists()  # two reminders sent
 
 
-def test_letter_page_prints_a_run(staff_client):
-    _case()
-    response = staff_client.post(reverse("refunds:letters"), {"kind": "notice"})
+def test_a_run_is_chosen_and_previewed_before_it_is_printed(staff_client):
+    kept = _case(category=1)
+    chosen = [_case(category=2) for _ in range(2)]
+    url = reverse("refunds:letters")
+    choice = {"kind": "notice", "program": "", "category": "2", "limit": "500"}
+    page = staff_client.get(url, choice).content.decode()
+    assert "2 letters will be printed" in page or "2通を印刷" in page
+    key = re.search(r'name="key" value="([0-9a-f]+)"', page).group(1)
+    pdf = staff_client.get(url, {**choice, "pdf": "1"})
+    assert pdf["Content-Type"] == "application/pdf"
+    assert not ContactAttempt.objects.exists()  # the preview records nothing
+    response = staff_client.post(url, {**choice, "key": key})
     assert response["Content-Type"] == "application/pdf"
-    assert Case.objects.get().status == "notified"
+    assert {c.status for c in Case.objects.filter(pk__in=[c.pk for c in chosen])} == {"notified"}
+    assert Case.objects.get(pk=kept.pk).status == "detected"
+    run = LetterRun.objects.get()
+    assert (
+        run.count == 2
+        and run.category == 2
+        and sorted(run.case_ids) == sorted(c.pk for c in chosen)
+    )
+    again = staff_client.get(reverse("refunds:letter_run_file", args=[run.pk]))
+    assert b"".join(again.streaming_content) == run.file.open("rb").read()
+    assert ContactAttempt.objects.count() == 2  # printing again records nothing
+
+
+def test_a_run_whose_cases_changed_since_the_preview_is_not_printed(staff_client):
+    _case()
+    url = reverse("refunds:letters")
+    choice = {"kind": "notice", "program": "", "category": "", "limit": "500"}
+    key = re.search(
+        r'name="key" value="([0-9a-f]+)"', staff_client.get(url, choice).content.decode()
+    ).group(1)
+    _case()  # another case became due meanwhile
+    response = staff_client.post(url, {**choice, "key": key})
+    assert response.status_code == 302 and not ContactAttempt.objects.exists()
+
+
+def test_a_run_with_nothing_due_prints_nothing(staff_client):
+    url = reverse("refunds:letters")
+    choice = {"kind": "reminder", "program": "", "category": "", "limit": "500"}
+    page = staff_client.get(url, choice).content.decode()
+    assert 'id="print-run"' not in page
+    response = staff_client.post(url, {**choice, "key": "0"})
+    assert response.status_code == 302 and not LetterRun.objects.exists()
 
 
 def test_admin_edits_the_text_and_a_broken_placeholder_is_refused(admin_client_role):

@@ -85,6 +85,7 @@ PAGES = [
     ("refunds:batch_detail", lambda: [_batch_of_payments().pk], SUPERVISORS),
     ("refunds:batch_file", lambda: [_batch_of_payments().pk], SUPERVISORS),
     ("refunds:letters", None, CALL_CENTER),
+    ("refunds:letter_run_file", lambda: [_letter_run().pk], CALL_CENTER),
     ("refunds:qa_queue", None, SUPERVISORS),
     ("refunds:audit_list", None, SUPERVISORS),
     ("refunds:reveal_list", None, ("admin",)),
@@ -131,6 +132,17 @@ def _report():
     from refunds.services.reporting import report_generate
 
     return report_generate()
+
+
+def _letter_run():
+    from django.core.files.base import ContentFile
+
+    from refunds.models import LetterRun
+
+    run = LetterRun(kind="notice", count=0, sha256="0" * 64, created_by=UserFactory())
+    run.file.save("run.pdf", ContentFile(b"%PDF-1.7"), save=False)
+    run.save()
+    return run
 
 
 def _batch_of_payments():

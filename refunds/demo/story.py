@@ -377,14 +377,14 @@ class Story:
         ids = list(due.order_by("pk").values_list("pk", flat=True))
         if not ids:
             return
-        printed, sent = letters.letters_send(
+        run = letters.letters_send(
             case_ids=ids[: settings.LETTER_RUN_LIMIT],
             user=self.cast.operators[0],
             kind=kind,
             printout=letters_printout,
         )
-        self.keep_letters(printed, kind, day)
-        self.counts[counted_as] += sent
+        self.keep_letters(run.file.read(), kind, day)
+        self.counts[counted_as] += run.count
 
     def keep_letters(self, printout: bytes, kind: str, day: int) -> None:
         """The run's letters, as printed, in the output directory."""

@@ -28,7 +28,7 @@ from .cases import (
 )
 from .contracts import Area, Contract
 from .imports import ImportBatch, ImportKind, ImportRowError, ImportStatus
-from .letters import ContactAttempt, ContactKind, LetterKind, LetterTemplate
+from .letters import ContactAttempt, ContactKind, LetterKind, LetterRun, LetterTemplate
 from .members import Member, MemberStatus
 from .payments import BatchStatus, ItemStatus, PaymentBatch, PaymentItem, ResultFile
 from .programs import RemediationProgram
@@ -68,6 +68,7 @@ __all__ = [
     "Investigation",
     "ItemStatus",
     "LetterKind",
+    "LetterRun",
     "LetterTemplate",
     "Member",
     "MemberStatus",

@@ -60,6 +60,7 @@ class AuditAction(models.TextChoices):
     IMPORT_FINISHED = "import.finished", _("Import finished")
     REPORT_GENERATED = "report.generated", _("Progress report generated")
     LETTER_TEMPLATE_CHANGED = "letter_template.changed", _("Letter text changed")
+    LETTER_RUN_PRINTED = "letter_run.printed", _("Letter run printed")
     USER_LOGGED_OUT_EVERYWHERE = "user.logged_out_everywhere", _("Signed out everywhere")
     # Refusals: who tried what, on which object, and why it was refused
     ATTEMPT_REFUSED = "attempt.refused", _("Attempt refused")

@@ -104,3 +104,29 @@ class ContactAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {local_date(self.sent_at)}"
+
+
+class LetterRun(models.Model):
+    """A printed run of letters: what was chosen, the printout as it went out, who printed it.
+
+    Printing it again gives the same file and records nothing."""
+
+    kind = models.CharField(_("letter"), max_length=16, choices=LetterKind.choices)
+    program_code = models.CharField(_("program"), max_length=40, blank=True)
+    category = models.PositiveSmallIntegerField(_("category"), null=True, blank=True)
+    count = models.PositiveIntegerField(_("letters"))
+    case_ids = models.JSONField(_("cases"), default=list)
+    file = models.FileField(_("file"), upload_to="letters/")
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("printed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("letter run")
+        verbose_name_plural = _("letter runs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return _("Letter run %(id)s") % {"id": self.pk}

@@ -7,10 +7,13 @@ from Debian's packages (Noto Sans CJK JP, else IPAexGothic).
 """
 
 import datetime
+import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.template import Context, Template
@@ -29,10 +32,12 @@ from refunds.models import (
     ContactAttempt,
     ContactKind,
     LetterKind,
+    LetterRun,
     LetterTemplate,
     PayoutMethod,
 )
 from refunds.models.audit import AuditAction
+from refunds.services.audit import audit_record
 from refunds.services.transitions import CaseRow, cases_move, lock_cases
 
 S = CaseStatus
@@ -194,6 +199,38 @@ def reminders_due(now: datetime.datetime | None = None) -> QuerySet[Case]:
     )
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which due letters a run prints: their kind, program and category, at most ``limit``."""
+
+    kind: str
+    program_code: str = ""
+    category: int | None = None
+    limit: int = 0  # 0: LETTER_RUN_LIMIT
+
+    def due(self) -> QuerySet[Case]:
+        cases = notices_due() if self.kind == LetterKind.NOTICE else reminders_due()
+        if self.program_code:
+            cases = cases.filter(program_code=self.program_code)
+        if self.category is not None:
+            cases = cases.filter(category=self.category)
+        return cases
+
+    def case_ids(self) -> list[int]:
+        limit = min(self.limit or settings.LETTER_RUN_LIMIT, settings.LETTER_RUN_LIMIT)
+        return list(self.due().order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+def selection_key(case_ids: Sequence[int]) -> str:
+    """A short fingerprint of a run's cases: the preview's list is the one printed, or none."""
+    return hashlib.sha256(",".join(map(str, sorted(case_ids))).encode()).hexdigest()[:16]
+
+
+def letters_preview(case_ids: Sequence[int], kind: str, pages: int = 3) -> bytes:
+    """The first letters of a run as a PDF, to read before printing (nothing is recorded)."""
+    return letters_pdf(_cases_for(sorted(case_ids)[:pages]), kind)
+
+
 @transaction.atomic
 def letters_send(
     *,
@@ -201,10 +238,11 @@ def letters_send(
     user: User,
     kind: str,
     printout: Callable[[Sequence[Case], str], bytes] = letters_pdf,
-) -> tuple[bytes, int]:
+    selection: Selection | None = None,
+) -> LetterRun:
     """Print the letters of ``kind`` for these cases (one PDF, or what ``printout`` makes of
-    them) and record each as a contact attempt; a notice moves a detected case to
-    ``notified``. Returns (printout, letters)."""
+    them), keep the printout as a ``LetterRun`` (to print again without recording again) and
+    record each letter as a contact attempt; a notice moves a detected case to ``notified``."""
     if not user.has_role(*ALL_ROLES):
         raise PermissionDenied
     if kind not in LetterKind.values:
@@ -235,4 +273,23 @@ def letters_send(
         action=AuditAction.CASE_NOTIFIED,
         changes={"letter": kind},
     )
-    return pdf, len(cases)
+    digest = hashlib.sha256(pdf).hexdigest()
+    run = LetterRun(
+        kind=kind,
+        program_code=selection.program_code if selection else "",
+        category=selection.category if selection else None,
+        count=len(cases),
+        case_ids=[c.pk for c in cases],
+        sha256=digest,
+        created_by=user,
+    )
+    suffix = "pdf" if pdf.startswith(b"%PDF") else "html"
+    run.file.save(f"{kind}-{now:%Y%m%d-%H%M%S}-{digest[:8]}.{suffix}", ContentFile(pdf), save=False)
+    run.save()
+    audit_record(
+        actor=user,
+        action=AuditAction.LETTER_RUN_PRINTED,
+        obj=run,
+        changes={"kind": kind, "count": run.count, "sha256": digest},
+    )
+    return run

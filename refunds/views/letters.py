@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,7 +17,8 @@ from django.views.generic import UpdateView
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
-from refunds.models import Case, LetterKind, LetterTemplate
+from refunds.forms.letters import LetterRunForm
+from refunds.models import Case, LetterKind, LetterRun, LetterTemplate
 from refunds.models.audit import AuditAction
 from refunds.policies import may_see_amounts
 from refunds.services import letters
@@ -25,34 +26,74 @@ from refunds.services.audit import audit_record
 
 
 class LetterRunView(RoleRequiredMixin, View):
-    """What is due (notices, reminders) and a button that prints and records one run."""
+    """What is due; a run chosen (kind, program, category, at most N) and previewed — its count,
+    its first cases and its first pages as a PDF — before it is printed and recorded."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        form = LetterRunForm(request.GET if "kind" in request.GET else None)
+        context: dict[str, Any] = {"form": form}
+        if form.is_bound and form.is_valid():
+            selection = form.selection()
+            ids = selection.case_ids()
+            if "pdf" in request.GET and ids:
+                response = HttpResponse(
+                    letters.letters_preview(ids, selection.kind), content_type="application/pdf"
+                )
+                response["Content-Disposition"] = 'inline; filename="preview.pdf"'
+                return response
+            context["preview"] = {
+                "count": len(ids),
+                "key": letters.selection_key(ids),
+                "first": Case.objects.filter(pk__in=ids[:10]).order_by("pk"),
+                "query": request.GET.urlencode(),
+            }
         notices = (
             letters.notices_due().values("category").annotate(n=Count("pk")).order_by("category")
         )
-        context = {
-            "notices": list(notices),
-            "notices_total": sum(row["n"] for row in notices),
-            "reminders_total": letters.reminders_due().count(),
-            "limit": settings.LETTER_RUN_LIMIT,
-            "templates": LetterTemplate.objects.order_by("kind"),
-        }
+        context.update(
+            notices=list(notices),
+            notices_total=sum(row["n"] for row in notices),
+            reminders_total=letters.reminders_due().count(),
+            limit=settings.LETTER_RUN_LIMIT,
+            templates=LetterTemplate.objects.order_by("kind"),
+            runs=LetterRun.objects.select_related("created_by")[:20],
+        )
         return render(request, "refunds/letters.html", context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        kind = request.POST.get("kind", "")
-        limit = settings.LETTER_RUN_LIMIT
-        due = letters.notices_due() if kind == LetterKind.NOTICE else letters.reminders_due()
-        ids = list(due.order_by("pk").values_list("pk", flat=True)[:limit])
+        form = LetterRunForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose the letters to print."))
+            return redirect("refunds:letters")
+        selection = form.selection()
+        ids = selection.case_ids()
+        preview = f"{reverse('refunds:letters')}?{request.POST.urlencode()}"
+        if letters.selection_key(ids) != request.POST.get("key"):
+            messages.error(request, _("The letters due changed since the preview; check it again."))
+            return redirect(preview)
         try:
-            pdf, count = letters.letters_send(case_ids=ids, user=self.user, kind=kind)
+            run = letters.letters_send(
+                case_ids=ids, user=self.user, kind=selection.kind, selection=selection
+            )
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
             return redirect("refunds:letters")
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="letters-{kind}-{count}.pdf"'
-        return response
+        return _run_file(run)
+
+
+def _run_file(run: LetterRun) -> FileResponse:
+    return FileResponse(
+        run.file.open("rb"),
+        as_attachment=True,
+        filename=f"letters-{run.kind}-{run.pk}-{run.count}.pdf",
+    )
+
+
+class LetterRunFileView(RoleRequiredMixin, View):
+    """A printed run's file again, as it went out (nothing is recorded)."""
+
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        return _run_file(get_object_or_404(LetterRun, pk=pk))
 
 
 class CaseLetterView(RoleRequiredMixin, View):
