@@ -12,12 +12,14 @@ request's language decides which is read). The text is Django's
 import functools
 from typing import Any
 
+from django.apps import apps
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.encoding import force_str
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from refunds.models import CaseStatus
@@ -64,3 +66,89 @@ def status_badge(case: Any) -> SafeString:
     """A case's status as a coloured badge (the lists, the case and member pages)."""
     css = _STATUS_BADGES.get(case.status, "text-bg-primary")
     return format_html('<span class="badge {}">{}</span>', css, display(case, "status"))
+
+
+# -- an audit event's changes in words ------------------------------------------------------
+
+# Keys of an event's changes that are not a field of its object.
+CHANGE_LABELS = {
+    "attempt": gettext_lazy("attempted"),
+    "batch": gettext_lazy("payment batch"),
+    "letter": gettext_lazy("letter"),
+    "paid_yen": gettext_lazy("paid (yen)"),
+    "paid_on": gettext_lazy("paid on"),
+    "count": gettext_lazy("count"),
+    "total_yen": gettext_lazy("total (yen)"),
+    "sha256": "SHA-256",
+    "file": gettext_lazy("file"),
+    "paid": gettext_lazy("paid"),
+    "failed": gettext_lazy("failed"),
+    "still_open": gettext_lazy("still waiting"),
+    "errors": gettext_lazy("errors"),
+    "case_no": gettext_lazy("case number"),
+    "program": gettext_lazy("program"),
+    "run": gettext_lazy("detection run"),
+    "kind": gettext_lazy("kind"),
+}
+
+
+def _field_of(object_type: str, key: str) -> "models.Field[Any, Any] | None":
+    try:
+        field = apps.get_model(object_type)._meta.get_field(key)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return None
+    return field if isinstance(field, models.Field) else None
+
+
+def _value_text(field: "models.Field[Any, Any] | None", value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if field is not None and field.choices:
+        return str(choice_label(field, value))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list | tuple):
+        return ", ".join(_value_text(field, v) for v in value)
+    return str(value)
+
+
+def describe_changes(object_type: str, changes: dict[str, Any]) -> list[tuple[str, str]]:
+    """An event's changes as (label, text) pairs: ``ステータス: 検出（未通知）→ 通知済み``.
+
+    A field of the object reads with its verbose name and its choices' labels; a pair
+    ``[before, after]`` reads as ``before → after``; other keys use ``CHANGE_LABELS``."""
+    described = []
+    for key, value in changes.items():
+        field = _field_of(object_type, key)
+        label = field.verbose_name if field is not None else CHANGE_LABELS.get(key, key)
+        if key == "attempt":
+            action = _field_of("refunds.auditevent", "action")
+            text = _value_text(action, value)
+        elif isinstance(value, list) and len(value) == 2 and field is not None:
+            text = f"{_value_text(field, value[0])} → {_value_text(field, value[1])}"
+        else:
+            text = _value_text(field, value)
+        described.append((str(label), text))
+    return described
+
+
+# -- the billing system's codes ------------------------------------------------------------
+
+# The codes the built-in program's billing data uses, in words; a code the data brings that is
+# not here reads as it is (a program of another business has codes of its own).
+CODE_LABELS = {
+    "course": {"HIKARI_FLETS": gettext_lazy("So-net Hikari with FLET'S")},
+    "plan": {"family": gettext_lazy("family type"), "mansion": gettext_lazy("mansion type")},
+    "item": {
+        "base_fee": gettext_lazy("base fee"),
+        "refund": gettext_lazy("refund"),
+        "option": gettext_lazy("option"),
+    },
+}
+
+
+def code_label(value: Any, kind: str) -> str:
+    """A course, plan or charge item code in words (the code itself if it is not known)."""
+    if value is None:
+        return "—"
+    return str(CODE_LABELS.get(kind, {}).get(value, value))

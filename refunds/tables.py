@@ -29,7 +29,7 @@ from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.utils import signature
 
 from refunds import columns
-from refunds.labels import choice_label, status_badge, yen
+from refunds.labels import choice_label, code_label, status_badge, yen
 from refunds.models import (
     AuditEvent,
     Case,
@@ -121,6 +121,20 @@ class YenColumn(tables.Column):
         return yen(value)
 
 
+class CodeColumn(tables.Column):
+    """A course, plan or charge item code of the billing data, in words (``labels.code_label``)."""
+
+    def __init__(self, kind: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kind = kind
+
+    def render(self, value: Any) -> str:
+        return code_label(value, self.kind)
+
+    def value(self, value: Any) -> Any:
+        return value
+
+
 class CountColumn(tables.Column):
     def render(self, value: Any) -> str:
         return str(intcomma(value))
@@ -185,6 +199,8 @@ class ContractTable(BaseTable):
         verbose_name=columns.CONTRACTS.label("member_no"),
         linkify=_TO_MEMBER,
     )
+    course = CodeColumn("course")
+    plan = CodeColumn("plan")
     applied_on = DateColumn()
     cancel_requested_on = DateColumn()
     ended_on = DateColumn()
@@ -195,6 +211,8 @@ class ContractTable(BaseTable):
 
 
 class TariffTable(BaseTable):
+    course = CodeColumn("course")
+    plan = CodeColumn("plan")
     monthly_fee_yen = yen_column(_("monthly fee"))
     valid_from = DateColumn()
     valid_to = DateColumn()
@@ -247,8 +265,8 @@ class CaseTable(BaseTable):
         orderable=False,
     )
     category = tables.Column(orderable=False)
-    plan = tables.Column(
-        accessor="contract__plan", verbose_name=columns.CASES.label("plan"), orderable=False
+    plan = CodeColumn(
+        "plan", accessor="contract__plan", verbose_name=columns.CASES.label("plan"), orderable=False
     )
     area = tables.Column(
         accessor="contract__area", verbose_name=columns.CASES.label("area"), orderable=False
@@ -514,9 +532,8 @@ class AuditEventTable(BaseTable):
     created_at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("when"))
     object_repr = tables.Column(verbose_name=_("object"))
     changes = TemplateColumn(
-        '<span class="small font-monospace">{% for k, v in record.changes.items %}'
-        "{{ k }}: {{ v|truncatechars:120 }}{% if not forloop.last %}; {% endif %}"
-        "{% endfor %}</span>",
+        '{% load refunds_tags %}<span class="small">{{ record|changes_text|truncatechars:240 }}'
+        "</span>",
         orderable=False,
     )
 

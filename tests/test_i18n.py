@@ -66,3 +66,32 @@ def test_the_compiled_catalogue_matches_the_po(po_path: Path):
     assert polib.mofile(str(mo_path)).metadata.get("Plural-Forms") == po.metadata.get(
         "Plural-Forms"
     ), f"{mo_path} has other Plural-Forms than its .po; run compilemessages"
+
+
+@pytest.mark.django_db
+def test_history_and_billing_read_in_words_not_codes(supervisor_client):
+    """No raw code on the case page: states, event changes, course, plan and items in words."""
+    import datetime
+
+    from refunds.models import AuditEvent, BillingLine
+    from refunds.models.audit import AuditAction
+    from refunds.services.audit import audit_record
+    from tests.factories import CaseFactory
+
+    case = CaseFactory(status="detected")
+    BillingLine.objects.create(
+        contract=case.contract, period=datetime.date(2009, 7, 1), item="base_fee", amount_yen=6720
+    )
+    audit_record(
+        actor=None,
+        action=AuditAction.CASE_NOTIFIED,
+        obj=case,
+        changes={"status": [None, "detected"], "letter": "notice"},
+    )
+    supervisor_client.cookies["django_language"] = "ja"
+    page = supervisor_client.get(case.get_absolute_url()).content.decode()
+    assert "ステータス: — → 検出" in page or "ステータス: — →" in page
+    assert "status: [" not in page and "[None, " not in page
+    assert "基本料金" in page and ">base_fee<" not in page
+    assert "HIKARI_FLETS" not in page
+    assert AuditEvent.objects.filter(object_id=str(case.pk)).exists()

@@ -11,6 +11,21 @@ register = template.Library()
 
 register.filter(labels.yen)
 register.filter(labels.status_badge)
+register.filter("code", labels.code_label)
+
+
+@register.filter
+def changes_text(event: Any) -> str:
+    """An audit event's changes in words (``refunds.labels.describe_changes``)."""
+    pairs = labels.describe_changes(event.object_type, event.changes or {})
+    return "; ".join(f"{label}: {text}" for label, text in pairs)
+
+
+@register.filter
+def changed_fields(event: Any) -> str:
+    """Only the names of what an event changed (for a reader who may not see the values)."""
+    pairs = labels.describe_changes(event.object_type, event.changes or {})
+    return ", ".join(label for label, _text in pairs)
 
 
 @register.filter
