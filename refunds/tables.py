@@ -516,6 +516,21 @@ class PaymentItemTable(BaseTable):
         orderable = False
 
 
+class PaymentItemChoiceTable(PaymentItemTable):
+    """A draft run's payments as its builder sees them: each can be checked to be taken out."""
+
+    item = tables.CheckBoxColumn(
+        accessor="pk",
+        attrs={
+            "input": {"name": "item", "form": "exclude-form", "class": "form-check-input"},
+            "th__input": {"class": "d-none"},
+        },
+    )
+
+    class Meta(PaymentItemTable.Meta):
+        sequence = ("item", "...")
+
+
 class QaTable(ReviewTable):
     decide = TemplateColumn(
         '{% load i18n %}<a class="btn btn-sm btn-outline-primary" '

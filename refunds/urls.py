@@ -90,6 +90,7 @@ urlpatterns = [
     path("payments/<int:pk>/", payments.BatchDetailView.as_view(), name="batch_detail"),
     path("payments/<int:pk>/export/", payments.BatchExportView.as_view(), name="batch_export"),
     path("payments/<int:pk>/discard/", payments.BatchDiscardView.as_view(), name="batch_discard"),
+    path("payments/<int:pk>/exclude/", payments.BatchExcludeView.as_view(), name="batch_exclude"),
     path(
         "payments/<int:pk>/reconcile/",
         payments.BatchReconcileView.as_view(),

@@ -2,8 +2,9 @@
 audit log as a refused attempt, and refused by the database where it compares one row."""
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from refunds.models import AuditEvent, Case, PaymentBatch, RemediationProgram
 from refunds.models.audit import AuditAction
@@ -119,3 +120,55 @@ class TestPaymentRuns:
             PaymentBatch.objects.filter(pk=batch.pk).update(
                 exported_by=people["b"], reconciled_by=people["b"]
             )
+
+
+class TestProposals:
+    def test_a_run_proposes_the_cases_its_filters_choose(self, people):
+        small, large = approved_case(people, amount=3402), approved_case(people, amount=6720)
+        proposal = payments.Proposal(method="bank_transfer", amount_max=5000)
+        assert list(proposal.cases()) == [small]
+        run = payments.batch_create(
+            method="bank_transfer", user=people["a"], transfer_date=DAY, proposal=proposal
+        )
+        assert run.item_count == 1 and run.items.get().case == small
+        assert Case.objects.get(pk=large.pk).status == "approved"  # left for another run
+
+    def test_the_builder_takes_cases_out_with_a_reason_and_the_releaser_sees_the_list(self, people):
+        kept, out = approved_case(people), approved_case(people)
+        run = payments.batch_create(method="bank_transfer", user=people["a"], transfer_date=DAY)
+        out_item = run.items.get(case=out)
+        with pytest.raises(PermissionDenied, match="who built this run"):
+            payments.batch_exclude(
+                batch=run, user=people["b"], item_ids=[out_item.pk], reason="address"
+            )
+        with pytest.raises(ValidationError):
+            payments.batch_exclude(batch=run, user=people["a"], item_ids=[out_item.pk], reason="")
+        run = payments.batch_exclude(
+            batch=run, user=people["a"], item_ids=[out_item.pk], reason="address check"
+        )
+        assert (run.item_count, run.total_yen) == (1, kept.amount_yen)
+        event = AuditEvent.objects.get(action=AuditAction.BATCH_CASES_EXCLUDED)
+        assert event.changes["cases"] == [out.case_no] and event.reason == "address check"
+        assert Case.objects.get(pk=out.pk).status == "approved"
+        released = payments.batch_export(batch=run, user=people["b"])
+        assert released.item_count == 1
+        assert Case.objects.get(pk=kept.pk).status == "in_payment"
+
+    def test_the_run_page_lets_only_the_builder_choose(self, people):
+        from django.test import Client
+
+        approved_case(people)
+        run = payments.batch_create(method="bank_transfer", user=people["a"], transfer_date=DAY)
+        builder, releaser = Client(), Client()
+        builder.force_login(people["a"])
+        releaser.force_login(people["b"])
+        page = builder.get(run.get_absolute_url()).content.decode()
+        assert 'id="exclude-form"' in page and 'form="exclude-form"' in page
+        page = releaser.get(run.get_absolute_url()).content.decode()
+        assert 'id="exclude-form"' not in page and 'id="export-button"' in page
+        item = run.items.get()
+        builder.post(
+            reverse("refunds:batch_exclude", args=[run.pk]), {"item": [item.pk], "reason": "x"}
+        )
+        run.refresh_from_db()
+        assert run.item_count == 0

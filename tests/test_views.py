@@ -109,6 +109,7 @@ POST_ONLY = [
     ("refunds:member_reveal", lambda: [MemberFactory().pk], CALL_CENTER),
     ("refunds:batch_export", lambda: [_batch_of_payments().pk], SUPERVISORS),
     ("refunds:batch_discard", lambda: [_batch_of_payments().pk], SUPERVISORS),
+    ("refunds:batch_exclude", lambda: [_batch_of_payments().pk], SUPERVISORS),
     ("refunds:batch_reconcile", lambda: [_batch_of_payments().pk], SUPERVISORS),
 ]
 

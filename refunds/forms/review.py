@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from refunds import bankdays
-from refunds.models import PayoutMethod
+from refunds.models import Category, PayoutMethod, RemediationProgram
 
 
 class NoteForm(forms.Form):
@@ -56,8 +56,25 @@ class BatchCreateForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
+    # Which approved cases the run proposes (the builder leaves the others for a later run).
+    program = forms.ChoiceField(label=_("program"), required=False)
+    category = forms.TypedChoiceField(
+        label=_("category"),
+        choices=[("", _("All")), *Category.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    amount_min = forms.IntegerField(label=_("amount from"), min_value=0, required=False)
+    amount_max = forms.IntegerField(label=_("amount to"), min_value=0, required=False)
+    approved_days = forms.IntegerField(
+        label=_("approved at least (days) ago"), min_value=0, required=False
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        codes = RemediationProgram.objects.order_by("code").values_list("code", flat=True)
+        self.fields["program"].choices = [("", _("All")), *((c, c) for c in codes.distinct())]
         dates = bankdays.next_transfer_dates(count=5)
         field = self.fields["transfer_date"]
         field.widget.attrs["min"] = dates[0].isoformat()
@@ -78,3 +95,14 @@ class ReconcileForm(forms.Form):
         label=_("result file (CSV: reference, result, amount_yen, reason)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+
+class ExcludeForm(forms.Form):
+    """Cases the builder takes out of a draft run, and why."""
+
+    item = forms.TypedMultipleChoiceField(label=_("payments"), coerce=int, choices=())
+    reason = forms.CharField(label=_("reason"), max_length=300)
+
+    def __init__(self, *args: Any, items: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [(item.pk, item.pk) for item in items]

@@ -51,6 +51,7 @@ class AuditAction(models.TextChoices):
     # Payments
     BATCH_CREATED = "batch.created", _("Payment batch built")
     BATCH_DISCARDED = "batch.discarded", _("Payment batch discarded")
+    BATCH_CASES_EXCLUDED = "batch.cases_excluded", _("Cases taken out of a payment batch")
     BATCH_EXPORTED = "batch.exported", _("Payment file exported")
     BATCH_RECONCILED = "batch.reconciled", _("Bank result applied")
     # Programs, data, reports, letters and accounts

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,6 +62,36 @@ def payable_cases(method: str) -> QuerySet[Case]:
     )
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """Which approved cases a run proposes: one payout method, optionally narrowed."""
+
+    method: str
+    program_code: str = ""
+    category: int | None = None
+    amount_min: int | None = None
+    amount_max: int | None = None
+    approved_days: int | None = None
+
+    def cases(self) -> QuerySet[Case]:
+        cases = payable_cases(self.method)
+        if self.program_code:
+            cases = cases.filter(program_code=self.program_code)
+        if self.category is not None:
+            cases = cases.filter(category=self.category)
+        if self.amount_min is not None:
+            cases = cases.filter(amount_yen__gte=self.amount_min)
+        if self.amount_max is not None:
+            cases = cases.filter(amount_yen__lte=self.amount_max)
+        if self.approved_days:
+            since = timezone.now() - datetime.timedelta(days=self.approved_days)
+            cases = cases.filter(
+                Q(second_approved_at__lte=since)
+                | Q(second_approved_at__isnull=True, approved_at__lte=since)
+            )
+        return cases
+
+
 def _running_contract(case: Case) -> Contract | None:
     if case.member_id is None:
         return None
@@ -101,15 +131,18 @@ def batch_create(
     user: User,
     transfer_date: datetime.date,
     case_ids: Iterable[int] | None = None,
+    proposal: Proposal | None = None,
 ) -> PaymentBatch:
-    """A draft batch of the approved cases payable by ``method`` (all, or those listed)."""
+    """A draft batch of the approved cases payable by ``method``: all, those a ``proposal``
+    narrows to, or those listed. The draft is the run's proposal: its builder may take cases
+    out (``batch_exclude``), another supervisor releases it (``batch_export``)."""
     require_supervisor(user)
     if method not in PayoutMethod.values:
         raise ValidationError({"method": _("Choose how the batch pays.")})
     problem = bankdays.transfer_date_problem(transfer_date)
     if problem:
         raise ValidationError({"transfer_date": problem})
-    candidates = payable_cases(method)
+    candidates = proposal.cases() if proposal is not None else payable_cases(method)
     if case_ids is not None:
         candidates = candidates.filter(pk__in=list(case_ids))
     ids = list(candidates.order_by("pk").values_list("pk", flat=True))
@@ -149,6 +182,41 @@ def batch_create(
         action=AuditAction.BATCH_CREATED,
         obj=batch,
         changes={"method": method, "count": batch.item_count, "total_yen": batch.total_yen},
+    )
+    return batch
+
+
+@transaction.atomic
+def batch_exclude(
+    *, batch: PaymentBatch, user: User, item_ids: Iterable[int], reason: str
+) -> PaymentBatch:
+    """Take payments out of a draft run, with the reason; their cases stay approved for a later
+    run. Only the builder changes the run's list; the releaser sees it as it then is."""
+    require_supervisor(user)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why these cases wait for another run.")})
+    batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != BatchStatus.DRAFT:
+        raise ValidationError(_("Only a draft run's list can change."))
+    if batch.created_by_id != user.pk:
+        raise PermissionDenied(_("Only the supervisor who built this run changes its list."))
+    items = list(batch.items.filter(pk__in=list(item_ids)).select_related("case"))
+    if not items:
+        raise ValidationError(_("Choose the payments to take out."))
+    batch.items.filter(pk__in=[item.pk for item in items]).delete()
+    remaining = batch.items.aggregate(count=Count("pk"), total=Sum("amount_yen"))
+    batch.item_count, batch.total_yen = remaining["count"], remaining["total"] or 0
+    batch.save(update_fields=["item_count", "total_yen"])
+    audit_record(
+        actor=user,
+        action=AuditAction.BATCH_CASES_EXCLUDED,
+        obj=batch,
+        changes={
+            "cases": [item.case.case_no for item in items],
+            "count": batch.item_count,
+            "total_yen": batch.total_yen,
+        },
+        reason=reason.strip(),
     )
     return batch
 

@@ -16,10 +16,11 @@ from accounts.mixins import RoleRequiredMixin
 from accounts.roles import SUPERVISORS
 from refunds import checks, columns, policies
 from refunds.filters import BatchFilter
-from refunds.forms.review import BatchCreateForm, ReconcileForm
-from refunds.models import PaymentBatch, PayoutMethod
+from refunds.forms.review import BatchCreateForm, ExcludeForm, ReconcileForm
+from refunds.labels import yen
+from refunds.models import BatchStatus, PaymentBatch, PayoutMethod
 from refunds.services import payments
-from refunds.tables import BatchTable, PaymentItemTable
+from refunds.tables import BatchTable, PaymentItemChoiceTable, PaymentItemTable
 
 from .base import ObjectDetailView, ObjectListView, ServiceFormView
 
@@ -57,7 +58,21 @@ class BatchCreateView(ServiceFormView):
         return context
 
     def perform(self, form: BatchCreateForm) -> HttpResponse:
-        batch = payments.batch_create(user=self.user, **form.cleaned_data)
+        data = form.cleaned_data
+        proposal = payments.Proposal(
+            method=data["method"],
+            program_code=data["program"] or "",
+            category=data["category"],
+            amount_min=data["amount_min"],
+            amount_max=data["amount_max"],
+            approved_days=data["approved_days"],
+        )
+        batch = payments.batch_create(
+            method=proposal.method,
+            user=self.user,
+            transfer_date=data["transfer_date"],
+            proposal=proposal,
+        )
         messages.success(
             self.request,
             _("Batch %(id)s built: %(count)s payments.")
@@ -74,7 +89,12 @@ class BatchDetailView(ObjectDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         items = self.object.items.select_related("case").order_by("pk")
-        table = PaymentItemTable(items)
+        choosing = (
+            self.object.status == BatchStatus.DRAFT and self.object.created_by_id == self.user.pk
+        )
+        table = (PaymentItemChoiceTable if choosing else PaymentItemTable)(items)
+        context["choosing"] = choosing
+        context["exclude_form"] = ExcludeForm()
         table.paginate(page=self.request.GET.get("page", 1), per_page=100)
         context["table"] = table
         context["reconcile_form"] = ReconcileForm()
@@ -109,6 +129,26 @@ class BatchExportView(BatchActionView):
         payments.batch_export(batch=batch, user=self.user)
         messages.success(
             request, _("Batch exported: download the file for the bank or billing system.")
+        )
+        return redirect(batch)
+
+
+class BatchExcludeView(BatchActionView):
+    def act(self, request: HttpRequest, batch: PaymentBatch) -> HttpResponse:
+        form = ExcludeForm(request.POST, items=batch.items.all())
+        if not form.is_valid():
+            messages.error(request, _("Choose the payments to take out and say why."))
+            return redirect(batch)
+        batch = payments.batch_exclude(
+            batch=batch,
+            user=self.user,
+            item_ids=form.cleaned_data["item"],
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(
+            request,
+            _("Taken out; the run now pays %(count)s cases, %(total)s.")
+            % {"count": batch.item_count, "total": yen(batch.total_yen)},
         )
         return redirect(batch)
 
