@@ -65,6 +65,7 @@ def people(db):
         "a": UserFactory(username="api-sup-a", roles=["supervisor"]),
         "b": UserFactory(username="api-sup-b", roles=["supervisor"]),
         "admin": UserFactory(username="api-admin", roles=["admin"]),
+        "qa": UserFactory(username="api-sup-qa", roles=["supervisor"]),
     }
 
 
@@ -169,7 +170,12 @@ ROUTES = [
     ("api:claim-list", "post", False, CALL_CENTER),
     ("api:claim-detail", "get", True, CALL_CENTER),
     ("api:payment-list", "get", False, SUPERVISORS),
+    ("api:payment-list", "post", False, SUPERVISORS),
     ("api:payment-detail", "get", True, SUPERVISORS),
+    ("api:payment-exclude", "post", True, SUPERVISORS),
+    ("api:payment-release", "post", True, SUPERVISORS),
+    ("api:payment-file", "get", True, SUPERVISORS),
+    ("api:payment-results", "post", True, SUPERVISORS),
 ]
 
 
@@ -739,3 +745,63 @@ def test_schemathesis_finds_no_server_error(people, role):
     assert stats["operations"] >= 20
     assert stats["requests"] >= stats["operations"]
     assert stats["5xx"] == 0
+
+
+class TestPaymentRuns:
+    """Build, exclude, release, download and reconcile through the API, two supervisors."""
+
+    def test_a_run_from_proposal_to_results(self, people):
+        from refunds import bankdays, zengin
+        from tests.test_review import approved_case
+
+        first, second = approved_case(people), approved_case(people)
+        builder, releaser = api_client(people["a"]), api_client(people["b"])
+        day = bankdays.earliest_transfer_date().isoformat()
+        response = builder.post(
+            "/api/payments/", {"method": "bank_transfer", "transfer_date": day}, format="json"
+        )
+        assert response.status_code == 201, response.json()
+        run = response.json()
+        assert run["item_count"] == 2 and run["status"] == "draft"
+        second_item = next(i for i in run["items"] if i["case"] == second.pk)
+        response = builder.post(
+            f"/api/payments/{run['id']}/exclude/",
+            {"items": [second_item["id"]], "reason": "address check"},
+            format="json",
+        )
+        assert response.status_code == 200 and response.json()["item_count"] == 1
+        refused = builder.post(f"/api/payments/{run['id']}/release/")
+        assert refused.status_code == 403 and "built this payment run" in refused.json()["detail"]
+        released = releaser.post(f"/api/payments/{run['id']}/release/")
+        assert released.status_code == 200 and released.json()["status"] == "exported"
+        data = b"".join(releaser.get(f"/api/payments/{run['id']}/file/").streaming_content)
+        parsed = zengin.parse_transfer_file(data)
+        reference = parsed.records[0]["customer_code1"]
+        result = f"reference,result,amount_yen,reason\n{reference},paid,,\n".encode()
+        bad = builder.post(
+            f"/api/payments/{run['id']}/results/",
+            {"file": _upload("r.csv", result)},
+            format="multipart",
+        )
+        assert bad.status_code == 400 and "without an amount" in bad.json()["errors"][0]
+        result = f"reference,result,amount_yen,reason\n{reference},paid,{first.amount_yen},\n"
+        good = builder.post(
+            f"/api/payments/{run['id']}/results/",
+            {"file": _upload("r.csv", result.encode())},
+            format="multipart",
+        )
+        assert good.status_code == 200 and good.json()["paid"] == 1, good.json()
+        assert Case.objects.get(pk=first.pk).status == "paid"
+        assert Case.objects.get(pk=second.pk).status == "approved"
+
+    def test_staff_cannot_build_a_run(self, people):
+        response = api_client(people["staff"]).post(
+            "/api/payments/", {"method": "bank_transfer", "transfer_date": "2030-01-07"}
+        )
+        assert response.status_code == 403
+
+
+def _upload(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="text/csv")

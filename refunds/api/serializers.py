@@ -32,6 +32,7 @@ from refunds.models import (
     IDENTITY_ITEMS,
     IDENTITY_LABELS,
     Case,
+    Category,
     Channel,
     Claim,
     Contract,
@@ -345,6 +346,34 @@ class PaymentBatchDetailSerializer(PaymentBatchSerializer):
     class Meta(PaymentBatchSerializer.Meta):
         fields = [*PaymentBatchSerializer.Meta.fields, "items"]
         read_only_fields = fields
+
+
+class PaymentRunCreateSerializer(serializers.Serializer[Any]):
+    """A run's proposal (``refunds.services.payments.Proposal``) and its transfer date."""
+
+    method = serializers.ChoiceField(choices=PayoutMethod.choices)
+    transfer_date = serializers.DateField(
+        help_text="A bank business day, PAYMENT_LEAD_BUSINESS_DAYS (2) ahead at least."
+    )
+    program = serializers.CharField(required=False, allow_blank=True, default="")
+    category = serializers.ChoiceField(choices=Category.choices, required=False, allow_null=True)
+    amount_min = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    amount_max = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    approved_days = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+
+
+class PaymentRunExcludeSerializer(serializers.Serializer[Any]):
+    items = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1)
+    reason = serializers.CharField(max_length=300)
+
+
+class ReconcileOutcomeSerializer(serializers.Serializer[Any]):
+    applied = serializers.BooleanField()
+    paid = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    still_open = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
 
 
 # -- errors (documentation only) ------------------------------------------------------------

@@ -7,10 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -18,7 +22,7 @@ from rest_framework.serializers import BaseSerializer
 from accounts.mixins import signed_in_user
 from refunds import policies
 from refunds.models import Case, Claim, Contract, Inquiry, Member, PaymentBatch
-from refunds.services import callcenter, review
+from refunds.services import callcenter, payments, review
 
 from . import filters
 from .permissions import HasAnyRole, IsSupervisor
@@ -36,7 +40,10 @@ from .serializers import (
     NoteSerializer,
     PaymentBatchDetailSerializer,
     PaymentBatchSerializer,
+    PaymentRunCreateSerializer,
+    PaymentRunExcludeSerializer,
     ReasonSerializer,
+    ReconcileOutcomeSerializer,
 )
 
 _ERROR = OpenApiResponse(ErrorSerializer, description='`{"detail": message}`')
@@ -279,7 +286,7 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Claim]
         responses=_with(PaymentBatchDetailSerializer, DETAIL_ERRORS),
     ),
 )
-class PaymentBatchViewSet(viewsets.ReadOnlyModelViewSet[PaymentBatch]):
+class PaymentBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[PaymentBatch]):
     permission_classes = [IsSupervisor]
     serializer_class = PaymentBatchSerializer
     filterset_class = filters.PaymentBatchFilter
@@ -291,6 +298,115 @@ class PaymentBatchViewSet(viewsets.ReadOnlyModelViewSet[PaymentBatch]):
         return batches
 
     def get_serializer_class(self) -> type[BaseSerializer[PaymentBatch]]:
-        if self.action == "retrieve":
+        if self.action in ("retrieve", "create", "exclude", "release"):
             return PaymentBatchDetailSerializer
         return PaymentBatchSerializer
+
+    def _detail(self, batch: PaymentBatch, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().prefetch_related("items__case").get(pk=batch.pk)
+        return Response(PaymentBatchDetailSerializer(fresh).data, status=code)
+
+    @extend_schema(
+        tags=["payments"],
+        summary="Build a run's proposal (a draft) of the approved cases (supervisors)",
+        request=PaymentRunCreateSerializer,
+        responses={201: PaymentBatchDetailSerializer, **WRITE_ERRORS},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = PaymentRunCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        proposal = payments.Proposal(
+            method=data["method"],
+            program_code=data.get("program") or "",
+            category=data.get("category"),
+            amount_min=data.get("amount_min"),
+            amount_max=data.get("amount_max"),
+            approved_days=data.get("approved_days"),
+        )
+        batch = payments.batch_create(
+            method=proposal.method,
+            user=signed_in_user(request),
+            transfer_date=data["transfer_date"],
+            proposal=proposal,
+        )
+        return self._detail(batch, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=["payments"],
+        summary="Take payments out of a draft run, with the reason (its builder)",
+        request=PaymentRunExcludeSerializer,
+        responses=_with(PaymentBatchDetailSerializer, WRITE_ERRORS),
+    )
+    @action(detail=True, methods=["post"])
+    def exclude(self, request: Request, pk: str | None = None) -> Response:
+        body = PaymentRunExcludeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        batch = payments.batch_exclude(
+            batch=self.get_object(),
+            user=signed_in_user(request),
+            item_ids=body.validated_data["items"],
+            reason=body.validated_data["reason"],
+        )
+        return self._detail(batch)
+
+    @extend_schema(
+        tags=["payments"],
+        summary="Release a draft run: write its file (a supervisor other than its builder)",
+        request=None,
+        responses=_with(PaymentBatchDetailSerializer, WRITE_ERRORS),
+    )
+    @action(detail=True, methods=["post"])
+    def release(self, request: Request, pk: str | None = None) -> Response:
+        batch = payments.batch_export(batch=self.get_object(), user=signed_in_user(request))
+        return self._detail(batch)
+
+    @extend_schema(
+        tags=["payments"],
+        summary="The run's file for the bank or the billing system",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **DETAIL_ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def file(self, request: Request, pk: str | None = None) -> FileResponse:
+        batch = self.get_object()
+        if not batch.file:
+            raise NotFound()
+        name = (batch.file.name or "").rsplit("/", 1)[-1]
+        return FileResponse(batch.file.open("rb"), as_attachment=True, filename=name)
+
+    @extend_schema(
+        tags=["payments"],
+        summary="Apply the bank's result file (not by the run's releaser): all of it or nothing",
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+        responses={
+            200: ReconcileOutcomeSerializer,
+            400: ReconcileOutcomeSerializer,
+            **DETAIL_ERRORS,
+            409: _ERROR,
+        },
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, JSONParser])
+    def results(self, request: Request, pk: str | None = None) -> Response:
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": [_("Choose the result file.")]})
+        kept, outcome = payments.batch_apply_result_file(
+            batch=self.get_object(),
+            user=signed_in_user(request),
+            data=upload.read(),
+            file_name=upload.name or "result.csv",
+        )
+        body = {
+            "applied": kept.applied,
+            "paid": outcome.paid,
+            "failed": outcome.failed,
+            "still_open": outcome.still_open,
+            "sha256": kept.sha256,
+            "errors": outcome.errors,
+        }
+        return Response(body, status=status.HTTP_200_OK if kept.applied else 400)
