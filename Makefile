@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_DIR := var/demo
 DEMO_MEMBERS ?= 3000
 
-.PHONY: venv demo serve test lint format typecheck check messages bench bench-import bench-detect bench-search bench-payments bench-pages bench-pages-compare bench-load clean
+.PHONY: venv demo serve test lint format typecheck check messages bench bench-import bench-detect bench-search bench-payments bench-pages bench-pages-compare bench-runs bench-load clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,7 +49,7 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l ja -l en --ignore=.venv --ignore=var --ignore=benchmarks --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
 
-bench: bench-import bench-detect bench-search bench-payments bench-pages
+bench: bench-import bench-detect bench-search bench-payments bench-runs bench-pages
 
 bench-import: $(STAMP)
 	$(PY) benchmarks/bench_import.py
@@ -70,6 +70,9 @@ bench-pages: $(STAMP)
 bench-pages-compare: $(STAMP)
 	test -n "$(BEFORE)" || { echo "usage: make bench-pages-compare BEFORE=<commit>"; exit 2; }
 	$(PY) benchmarks/bench_pages.py --compare $(BEFORE)
+
+bench-runs: $(STAMP)
+	$(PY) benchmarks/bench_runs.py
 
 bench-load: $(STAMP)
 	$(PY) benchmarks/bench_load.py
