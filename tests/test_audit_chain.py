@@ -118,3 +118,54 @@ def test_truncate_is_refused_to_the_application_role():
         with connection.cursor() as cursor:
             cursor.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}")
             cursor.execute(f"DROP ROLE {role}")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_application_role_appends_to_the_audit_log_and_nothing_more():
+    """docker-compose's roles: the owner migrates and grants, the application role is refused
+    every way of changing the audit log (UPDATE, DELETE, TRUNCATE, ALTER, DISABLE TRIGGER)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("database roles are PostgreSQL's")
+    _events(1)
+    database = connection.settings_dict
+    role = "refunds_app_grant_test"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP ROLE IF EXISTS {role}")
+        cursor.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'pw'")
+    try:
+        call_command("db_grant_app_role", role, stdout=io.StringIO())
+        app = psycopg2.connect(
+            dbname=database["NAME"],
+            user=role,
+            password="pw",
+            host=database["HOST"] or "127.0.0.1",
+            port=database["PORT"] or 5432,
+        )
+        app.autocommit = True
+        with app.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM refunds_auditevent")
+            cursor.execute(
+                "INSERT INTO refunds_auditevent (action, created_at, object_type, object_id, "
+                "object_repr, changes, reason) VALUES ('case.updated', now(), 'refunds.case', "
+                "'1', '', '{}', '')"
+            )
+            cursor.execute("UPDATE refunds_case SET flagged = flagged")  # ordinary tables: yes
+        for statement in (
+            "UPDATE refunds_auditevent SET reason = 'x'",
+            "DELETE FROM refunds_auditevent",
+            "TRUNCATE refunds_auditevent CASCADE",
+            "ALTER TABLE refunds_auditevent DISABLE TRIGGER USER",
+            "DELETE FROM refunds_auditseal",
+            "UPDATE refunds_personaldataaccess SET fields = '[]'",
+        ):
+            with app.cursor() as cursor, pytest.raises(psycopg2.Error):
+                cursor.execute(statement)
+        app.close()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}")
+            cursor.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role}")
+            cursor.execute(f"REVOKE ALL ON SCHEMA public FROM {role}")
+            cursor.execute(f"REVOKE ALL ON DATABASE {database['NAME']} FROM {role}")
+            cursor.execute(f"DROP ROLE {role}")

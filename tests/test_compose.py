@@ -134,14 +134,21 @@ def test_app_services_share_image_and_build(services):
 
 def test_app_services_share_the_same_environment(services):
     web_env = environment(services["web"])
-    for name in ("worker", "beat", "migrate"):
+    for name in ("worker", "beat"):
         assert environment(services[name]) == web_env, name
+    # The migrate service differs only in its database role: the tables' owner.
+    migrate_env = environment(services["migrate"])
+    assert {k: v for k, v in migrate_env.items() if k != "DATABASE_URL"} == {
+        k: v for k, v in web_env.items() if k != "DATABASE_URL"
+    }
 
 
 def test_app_environment_values(services):
     env = environment(services["web"])
     assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
-    assert env["DATABASE_URL"] == "postgres://refund:refund@postgres:5432/refund_desk"
+    assert env["DATABASE_URL"] == (
+        "postgres://refund_app:${POSTGRES_APP_PASSWORD:-refund_app}@postgres:5432/refund_desk"
+    )
     assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0"
     assert env["CELERY_RESULT_BACKEND"] == "redis://redis:6379/1"
     assert env["CACHE_URL"] == "redis://redis:6379/2"
@@ -153,9 +160,12 @@ def test_app_environment_values(services):
 
 def test_database_url_matches_postgres_service(services):
     pg_env = environment(services["postgres"])
-    url = environment(services["web"])["DATABASE_URL"]
+    url = environment(services["migrate"])["DATABASE_URL"]
     user, password, db = pg_env["POSTGRES_USER"], pg_env["POSTGRES_PASSWORD"], pg_env["POSTGRES_DB"]
     assert url == f"postgres://{user}:{password}@postgres:5432/{db}"
+    assert "db_grant_app_role refund_app" in " ".join(services["migrate"]["command"])
+    init = ROOT / "deploy" / "postgres-init" / "10-app-role.sh"
+    assert "CREATE ROLE refund_app LOGIN" in init.read_text()
 
 
 def test_app_services_share_the_media_volume(compose, services):
@@ -197,8 +207,8 @@ def test_beat_runs_celery_beat(services):
 
 def test_migrate_is_a_one_shot(services):
     migrate = services["migrate"]
-    assert command(migrate)[-2:] == ["migrate", "--noinput"]
-    assert "manage.py" in command(migrate)
+    script = " ".join(command(migrate))
+    assert "manage.py migrate --noinput &&" in script
     assert str(migrate.get("restart", "no")) == "no"
     assert depends_on(migrate).get("postgres") == "service_healthy"
 
