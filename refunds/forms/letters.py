@@ -2,9 +2,11 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from refunds.models import Category, LetterKind, RemediationProgram
+from refunds.forms.review import program_choices
+from refunds.models import Category, LetterKind
 from refunds.services.letters import Selection
 
 
@@ -26,11 +28,13 @@ class LetterRunForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        codes = RemediationProgram.objects.order_by("code").values_list("code", flat=True)
-        self.fields["program"].choices = [("", _("All")), *((c, c) for c in codes.distinct())]
-        self.fields["limit"].max_value = settings.LETTER_RUN_LIMIT
-        self.fields["limit"].widget.attrs["max"] = settings.LETTER_RUN_LIMIT
-        self.fields["limit"].initial = settings.LETTER_RUN_LIMIT
+        program, limit = self.fields["program"], self.fields["limit"]
+        assert isinstance(program, forms.ChoiceField) and isinstance(limit, forms.IntegerField)
+        program.choices = program_choices()
+        limit.max_value = settings.LETTER_RUN_LIMIT
+        limit.validators.append(MaxValueValidator(settings.LETTER_RUN_LIMIT))
+        limit.widget.attrs["max"] = settings.LETTER_RUN_LIMIT
+        limit.initial = settings.LETTER_RUN_LIMIT
 
     def selection(self) -> Selection:
         data = self.cleaned_data

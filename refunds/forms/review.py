@@ -8,6 +8,12 @@ from refunds import bankdays
 from refunds.models import Category, PayoutMethod, RemediationProgram
 
 
+def program_choices() -> list[tuple[str, Any]]:
+    """Every program's code (its versions once), after "all"."""
+    codes = RemediationProgram.objects.order_by("code").values_list("code", flat=True).distinct()
+    return [("", _("All")), *((code, code) for code in codes)]
+
+
 class NoteForm(forms.Form):
     reason = forms.CharField(
         label=_("note"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
@@ -73,8 +79,9 @@ class BatchCreateForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        codes = RemediationProgram.objects.order_by("code").values_list("code", flat=True)
-        self.fields["program"].choices = [("", _("All")), *((c, c) for c in codes.distinct())]
+        program = self.fields["program"]
+        assert isinstance(program, forms.ChoiceField)
+        program.choices = program_choices()
         dates = bankdays.next_transfer_dates(count=5)
         field = self.fields["transfer_date"]
         field.widget.attrs["min"] = dates[0].isoformat()
@@ -105,4 +112,6 @@ class ExcludeForm(forms.Form):
 
     def __init__(self, *args: Any, items: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item"].choices = [(item.pk, item.pk) for item in items]
+        chosen = self.fields["item"]
+        assert isinstance(chosen, forms.ChoiceField)
+        chosen.choices = [(item.pk, item.pk) for item in items]

@@ -65,7 +65,7 @@ def _payout_text(case: Case, claim: Claim | None) -> tuple[str, str]:
             "ご返金のお手続きは完了しており、近日中にお支払いいたします。",
             "お手続きは不要です。",
         )
-    if by_transfer:
+    if by_transfer and claim is not None:
         return (
             f"ご指定の口座（{claim.bank_name} {claim.branch_name}）へお振り込みいたします。",
             "お手続きは不要です。",

@@ -60,7 +60,7 @@ class LetterRunView(RoleRequiredMixin, View):
         )
         return render(request, "refunds/letters.html", context)
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: HttpRequest) -> HttpResponse | FileResponse:
         form = LetterRunForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Choose the letters to print."))
