@@ -84,6 +84,11 @@ def test_played_demo_fills_the_dashboard_queues_payments_and_reports(
     days = {timezone.localdate(t) for t in AuditEvent.objects.values_list("created_at", flat=True)}
     assert len(days) >= 35
     assert not AuditEvent.objects.filter(created_at__gt=now).exists()
+    # The audit chain takes in every event of the six weeks and verifies.
+    out = io.StringIO()
+    call_command("audit_verify", stdout=out)
+    assert "unsealed=0 chain=intact" in out.getvalue()
+    assert f"links={AuditEvent.objects.count()} " in out.getvalue()
 
     # Every chart of the dashboard has data.
     supervisor = _client("supervisor")
