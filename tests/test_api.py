@@ -805,3 +805,67 @@ def _upload(name: str, data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data, content_type="text/csv")
+
+
+class TestIdempotencyKey:
+    """A POST sent again with its Idempotency-Key is answered once, as Stripe's API does."""
+
+    def test_the_same_key_and_body_replays_the_first_answer(self, people):
+        case = claimed_case(people)
+        client = api_client(people["staff"])
+        url = case_url(case, "prepare")
+        first = client.post(url, {"note": "checked"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+        assert first.status_code == 200 and first.json()["status"] == "prepared"
+        again = client.post(url, {"note": "checked"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+        assert again.status_code == 200 and again.json() == first.json()
+        assert again["Idempotent-Replayed"] == "true"
+        prepared = AuditEvent.objects.filter(action="case.prepared", object_id=str(case.pk))
+        assert prepared.count() == 1  # done once
+        # Without the key the same request is a new one (the state machine refuses it).
+        assert client.post(url, {"note": "checked"}, format="json").status_code == 400
+
+    def test_the_same_key_with_another_body_is_refused(self, people):
+        case = claimed_case(people)
+        client = api_client(people["staff"])
+        url = case_url(case, "prepare")
+        client.post(url, {"note": "a"}, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+        other = client.post(url, {"note": "b"}, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+        assert other.status_code == 422 and "another request" in other.json()["detail"]
+
+    def test_a_key_still_being_answered_is_a_conflict(self, people):
+        from refunds.api.idempotency import _fingerprint  # noqa: F401 - the same hash rule
+        from refunds.models import IdempotencyRecord
+
+        case = claimed_case(people)
+        client = api_client(people["staff"])
+        url = case_url(case, "prepare")
+        body = b'{"note":"x"}'
+        import hashlib
+
+        digest = hashlib.sha256(b"POST " + url.encode() + b"\n" + body).hexdigest()
+        IdempotencyRecord.objects.create(user=people["staff"], key="k-3", request_sha256=digest)
+        response = client.post(
+            url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-3"
+        )
+        assert response.status_code == 409
+
+    def test_keys_are_per_user(self, people):
+        first, second = claimed_case(people), claimed_case(people)
+        url_a, url_b = case_url(first, "prepare"), case_url(second, "prepare")
+        staff = api_client(people["staff"])
+        admin = api_client(people["admin"])
+        assert staff.post(url_a, {}, format="json", HTTP_IDEMPOTENCY_KEY="same").status_code == 200
+        assert admin.post(url_b, {}, format="json", HTTP_IDEMPOTENCY_KEY="same").status_code == 200
+
+
+def test_the_schema_documents_the_idempotency_key_on_every_post():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    posts = [path["post"] for path in schema["paths"].values() if "post" in path]
+    assert posts and all(
+        any(p["name"] == "Idempotency-Key" for p in post["parameters"])
+        and "422" in post["responses"]
+        for post in posts
+    )
+    assert "Error" in schema["components"]["schemas"]

@@ -53,4 +53,12 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "BatchStatusEnum": "refunds.models.BatchStatus",
         "PaymentItemStatusEnum": "refunds.models.ItemStatus",
     },
+    # Every POST documents its Idempotency-Key header and the refusals it brings.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "refunds.api.idempotency.document_header",
+    ],
 }
+
+# How long an API answer is kept for a request sent again with its Idempotency-Key.
+IDEMPOTENCY_KEY_HOURS = 24

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .api import (  # noqa: F401 - settings of their own module, imported to be settings
     API_APPS,
+    IDEMPOTENCY_KEY_HOURS,
     REST_FRAMEWORK,
     SPECTACULAR_SETTINGS,
 )

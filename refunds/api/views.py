@@ -25,6 +25,7 @@ from refunds.models import Case, Claim, Contract, Inquiry, Member, PaymentBatch
 from refunds.services import callcenter, payments, review
 
 from . import filters
+from .idempotency import IdempotentMixin
 from .permissions import HasAnyRole, IsSupervisor
 from .serializers import (
     CaseSerializer,
@@ -77,7 +78,7 @@ def _read_schema(tag: str, serializer: type[BaseSerializer[Any]]) -> dict[str, A
 
 
 @extend_schema_view(**_read_schema("members", MemberSerializer))
-class MemberViewSet(viewsets.ReadOnlyModelViewSet[Member]):
+class MemberViewSet(IdempotentMixin, viewsets.ReadOnlyModelViewSet[Member]):
     """Members with their personal data masked; ``reveal`` shows it, logged."""
 
     queryset = Member.objects.all()
@@ -123,7 +124,7 @@ class MemberViewSet(viewsets.ReadOnlyModelViewSet[Member]):
 
 
 @extend_schema_view(**_read_schema("contracts", ContractSerializer))
-class ContractViewSet(viewsets.ReadOnlyModelViewSet[Contract]):
+class ContractViewSet(IdempotentMixin, viewsets.ReadOnlyModelViewSet[Contract]):
     queryset = Contract.objects.select_related("member")
     serializer_class = ContractSerializer
     filterset_class = filters.ContractFilter
@@ -142,7 +143,7 @@ def _transition_schema(summary: str, request: Any, who: str) -> Any:
 
 
 @extend_schema_view(**_read_schema("cases", CaseSerializer))
-class CaseViewSet(viewsets.ReadOnlyModelViewSet[Case]):
+class CaseViewSet(IdempotentMixin, viewsets.ReadOnlyModelViewSet[Case]):
     """Cases, and their decisions as actions: each calls ``refunds.services.review``."""
 
     queryset = Case.objects.select_related(
@@ -210,7 +211,9 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet[Case]):
         responses={201: InquirySerializer, **WRITE_ERRORS},
     ),
 )
-class InquiryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Inquiry]):
+class InquiryViewSet(
+    IdempotentMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Inquiry]
+):
     queryset = Inquiry.objects.select_related("member", "case", "created_by")
     serializer_class = InquirySerializer
     filterset_class = filters.InquiryFilter
@@ -239,7 +242,7 @@ class InquiryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Inqu
         },
     ),
 )
-class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Claim]):
+class ClaimViewSet(IdempotentMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Claim]):
     """Claims; staff take bank details once the caller's identity is confirmed (the service
     checks the identity check this user recorded for the member, as the page does)."""
 
@@ -286,7 +289,9 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Claim]
         responses=_with(PaymentBatchDetailSerializer, DETAIL_ERRORS),
     ),
 )
-class PaymentBatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[PaymentBatch]):
+class PaymentBatchViewSet(
+    IdempotentMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[PaymentBatch]
+):
     permission_classes = [IsSupervisor]
     serializer_class = PaymentBatchSerializer
     filterset_class = filters.PaymentBatchFilter

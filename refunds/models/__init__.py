@@ -1,3 +1,4 @@
+from .api import IdempotencyRecord
 from .audit import AuditEvent, AuditSeal
 from .billing import BillingLine, Tariff
 from .callcenter import (
@@ -58,6 +59,7 @@ __all__ = [
     "DetectionRun",
     "Direction",
     "ExportJob",
+    "IdempotencyRecord",
     "ImportBatch",
     "ImportKind",
     "ImportRowError",
