@@ -44,7 +44,7 @@ class Replay(Exception):
 
 
 def _fingerprint(request: Request) -> str:
-    digest = hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n")
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
     digest.update(request._request.body)
     return digest.hexdigest()
 
@@ -104,7 +104,7 @@ class IdempotentMixin:
         if isinstance(exc, Replay):
             return replayed(exc.record)
         try:
-            return super().handle_exception(exc)  # type: ignore[misc, no-any-return]
+            return super().handle_exception(exc)  # type: ignore[misc]
         except Exception:
             if self._idempotency is not None:  # a server error: the key may be sent again
                 self._idempotency.delete()
