@@ -33,6 +33,7 @@ from refunds.models import (
     PersonalDataAccess,
     ProgressReport,
     RemediationProgram,
+    ReturnedMail,
     Tariff,
 )
 
@@ -276,3 +277,11 @@ class PersonalDataAccessFilter(FilterSet):
     class Meta:
         model = PersonalDataAccess
         fields = ["member", "user", "since"]
+
+
+class ReturnedMailFilter(FilterSet):
+    member = IdFilter(field_name="member_id", label=_("member id"))
+
+    class Meta:
+        model = ReturnedMail
+        fields = ["reason"]

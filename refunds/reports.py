@@ -34,6 +34,7 @@ from refunds.models import (
     DetectionRun,
     Inquiry,
     RemediationProgram,
+    ReturnedMail,
     RunStatus,
 )
 
@@ -61,6 +62,7 @@ FUNNEL_ROWS = (
     ("paid", _("Paid")),
     ("unpaid", _("Not paid yet")),
     ("unreachable", _("Unreachable (all reminders sent, no claim)")),
+    ("mail_returned", _("Letter returned (address to trace)")),
 )
 STATE_ROWS = tuple(
     (f"status:{value}", format_lazy("{}: {}", _("In state"), label))
@@ -107,7 +109,9 @@ def _report_figures(cases: QuerySet[Case]) -> dict[str, dict[str, int]]:
         )
         .filter(n__gte=settings.REMINDERS_MAX)
     )
+    returned = live.exclude(status=S.PAID).filter(ReturnedMail.at_current_address())
     figures = {
+        "mail_returned": (returned.count(), returned.aggregate(y=Sum("amount_yen"))["y"]),
         "identified": (row["identified"], row["identified_yen"]),
         "calculated": (row["calculated"], row["calculated_yen"]),
         "not_calculated": (row["not_calculated"], None),

@@ -45,6 +45,7 @@ from refunds.models import (
     PersonalDataAccess,
     ProgressReport,
     RemediationProgram,
+    ReturnedMail,
     Tariff,
 )
 
@@ -583,6 +584,20 @@ class ProgressReportTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = ProgressReport
         fields = ("generated_at", "program_code", "identified", "paid", "unpaid", "generated_by")
+
+
+class ReturnedMailTable(BaseTable):
+    """Members a letter came back from, at the address they still have: to trace."""
+
+    recorded_at = DateTimeColumn()
+    member_no = member_link()
+    name = tables.Column(accessor="member__name", verbose_name=_("name"), orderable=False)
+    recorded_by = tables.Column(verbose_name=_("by"))
+
+    class Meta(BaseTable.Meta):
+        model = ReturnedMail
+        fields = ("recorded_at", "member_no", "name", "reason", "note", "recorded_by")
+        order_by = ("-recorded_at",)
 
 
 class PersonalDataAccessTable(BaseTable):

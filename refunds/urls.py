@@ -20,6 +20,12 @@ urlpatterns = [
     path("search/", callcenter.SearchView.as_view(), name="search"),
     path("members/<int:pk>/", callcenter.MemberDetailView.as_view(), name="member_detail"),
     path("members/<int:pk>/reveal/", callcenter.MemberRevealView.as_view(), name="member_reveal"),
+    path(
+        "members/<int:pk>/returned/",
+        letters.MemberMailReturnedView.as_view(),
+        name="member_mail_returned",
+    ),
+    path("members/returned/", letters.ReturnedMailListView.as_view(), name="returned_mail_list"),
     path("members/<int:pk>/identity/", callcenter.InquiryStartView.as_view(), name="inquiry_start"),
     path("inquiries/", callcenter.InquiryListView.as_view(), name="inquiry_list"),
     path("inquiries/new/", callcenter.InquiryCreateView.as_view(), name="inquiry_create"),

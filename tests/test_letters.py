@@ -189,3 +189,31 @@ def test_production_prints_no_letter_with_the_example_sender(settings):
     settings.LETTER_SENDER_POSTAL_CODE = "141-0032"
     settings.LETTER_SENDER_ADDRESS = "東京都品川区大崎1-1-1"
     assert "株式会社サンプル" in letters.render_letters_html([_case()], "notice")
+
+
+def test_a_returned_letter_leaves_the_member_out_until_the_address_changes(staff_client):
+    from refunds import reports
+    from refunds.models import ReturnedMail
+
+    case = _case(category=2, status="detected")
+    member = case.member
+    url = reverse("refunds:member_mail_returned", args=[member.pk])
+    response = staff_client.post(url, {"reason": "moved", "case": case.pk, "note": "転居"})
+    assert response.status_code == 302
+    returned = ReturnedMail.objects.get()
+    assert (returned.address, returned.reason, returned.case) == (member.address, "moved", case)
+    assert not letters.notices_due().filter(pk=case.pk).exists()
+    assert AuditEvent.objects.filter(action="member.mail_returned").count() == 1
+    page = staff_client.get(member.get_absolute_url()).content.decode()
+    assert 'id="mail-returned"' in page
+    queue = staff_client.get(reverse("refunds:returned_mail_list")).content.decode()
+    assert member.member_no in queue
+    figures = reports.progress_report()["total"]
+    assert figures["mail_returned"]["count"] == 1
+    # A new address (the import or a call) lifts it: the next run writes to it.
+    type(member).objects.filter(pk=member.pk).update(address="大阪府大阪市北区梅田1-1-1")
+    assert letters.notices_due().filter(pk=case.pk).exists()
+    assert (
+        member.member_no
+        not in staff_client.get(reverse("refunds:returned_mail_list")).content.decode()
+    )

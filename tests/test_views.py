@@ -85,6 +85,8 @@ PAGES = [
     ("refunds:batch_detail", lambda: [_batch_of_payments().pk], SUPERVISORS),
     ("refunds:batch_file", lambda: [_batch_of_payments().pk], SUPERVISORS),
     ("refunds:letters", None, CALL_CENTER),
+    ("refunds:returned_mail_list", None, CALL_CENTER),
+    ("refunds:member_mail_returned", lambda: [MemberFactory().pk], CALL_CENTER),
     ("refunds:letter_run_file", lambda: [_letter_run().pk], CALL_CENTER),
     ("refunds:qa_queue", None, SUPERVISORS),
     ("refunds:audit_list", None, SUPERVISORS),

@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from refunds.forms.review import program_choices
-from refunds.models import Category, LetterKind
+from refunds.models import Case, Category, LetterKind, Member, ReturnReason
 from refunds.services.letters import Selection
 
 
@@ -44,3 +44,17 @@ class LetterRunForm(forms.Form):
             category=data["category"],
             limit=data["limit"],
         )
+
+
+class ReturnedMailForm(forms.Form):
+    """A letter that came back: why, which case's letter it was, a note."""
+
+    reason = forms.ChoiceField(label=_("why it came back"), choices=ReturnReason.choices)
+    case = forms.ModelChoiceField(label=_("case"), queryset=Case.objects.none(), required=False)
+    note = forms.CharField(label=_("note"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, member: Member, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        case = self.fields["case"]
+        assert isinstance(case, forms.ModelChoiceField)
+        case.queryset = member.cases.order_by("case_no")

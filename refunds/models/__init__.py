@@ -29,7 +29,15 @@ from .cases import (
 )
 from .contracts import Area, Contract
 from .imports import ImportBatch, ImportKind, ImportRowError, ImportStatus
-from .letters import ContactAttempt, ContactKind, LetterKind, LetterRun, LetterTemplate
+from .letters import (
+    ContactAttempt,
+    ContactKind,
+    LetterKind,
+    LetterRun,
+    LetterTemplate,
+    ReturnedMail,
+    ReturnReason,
+)
 from .members import Member, MemberStatus
 from .payments import BatchStatus, ItemStatus, PaymentBatch, PaymentItem, ResultFile
 from .programs import RemediationProgram
@@ -83,6 +91,8 @@ __all__ = [
     "QaStatus",
     "RemediationProgram",
     "ResultFile",
+    "ReturnReason",
+    "ReturnedMail",
     "RunStatus",
     "Tariff",
 ]

@@ -48,6 +48,7 @@ class AuditAction(models.TextChoices):
     CLAIM_RECORDED = "claim.recorded", _("Claim recorded")
     CLAIM_PAYEE_CHANGED = "claim.payee_changed", _("Claim's payee changed")
     MEMBER_REVEALED = "member.revealed", _("Personal data revealed")
+    MEMBER_MAIL_RETURNED = "member.mail_returned", _("Letter returned")
     # Payments
     BATCH_CREATED = "batch.created", _("Payment batch built")
     BATCH_DISCARDED = "batch.discarded", _("Payment batch discarded")

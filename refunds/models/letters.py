@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -130,3 +130,60 @@ class LetterRun(models.Model):
 
     def __str__(self) -> str:
         return _("Letter run %(id)s") % {"id": self.pk}
+
+
+class ReturnReason(models.TextChoices):
+    ADDRESS_UNKNOWN = "address_unknown", _("Addressee unknown")
+    MOVED = "moved", _("Moved, no forwarding address")
+    REFUSED = "refused", _("Refused by the addressee")
+    OTHER = "other", _("Other")
+
+
+class ReturnedMail(models.Model):
+    """A letter that came back. Its member is unreachable by letter at that address: left out
+    of letter runs and listed for address tracing until the address changes."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="returned_mail", verbose_name=_("member")
+    )
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("case"),
+    )
+    reason = models.CharField(_("reason"), max_length=24, choices=ReturnReason.choices)
+    # The address the letter went to: a member whose address is still this one is unreachable.
+    address = models.CharField(_("address"), max_length=400)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("returned mail")
+        verbose_name_plural = _("returned mail")
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["member", "address"], name="returned_member_address")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reason__in=ReturnReason.values), name="returned_reason_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.get_reason_display()}"
+
+    @staticmethod
+    def at_current_address(member: str = "member_id") -> Exists:
+        """For a query over cases (or members, ``member="pk"``): a letter came back from the
+        address the member still has."""
+        return Exists(
+            ReturnedMail.objects.filter(
+                member=OuterRef(member),
+                address=OuterRef("address" if member == "pk" else "member__address"),
+            )
+        )

@@ -34,7 +34,10 @@ from refunds.models import (
     LetterKind,
     LetterRun,
     LetterTemplate,
+    Member,
     PayoutMethod,
+    ReturnedMail,
+    ReturnReason,
 )
 from refunds.models.audit import AuditAction
 from refunds.services.audit import audit_record
@@ -176,8 +179,11 @@ def _cases_for(ids: Sequence[int]) -> list[Case]:
 
 
 def notices_due() -> QuerySet[Case]:
-    """Detected cases (categories 1 and 2) whose member has not been told yet."""
-    return Case.objects.filter(status=S.DETECTED, member__isnull=False)
+    """Detected cases (categories 1 and 2) whose member has not been told yet (and can be: no
+    letter came back from their current address)."""
+    return Case.objects.filter(status=S.DETECTED, member__isnull=False).exclude(
+        ReturnedMail.at_current_address()
+    )
 
 
 def reminders_due(now: datetime.datetime | None = None) -> QuerySet[Case]:
@@ -187,6 +193,7 @@ def reminders_due(now: datetime.datetime | None = None) -> QuerySet[Case]:
     since = now - datetime.timedelta(days=settings.REMINDER_AFTER_DAYS)
     return (
         Case.objects.filter(status=S.NOTIFIED, category=2, claims__isnull=True)
+        .exclude(ReturnedMail.at_current_address())
         .annotate(
             last_letter=Max(
                 "contact_attempts__sent_at", filter=Q(contact_attempts__kind__in=_BY_LETTER)
@@ -293,3 +300,34 @@ def letters_send(
         changes={"kind": kind, "count": run.count, "sha256": digest},
     )
     return run
+
+
+@transaction.atomic
+def mail_returned_record(
+    *, member: Member, user: User, reason: str, case: Case | None = None, note: str = ""
+) -> ReturnedMail:
+    """A letter came back: the member is unreachable by letter at this address until it changes
+    (left out of letter runs, listed for address tracing, counted by the progress report)."""
+    if not user.has_role(*ALL_ROLES):
+        raise PermissionDenied
+    if reason not in ReturnReason.values:
+        raise ValidationError({"reason": _("Say why the letter came back.")})
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if not member.address.strip():
+        raise ValidationError(_("The member has no address a letter could have gone to."))
+    returned = ReturnedMail.objects.create(
+        member=member,
+        case=case,
+        reason=reason,
+        address=member.address,
+        note=note.strip()[:300],
+        recorded_by=user,
+    )
+    audit_record(
+        actor=user,
+        action=AuditAction.MEMBER_MAIL_RETURNED,
+        obj=member,
+        changes={"reason": reason, "case": case.case_no if case else None},
+        reason=note.strip(),
+    )
+    return returned

@@ -88,6 +88,7 @@ class MemberDetailView(ObjectDetailView):
         context["required_items"] = services.required_identity_items()
         context["close_form"] = InquiryCloseForm()
         context["revealed"] = False
+        context["mail_returned"] = selectors.mail_returned_here(self.object)
         return context
 
 

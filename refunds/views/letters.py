@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,12 +17,16 @@ from django.views.generic import UpdateView
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
-from refunds.forms.letters import LetterRunForm
-from refunds.models import Case, LetterKind, LetterRun, LetterTemplate
+from refunds import selectors
+from refunds.filters import ReturnedMailFilter
+from refunds.forms.letters import LetterRunForm, ReturnedMailForm
+from refunds.models import Case, LetterKind, LetterRun, LetterTemplate, Member, ReturnedMail
 from refunds.models.audit import AuditAction
 from refunds.policies import may_see_amounts
 from refunds.services import letters
 from refunds.services.audit import audit_record
+from refunds.tables import ReturnedMailTable
+from refunds.views.base import ObjectListView, ServiceFormView
 
 
 class LetterRunView(RoleRequiredMixin, View):
@@ -163,3 +167,42 @@ class LetterTemplateUpdateView(RoleRequiredMixin, UpdateView):
         )
         messages.success(self.request, _("Letter text saved."))
         return redirect(reverse("refunds:letters"))
+
+
+class MemberMailReturnedView(ServiceFormView):
+    """Record a letter that came back for a member (the member page's link)."""
+
+    model = Member
+    form_class = ReturnedMailForm
+    page_title = gettext_lazy("A letter came back")
+    page_help = gettext_lazy(
+        "The member gets no more letters at this address; they are listed for address tracing "
+        "until their address changes."
+    )
+    submit_label = gettext_lazy("Record the returned letter")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "member": self.object}
+
+    def perform(self, form: ReturnedMailForm) -> HttpResponse:
+        letters.mail_returned_record(
+            member=self.object,
+            user=self.user,
+            reason=form.cleaned_data["reason"],
+            case=form.cleaned_data["case"],
+            note=form.cleaned_data["note"],
+        )
+        messages.success(self.request, _("Returned letter recorded."))
+        return redirect(self.object)
+
+
+class ReturnedMailListView(ObjectListView):
+    """Address tracing: members a letter came back from, at the address they still have."""
+
+    model = ReturnedMail
+    table_class = ReturnedMailTable
+    filterset_class = ReturnedMailFilter
+    title = gettext_lazy("Address tracing")
+
+    def get_queryset(self) -> QuerySet[ReturnedMail]:
+        return selectors.returned_mail_to_trace()
