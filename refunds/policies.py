@@ -103,6 +103,37 @@ def payout_problem(case: Case, claim: Claim | None) -> str:
     return _("No payee: the member has not claimed yet.")
 
 
+# -- refusals ---------------------------------------------------------------------------------
+
+
+class Refusal(str):
+    """Why a rule refuses an action, with a stable ``code`` a client can act on (the API
+    answers it as a 409 ``{"detail": …, "code": …}``); an empty text means "allowed"."""
+
+    code: str
+
+    def __new__(cls, text: object = "", code: str = "") -> "Refusal":
+        refusal = super().__new__(cls, str(text))
+        refusal.code = code
+        return refusal
+
+
+ALLOWED = Refusal()
+# The codes a rule refuses with (documented in the API schema).
+REFUSAL_CODES = {
+    "duty.approve_after_prepare": "the approver prepared the case",
+    "duty.approve_after_set_amount": "the approver set the case's amount",
+    "duty.second_approve_after_prepare": "the second approver prepared the case",
+    "duty.second_approve_after_set_amount": "the second approver set the case's amount",
+    "duty.second_approve_after_approve": "the second approver gave the first approval",
+    "duty.release_run_after_build_run": "the releaser built the payment run",
+    "duty.apply_results_after_release_run": "who applies the results released the run",
+    "qa.failed": "the case failed its quality check and was not corrected",
+    "state.not_awaiting_approval": "the case is not waiting for an approval",
+    "state.transition_not_allowed": "the state machine refuses the move",
+}
+
+
 # -- separation of duties -------------------------------------------------------------------
 
 
@@ -152,12 +183,13 @@ _DUTY_REFUSALS = {
 }
 
 
-def duty_refusal(duty: Duty, user: User, done_by: dict[Duty, int | None]) -> str:
+def duty_refusal(duty: Duty, user: User, done_by: dict[Duty, int | None]) -> Refusal:
     """Why ``user`` may not do ``duty`` given who did the earlier ones ('' when they may)."""
     for earlier in DUTIES.get(duty, ()):
         if done_by.get(earlier) is not None and done_by.get(earlier) == user.pk:
-            return str(_DUTY_REFUSALS[duty, earlier])
-    return ""
+            code = f"duty.{duty.value}_after_{earlier.value}"
+            return Refusal(_DUTY_REFUSALS[duty, earlier], code)
+    return ALLOWED
 
 
 def case_duties(case: Case) -> dict[Duty, int | None]:
@@ -177,14 +209,16 @@ def approval_refusal(case: Case, user: User) -> str:
     if not is_supervisor(user):
         return _("Only a supervisor may approve.")
     if case.status not in APPROVABLE:
-        return _("Case %(case)s is “%(state)s”, not waiting for an approval.") % {
+        text = _("Case %(case)s is “%(state)s”, not waiting for an approval.") % {
             "case": case.case_no,
             "state": case.get_status_display(),
         }
+        return Refusal(text, "state.not_awaiting_approval")
     if case.qa_status == QaStatus.FAILED:
-        return _(
+        text = _(
             "Case %(case)s failed its quality check: correct it and prepare it again first."
         ) % {"case": case.case_no}
+        return Refusal(text, "qa.failed")
     duty = Duty.SECOND_APPROVE if case.status == S.AWAITING_SECOND_APPROVAL else Duty.APPROVE
     return duty_refusal(duty, user, case_duties(case))
 

@@ -250,9 +250,11 @@ class TestDecisions:
             == 200
         )
         response = client.post(case_url(case, "approve"), format="json")
-        assert response.status_code == 403
+        # A rule's refusal: 409 with its stable code (policies.REFUSAL_CODES).
+        assert response.status_code == 409
         assert response.json() == {
-            "detail": "You prepared this case; another supervisor must approve it."
+            "detail": "You prepared this case; another supervisor must approve it.",
+            "code": "duty.approve_after_prepare",
         }
 
     def test_above_the_threshold_a_second_supervisor(self, people):
@@ -262,7 +264,8 @@ class TestDecisions:
             "awaiting_second_approval"
         )
         again = api_client(people["a"]).post(case_url(case, "approve"))
-        assert again.status_code == 403 and "second, different" in again.json()["detail"]
+        assert again.status_code == 409 and "second, different" in again.json()["detail"]
+        assert again.json()["code"] == "duty.second_approve_after_approve"
         assert (
             api_client(people["b"]).post(case_url(case, "approve")).json()["status"] == "approved"
         )
@@ -771,7 +774,8 @@ class TestPaymentRuns:
         )
         assert response.status_code == 200 and response.json()["item_count"] == 1
         refused = builder.post(f"/api/payments/{run['id']}/release/")
-        assert refused.status_code == 403 and "built this payment run" in refused.json()["detail"]
+        assert refused.status_code == 409 and "built this payment run" in refused.json()["detail"]
+        assert refused.json()["code"] == "duty.release_run_after_build_run"
         released = releaser.post(f"/api/payments/{run['id']}/release/")
         assert released.status_code == 200 and released.json()["status"] == "exported"
         data = b"".join(releaser.get(f"/api/payments/{run['id']}/file/").streaming_content)
@@ -869,3 +873,12 @@ def test_the_schema_documents_the_idempotency_key_on_every_post():
         for post in posts
     )
     assert "Error" in schema["components"]["schemas"]
+
+
+def test_every_refusal_code_is_a_rule_of_the_policies():
+    """The codes the API may answer are the table's; each duty pair has its own."""
+    from refunds.policies import DUTIES, REFUSAL_CODES
+
+    for duty, earlier in DUTIES.items():
+        for before in earlier:
+            assert f"duty.{duty.value}_after_{before.value}" in REFUSAL_CODES

@@ -5,10 +5,11 @@ raised                                 status  body
 =====================================  ======  ==========================================
 no or a wrong token                    401     ``{"detail": ...}`` (``WWW-Authenticate``)
 ``django...PermissionDenied``          403     ``{"detail": <the service's message>}``
+ … carrying a ``policies.Refusal``      409     ``{"detail": ..., "code": <REFUSAL_CODES>}``
 ``Http404`` / ``ObjectDoesNotExist``   404     ``{"detail": ...}``
 ``django...ValidationError`` (fields)  400     ``{"<field>": [...]}``
 ``django...ValidationError`` (other)   400     ``{"detail": ...}``
-``TransitionNotAllowed``               409     ``{"detail": ...}``
+``TransitionNotAllowed``               409     ``{"detail": ..., "code": "state.…"}``
 ``IntegrityError`` (a race lost)       409     ``{"detail": ...}``
 =====================================  ======  ==========================================
 """
@@ -25,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
+from refunds.policies import Refusal
 from refunds.workflow import TransitionNotAllowed
 
 
@@ -32,6 +34,14 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state."
     default_code = "conflict"
+
+
+class Refused(Conflict):
+    """A rule's refusal (``refunds.policies.Refusal``): 409 with the rule's stable code."""
+
+    def __init__(self, detail: str, code: str) -> None:
+        super().__init__(detail)
+        self.refusal_code = code
 
 
 def _from_django_validation(exc: DjangoValidationError) -> exceptions.ValidationError:
@@ -48,9 +58,12 @@ def _translate(exc: Exception) -> Exception:
     if isinstance(exc, DjangoValidationError):
         return _from_django_validation(exc)
     if isinstance(exc, PermissionDenied):
+        reason = exc.args[0] if exc.args else None
+        if isinstance(reason, Refusal) and reason.code:
+            return Refused(str(reason), reason.code)
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, TransitionNotAllowed):
-        return Conflict(str(exc))
+        return Refused(str(exc), "state.transition_not_allowed")
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         return exceptions.NotFound()  # one message, whatever was not found
     if isinstance(exc, IntegrityError):
@@ -59,7 +72,10 @@ def _translate(exc: Exception) -> Exception:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    response = exception_handler(_translate(exc), context)
+    translated = _translate(exc)
+    response = exception_handler(translated, context)
+    if response is not None and isinstance(translated, Refused):
+        response.data = {"detail": str(translated.detail), "code": translated.refusal_code}
     if response is not None and isinstance(response.data, list):
         # ``raise ValidationError("...")`` in DRF gives a bare list; keep bodies objects.
         response.data = {"detail": " ".join(str(item) for item in response.data)}

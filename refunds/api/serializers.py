@@ -46,7 +46,7 @@ from refunds.models import (
     PayoutMethod,
 )
 from refunds.payee import AccountType, BankDetails
-from refunds.policies import may_see_amounts
+from refunds.policies import REFUSAL_CODES, may_see_amounts
 
 AMOUNT_FIELDS = (
     "amount_yen",
@@ -381,3 +381,10 @@ class ReconcileOutcomeSerializer(serializers.Serializer[Any]):
 
 class ErrorSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField()
+
+
+class RefusalSerializer(serializers.Serializer[Any]):
+    """A rule's refusal (409): why, and a stable code."""
+
+    detail = serializers.CharField()
+    code = serializers.ChoiceField(choices=sorted(REFUSAL_CODES.items()))

@@ -45,6 +45,7 @@ from .serializers import (
     PaymentRunExcludeSerializer,
     ReasonSerializer,
     ReconcileOutcomeSerializer,
+    RefusalSerializer,
 )
 
 _ERROR = OpenApiResponse(ErrorSerializer, description='`{"detail": message}`')
@@ -56,7 +57,12 @@ READ_ERRORS: dict[int, OpenApiResponse] = {401: _ERROR, 403: _ERROR}
 # A list refuses a filter it cannot read (400) and a cursor it did not write (404).
 LIST_ERRORS: dict[int, OpenApiResponse] = {**READ_ERRORS, 400: _BAD_REQUEST, 404: _ERROR}
 DETAIL_ERRORS: dict[int, OpenApiResponse] = {**READ_ERRORS, 404: _ERROR}
-WRITE_ERRORS: dict[int, OpenApiResponse] = {**DETAIL_ERRORS, 400: _BAD_REQUEST, 409: _ERROR}
+_REFUSED = OpenApiResponse(
+    RefusalSerializer,
+    description="A rule refused the action (the state machine, separation of duties, QA): "
+    '`{"detail": message, "code": stable code}`.',
+)
+WRITE_ERRORS: dict[int, OpenApiResponse] = {**DETAIL_ERRORS, 400: _BAD_REQUEST, 409: _REFUSED}
 
 
 def _with(serializer: type[BaseSerializer[Any]], errors: dict[int, OpenApiResponse]) -> Any:
@@ -392,7 +398,7 @@ class PaymentBatchViewSet(
             200: ReconcileOutcomeSerializer,
             400: ReconcileOutcomeSerializer,
             **DETAIL_ERRORS,
-            409: _ERROR,
+            409: _REFUSED,
         },
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, JSONParser])
