@@ -95,3 +95,21 @@ def test_history_and_billing_read_in_words_not_codes(supervisor_client):
     assert "基本料金" in page and ">base_fee<" not in page
     assert "HIKARI_FLETS" not in page
     assert AuditEvent.objects.filter(object_id=str(case.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_error_pages_speak_the_users_language_and_say_why(staff_client):
+    """403 and 404 in the user's language with the reason; no bare English "403 Forbidden"."""
+    from tests.factories import CaseFactory
+
+    staff_client.cookies["django_language"] = "ja"
+    forbidden = staff_client.get("/audit/")
+    assert forbidden.status_code == 403
+    page = forbidden.content.decode()
+    assert 'id="error-page"' in page and "403 Forbidden" not in page and 'lang="ja"' in page
+    missing = staff_client.get("/cases/999999999/")
+    assert missing.status_code == 404 and 'id="error-page"' in missing.content.decode()
+    case = CaseFactory()
+    letter = staff_client.get(f"/cases/{case.pk}/letter.pdf")  # no identity check yet
+    assert letter.status_code == 403
+    assert "本人確認" in letter.content.decode()
