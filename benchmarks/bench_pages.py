@@ -962,8 +962,8 @@ def compare(revision: str) -> int:
 
     Both commits are checked out (``git worktree``) under ``var/bench/``; each side runs in a
     process of its own, one after the other, ``BENCH_PAGES_ROUNDS`` times (2: before, after,
-    before, after), and each page keeps its best run on each side (the other work on the
-    machine only ever slows a run down).
+    then after, before: each side goes first once), and each page keeps its best run on each
+    side (the other work on the machine only ever slows a run down).
     """
     build(PG_DB, MEMBERS, CASES)
     commit, head = _checkout(revision), _checkout("HEAD")
@@ -971,7 +971,8 @@ def compare(revision: str) -> int:
     load_before = os.getloadavg()[0]
     runs: dict[str, list[list[dict[str, Any]]]] = {"before": [], "after": []}
     for round_ in range(1, ROUNDS + 1):
-        for side, code in (("before", tree), ("after", here)):
+        sides = (("before", tree), ("after", here))
+        for side, code in sides if round_ % 2 else sides[::-1]:  # each side goes first once
             named = commit if side == "before" else head
             step(f"round {round_}: pages with the code {side} ({named})")
             runs[side].append(_measured_by(code))
