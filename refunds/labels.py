@@ -89,6 +89,14 @@ CHANGE_LABELS = {
     "program": gettext_lazy("program"),
     "run": gettext_lazy("detection run"),
     "kind": gettext_lazy("kind"),
+    "claim": gettext_lazy("claim"),
+    "failure_reason": gettext_lazy("failure reason"),
+    "payee": gettext_lazy("payee"),
+    "identity": gettext_lazy("identity check"),
+    "case": gettext_lazy("case"),
+    "fields": gettext_lazy("what"),
+    "reason": gettext_lazy("reason"),
+    "cases": gettext_lazy("cases"),
 }
 
 
@@ -124,6 +132,11 @@ def describe_changes(object_type: str, changes: dict[str, Any]) -> list[tuple[st
         if key == "attempt":
             action = _field_of("refunds.auditevent", "action")
             text = _value_text(action, value)
+        elif key == "fields" and isinstance(value, list):  # personal data shown: which fields
+            text = ", ".join(
+                str(getattr(_field_of("refunds.member", name), "verbose_name", name))
+                for name in value
+            )
         elif isinstance(value, list) and len(value) == 2 and field is not None:
             text = f"{_value_text(field, value[0])} → {_value_text(field, value[1])}"
         else:
