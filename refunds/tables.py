@@ -608,6 +608,12 @@ class PersonalDataAccessTable(BaseTable):
         linkify=_TO_MEMBER,
     )
 
+    def render_fields(self, value: Any) -> str:
+        """The fields shown, by their labels (not the model's names)."""
+        labels = {field.name: str(field.verbose_name) for field in Member._meta.fields}
+        names = value if isinstance(value, list) else []
+        return ", ".join(labels.get(name, str(name)) for name in names)
+
     class Meta(BaseTable.Meta):
         model = PersonalDataAccess
         fields = ("accessed_at", "user", "member", "fields")
