@@ -23,7 +23,8 @@ def test_admin_runs_detection_and_reads_a_case(live_server, login, data_dir):
     assert "100" in page.inner_text("#run")
     page.goto(f"{live_server.url}/cases/?category=2")
     page.click("text=SH10-")
-    page.wait_for_selector("text=base_fee")
+    page.wait_for_selector("text=基本料金")  # the charge item in words, not its code
     body = page.inner_text("main")
+    assert "base_fee" not in body
     with translation.override("ja"):
         assert "C0000" in body and str(AuditAction.CASE_CREATED.label) in body
