@@ -82,6 +82,8 @@ class TestSearch:
             "5678",  # last four digits of the phone
             "03(1234)5678",  # the phone in another format
             "０３－１２３４－５６７８",  # full-width
+            "+81 3-1234-5678",  # a caller ID in international form
+            "+81312345678",
             "1000001",  # postal code without the hyphen
             "〒100-0001",
             "taro.yamada@EXAMPLE.jp",  # email, any case

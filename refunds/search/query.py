@@ -86,6 +86,8 @@ def _readings(text: str) -> dict[str, list[QuerySet[Member]]]:
         found["postal_code"] = [members.filter(postal_code=f"{postal.group(1)}-{postal.group(2)}")]
     if _PHONE_CHARS_RE.match(folded):
         digits = keys.digits(folded)
+        if folded.startswith("+81"):  # a caller ID in international form: +81 92-479-5938
+            digits = "0" + digits[2:].lstrip("0")
         if len(digits) >= PHONE_MIN_DIGITS:
             found["phone"] = [members.filter(phone_rev__startswith=digits[::-1])]
         return found
