@@ -67,6 +67,17 @@ def _verified(user, member):
 
 # -- search -----------------------------------------------------------------------------------
 class TestSearch:
+    def test_digits_and_a_name_together_narrow_each_other(self):
+        yamada = _member()  # ヤマダ タロウ, 03-1234-5678
+        hanako = _member(name="山田　花子", name_kana="ヤマダ　ハナコ", phone="06-9999-4321")
+        _member(name="佐藤　一郎", name_kana="サトウ　イチロウ", phone="03-1111-5678")
+        assert len(search("ヤマダ").hits) == 2 and len(search("5678").hits) == 2
+        for query in ("5678 ﾔﾏﾀﾞ", "ヤマダ 5678", "山田 03-1234-5678"):
+            result = search(query)
+            assert [hit.member for hit in result.hits] == [yamada], query
+        assert [hit.member for hit in search("4321 やまだ").hits] == [hanako]
+        assert not search("9999 サトウ").hits
+
     @pytest.mark.parametrize(
         "query",
         [

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -40,6 +40,8 @@ MATCH_LABELS = {
     "email": gettext_lazy("email"),
     "kana": gettext_lazy("kana"),
     "name": gettext_lazy("name"),
+    "kana+phone": gettext_lazy("kana and phone"),
+    "name+phone": gettext_lazy("name and phone"),
 }
 
 
@@ -76,6 +78,9 @@ def _readings(text: str) -> dict[str, list[QuerySet[Member]]]:
             members.alias(email_lower=Lower("email")).filter(email_lower=folded.lower())
         ]
         return found
+    narrowed = _name_and_phone(folded)
+    if narrowed is not None:
+        return narrowed
     if _CODE_RE.match(upper):
         found["member_no"] = [members.filter(member_no=upper)]
         found["contract_no"] = [
@@ -97,6 +102,23 @@ def _readings(text: str) -> dict[str, list[QuerySet[Member]]]:
     elif not _CODE_RE.match(upper) or not any(ch.isdigit() for ch in upper):
         found["name"] = _name_queries(members, "name_key", "given_name_key", compact)
     return found
+
+
+def _name_and_phone(folded: str) -> dict[str, list[QuerySet[Member]]] | None:
+    """``5938 ﾊｾｶﾞﾜ`` as callers give it: phone digits and a name in one query, each narrowing
+    the other (None unless the text has both)."""
+    words = folded.split()
+    numbers = [w for w in words if _PHONE_CHARS_RE.match(w) and any(c.isdigit() for c in w)]
+    names = [w for w in words if w not in numbers]
+    digits = keys.digits("".join(numbers))
+    if not names or len(digits) < PHONE_MIN_DIGITS:
+        return None
+    phone = Q(phone_rev__startswith=digits[::-1])
+    return {
+        f"{reading}+phone": [query.filter(phone) for query in queries]
+        for reading, queries in _readings(" ".join(names)).items()
+        if reading in ("kana", "name")
+    } or None
 
 
 def _name_queries(
@@ -131,7 +153,7 @@ def _fetch(reading: str, queries: list[QuerySet[Member]], limit: int) -> list[Me
             if len(found) >= limit:
                 return
 
-    if reading in ("kana", "name") and connection.vendor == "postgresql":
+    if reading.split("+")[0] in ("kana", "name") and connection.vendor == "postgresql":
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
             run()
