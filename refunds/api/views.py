@@ -326,19 +326,11 @@ class PaymentBatchViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = PaymentRunCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        data = body.validated_data
-        proposal = payments.Proposal(
-            method=data["method"],
-            program_code=data.get("program") or "",
-            category=data.get("category"),
-            amount_min=data.get("amount_min"),
-            amount_max=data.get("amount_max"),
-            approved_days=data.get("approved_days"),
-        )
+        proposal = payments.Proposal.of(body.validated_data)
         batch = payments.batch_create(
             method=proposal.method,
             user=signed_in_user(request),
-            transfer_date=data["transfer_date"],
+            transfer_date=body.validated_data["transfer_date"],
             proposal=proposal,
         )
         return self._detail(batch, status.HTTP_201_CREATED)

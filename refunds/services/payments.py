@@ -10,8 +10,9 @@ import datetime
 import hashlib
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -72,6 +73,18 @@ class Proposal:
     amount_min: int | None = None
     amount_max: int | None = None
     approved_days: int | None = None
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> "Proposal":
+        """The proposal a build form or the API's body asks for (absent filters: none)."""
+        return cls(
+            method=data["method"],
+            program_code=data.get("program") or "",
+            category=data.get("category"),
+            amount_min=data.get("amount_min"),
+            amount_max=data.get("amount_max"),
+            approved_days=data.get("approved_days"),
+        )
 
     def cases(self) -> QuerySet[Case]:
         cases = payable_cases(self.method)

@@ -58,19 +58,11 @@ class BatchCreateView(ServiceFormView):
         return context
 
     def perform(self, form: BatchCreateForm) -> HttpResponse:
-        data = form.cleaned_data
-        proposal = payments.Proposal(
-            method=data["method"],
-            program_code=data["program"] or "",
-            category=data["category"],
-            amount_min=data["amount_min"],
-            amount_max=data["amount_max"],
-            approved_days=data["approved_days"],
-        )
+        proposal = payments.Proposal.of(form.cleaned_data)
         batch = payments.batch_create(
             method=proposal.method,
             user=self.user,
-            transfer_date=data["transfer_date"],
+            transfer_date=form.cleaned_data["transfer_date"],
             proposal=proposal,
         )
         messages.success(
