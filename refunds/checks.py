@@ -5,20 +5,34 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 
-# What names the company itself: left at its example, the file is the demo's. (A real account
-# may well be at the example's bank and branch.)
-IDENTIFYING = ("ZENGIN_CONSIGNOR_CODE", "ZENGIN_CONSIGNOR_NAME", "ZENGIN_ACCOUNT_NUMBER")
+# What names the company itself: left at its example, the file or the letter is the demo's.
+# (A real account may well be at the example's bank and branch; a department may well be
+# called 返金対応窓口.)
+IDENTIFYING = (
+    "ZENGIN_CONSIGNOR_CODE",
+    "ZENGIN_CONSIGNOR_NAME",
+    "ZENGIN_ACCOUNT_NUMBER",
+    "LETTER_SENDER_COMPANY",
+    "LETTER_SENDER_POSTAL_CODE",
+    "LETTER_SENDER_ADDRESS",
+)
 
 
-def bank_details_missing() -> list[str]:
-    """The company's bank details for the payment file still empty or at their examples."""
-    example: dict[str, str] = getattr(settings, "ZENGIN_EXAMPLE", {})
+def _not_set(examples: str) -> list[str]:
+    """The settings named in the ``examples`` setting still empty, or identifying and still
+    at their example."""
+    example: dict[str, str] = getattr(settings, examples, {})
     return [
         name
         for name, value in example.items()
         if not str(getattr(settings, name, "")).strip()
         or (name in IDENTIFYING and getattr(settings, name) == value)
     ]
+
+
+def bank_details_missing() -> list[str]:
+    """The company's bank details for the payment file still empty or at their examples."""
+    return _not_set("ZENGIN_EXAMPLE")
 
 
 @register(Tags.security, deploy=True)
@@ -39,13 +53,7 @@ def company_bank_details(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
 
 def letter_sender_missing() -> list[str]:
     """The letters' sender block still empty or at its examples."""
-    example: dict[str, str] = getattr(settings, "LETTER_SENDER_EXAMPLE", {})
-    return [
-        name
-        for name, value in example.items()
-        if not str(getattr(settings, name, "")).strip()
-        or (name != "LETTER_SENDER_DEPARTMENT" and getattr(settings, name) == value)
-    ]
+    return _not_set("LETTER_SENDER_EXAMPLE")
 
 
 @register(Tags.security, deploy=True)
