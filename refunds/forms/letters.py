@@ -5,8 +5,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from refunds.forms.review import program_choices
-from refunds.models import Case, Category, LetterKind, Member, ReturnReason
+from refunds.forms.review import category_field, program_field
+from refunds.models import Case, LetterKind, Member, ReturnReason
 from refunds.services.letters import Selection
 
 
@@ -16,21 +16,14 @@ class LetterRunForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("letter"), choices=LetterKind.choices, initial=LetterKind.NOTICE
     )
-    program = forms.ChoiceField(label=_("program"), required=False)
-    category = forms.TypedChoiceField(
-        label=_("category"),
-        choices=[("", _("All")), *Category.choices],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
+    program = program_field()
+    category = category_field()
     limit = forms.IntegerField(label=_("at most"), min_value=1)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        program, limit = self.fields["program"], self.fields["limit"]
-        assert isinstance(program, forms.ChoiceField) and isinstance(limit, forms.IntegerField)
-        program.choices = program_choices()
+        limit = self.fields["limit"]
+        assert isinstance(limit, forms.IntegerField)
         limit.max_value = settings.LETTER_RUN_LIMIT
         limit.validators.append(MaxValueValidator(settings.LETTER_RUN_LIMIT))
         limit.widget.attrs["max"] = settings.LETTER_RUN_LIMIT

@@ -14,6 +14,22 @@ def program_choices() -> list[tuple[str, Any]]:
     return [("", _("All")), *((code, code) for code in codes)]
 
 
+def program_field() -> forms.ChoiceField:
+    """A program to narrow a run to, or all (the choices read when a form is made)."""
+    return forms.ChoiceField(label=_("program"), choices=program_choices, required=False)
+
+
+def category_field() -> forms.TypedChoiceField:
+    """A category (1, 2 or 3) to narrow a run to, or all (``None``)."""
+    return forms.TypedChoiceField(
+        label=_("category"),
+        choices=[("", _("All")), *Category.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+
 class NoteForm(forms.Form):
     reason = forms.CharField(
         label=_("note"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
@@ -63,14 +79,8 @@ class BatchCreateForm(forms.Form):
     )
 
     # Which approved cases the run proposes (the builder leaves the others for a later run).
-    program = forms.ChoiceField(label=_("program"), required=False)
-    category = forms.TypedChoiceField(
-        label=_("category"),
-        choices=[("", _("All")), *Category.choices],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
+    program = program_field()
+    category = category_field()
     amount_min = forms.IntegerField(label=_("amount from"), min_value=0, required=False)
     amount_max = forms.IntegerField(label=_("amount to"), min_value=0, required=False)
     approved_days = forms.IntegerField(
@@ -79,9 +89,6 @@ class BatchCreateForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        program = self.fields["program"]
-        assert isinstance(program, forms.ChoiceField)
-        program.choices = program_choices()
         dates = bankdays.next_transfer_dates(count=5)
         field = self.fields["transfer_date"]
         field.widget.attrs["min"] = dates[0].isoformat()
