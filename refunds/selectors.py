@@ -6,7 +6,7 @@ from itertools import groupby
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -262,15 +262,9 @@ def qa_queue() -> QuerySet[Case]:
 
 def returned_mail_to_trace() -> QuerySet[ReturnedMail]:
     """Returned letters whose member still has the address they were sent to."""
-    return ReturnedMail.objects.filter(address=F("member__address")).select_related(
-        "member", "recorded_by"
-    )
+    return ReturnedMail.current().select_related("member", "recorded_by")
 
 
 def mail_returned_here(member: Member) -> ReturnedMail | None:
     """The last letter that came back from the member's current address (None if none did)."""
-    return (
-        ReturnedMail.objects.filter(member=member, address=member.address)
-        .order_by("-recorded_at")
-        .first()
-    )
+    return ReturnedMail.current().filter(member=member).order_by("-recorded_at").first()

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -178,12 +178,12 @@ class ReturnedMail(models.Model):
         return f"{self.member_id} {self.get_reason_display()}"
 
     @staticmethod
-    def at_current_address(member: str = "member_id") -> Exists:
-        """For a query over cases (or members, ``member="pk"``): a letter came back from the
-        address the member still has."""
-        return Exists(
-            ReturnedMail.objects.filter(
-                member=OuterRef(member),
-                address=OuterRef("address" if member == "pk" else "member__address"),
-            )
-        )
+    def current() -> "models.QuerySet[ReturnedMail]":
+        """Returned letters whose member still has the address they were sent to: the one
+        spelling of "unreachable by letter" (the queue, the member page, runs, the report)."""
+        return ReturnedMail.objects.filter(address=F("member__address"))
+
+    @staticmethod
+    def at_current_address() -> Exists:
+        """For a query over cases: their member is unreachable by letter (``current``)."""
+        return Exists(ReturnedMail.current().filter(member=OuterRef("member_id")))

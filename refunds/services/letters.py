@@ -25,6 +25,7 @@ from accounts.models import User
 from accounts.roles import ALL_ROLES
 from refunds import checks
 from refunds.hours import OpeningHours
+from refunds.localtime import local_date
 from refunds.models import (
     Case,
     CaseStatus,
@@ -59,8 +60,7 @@ def _payout_text(case: Case, claim: Claim | None) -> tuple[str, str]:
     if case.status == S.PAID and case.paid_at is not None:
         how = "ご指定の口座へのお振り込み" if by_transfer else "ご利用料金からの差し引き"
         return (
-            f"ご返金は{_japanese_date(timezone.localdate(case.paid_at))}に{how}にて"
-            "完了しております。",
+            f"ご返金は{_japanese_date(local_date(case.paid_at))}に{how}にて完了しております。",
             "お手続きは不要です。",
         )
     if case.status == S.IN_PAYMENT:
