@@ -1,6 +1,9 @@
 """The audit log's hash chain: sealed, verified, and broken by a change made behind its back."""
 
+import contextlib
 import io
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import psycopg2
 import pytest
@@ -88,36 +91,56 @@ def test_seals_are_append_only():
         AuditSeal.objects.update(digest="0" * 64)
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_truncate_is_refused_to_the_application_role():
+APPEND_ONLY = ("refunds_auditevent", "refunds_auditseal", "refunds_personaldataaccess")
+
+
+@contextlib.contextmanager
+def _signed_in_as_a_role(name: str, grant: Callable[[str], None]) -> Iterator[Any]:
+    """A plain (not superuser) PostgreSQL role given its rights by ``grant``, connected; the
+    role is dropped afterwards."""
     if connection.vendor != "postgresql":
-        pytest.skip("TRUNCATE triggers are PostgreSQL's")
-    _events(1)
+        pytest.skip("database roles and TRUNCATE triggers are PostgreSQL's")
     database = connection.settings_dict
-    role = "refunds_app_test"
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP ROLE IF EXISTS {role}")
-        cursor.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'pw'")
-        for table in ("refunds_auditevent", "refunds_auditseal", "refunds_personaldataaccess"):
-            cursor.execute(f"GRANT SELECT, INSERT, TRUNCATE ON {table} TO {role}")
+        cursor.execute(f"DROP ROLE IF EXISTS {name}")
+        cursor.execute(f"CREATE ROLE {name} LOGIN PASSWORD 'pw'")
     try:
+        grant(name)
         app = psycopg2.connect(
             dbname=database["NAME"],
-            user=role,
+            user=name,
             password="pw",
             host=database["HOST"] or "127.0.0.1",
             port=database["PORT"] or 5432,
         )
-        for table in ("refunds_auditevent", "refunds_auditseal", "refunds_personaldataaccess"):
+        try:
+            yield app
+        finally:
+            app.close()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {name}")
+            cursor.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {name}")
+            cursor.execute(f"REVOKE ALL ON SCHEMA public FROM {name}")
+            cursor.execute(f"REVOKE ALL ON DATABASE {database['NAME']} FROM {name}")
+            cursor.execute(f"DROP ROLE {name}")
+
+
+def _grant_truncate(role: str) -> None:
+    with connection.cursor() as cursor:
+        for table in APPEND_ONLY:
+            cursor.execute(f"GRANT SELECT, INSERT, TRUNCATE ON {table} TO {role}")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_truncate_is_refused_to_the_application_role():
+    _events(1)
+    with _signed_in_as_a_role("refunds_app_test", _grant_truncate) as app:
+        for table in APPEND_ONLY:
             with app.cursor() as cursor, pytest.raises(psycopg2.Error, match="append-only"):
                 cursor.execute(f"TRUNCATE {table} CASCADE")
             app.rollback()
-        app.close()
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}")
-            cursor.execute(f"DROP ROLE {role}")
 
 
 @pytest.mark.postgres
@@ -125,23 +148,12 @@ def test_truncate_is_refused_to_the_application_role():
 def test_the_application_role_appends_to_the_audit_log_and_nothing_more():
     """docker-compose's roles: the owner migrates and grants, the application role is refused
     every way of changing the audit log (UPDATE, DELETE, TRUNCATE, ALTER, DISABLE TRIGGER)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("database roles are PostgreSQL's")
     _events(1)
-    database = connection.settings_dict
-    role = "refunds_app_grant_test"
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP ROLE IF EXISTS {role}")
-        cursor.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'pw'")
-    try:
+
+    def grant(role: str) -> None:
         call_command("db_grant_app_role", role, stdout=io.StringIO())
-        app = psycopg2.connect(
-            dbname=database["NAME"],
-            user=role,
-            password="pw",
-            host=database["HOST"] or "127.0.0.1",
-            port=database["PORT"] or 5432,
-        )
+
+    with _signed_in_as_a_role("refunds_app_grant_test", grant) as app:
         app.autocommit = True
         with app.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM refunds_auditevent")
@@ -161,11 +173,3 @@ def test_the_application_role_appends_to_the_audit_log_and_nothing_more():
         ):
             with app.cursor() as cursor, pytest.raises(psycopg2.Error):
                 cursor.execute(statement)
-        app.close()
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}")
-            cursor.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role}")
-            cursor.execute(f"REVOKE ALL ON SCHEMA public FROM {role}")
-            cursor.execute(f"REVOKE ALL ON DATABASE {database['NAME']} FROM {role}")
-            cursor.execute(f"DROP ROLE {role}")
