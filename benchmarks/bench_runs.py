@@ -12,7 +12,8 @@ queries of each step counted (``CaptureQueriesContext``):
    move to ``in_payment``, the audit events are written in bulk);
 3. the Zengin writer alone on the same payments (``zengin.write_transfer_file``), the floor of
    step 2;
-4. ``batch_apply_result_file`` of the bank's result (every payment paid), by the builder;
+4. ``batch_apply_result_file`` of the bank's own result file (Zengin records, every result code
+   0, paid), by the builder;
 5. ``audit_seal`` (the hash chain takes in the run's events) and ``audit_verify``.
 
 Then ``BENCH_RUNS_AUDIT_EVENTS`` (default 1,000,000) audit events are added with one
@@ -166,14 +167,15 @@ def child(size: int) -> dict[str, Any]:
     _file, results["zengin_writer"] = _timed(
         "Zengin writer alone", lambda: payments._file_for(run, items)
     )
-    lines = ["reference,result,amount_yen,reason"] + [
-        f"{item.pk:010d},paid,{item.amount_yen}," for item in items
-    ]
-    data = ("\n".join(lines) + "\n").encode()
+    # The bank's own result file: the run's records, each with result code 0 (paid) at byte 113.
+    run.file.open("rb")
+    records = run.file.read().split(b"\r\n")
+    run.file.close()
+    data = b"\r\n".join(r[:112] + b"0" + r[113:] if r[:1] == b"2" else r for r in records)
     (_kept, outcome), results["results"] = _timed(
         "results applied",
         lambda: payments.batch_apply_result_file(
-            batch=run, user=people["a"], data=data, file_name="result.csv"
+            batch=run, user=people["a"], data=data, file_name="kekka.txt"
         ),
     )
     assert not outcome.errors and outcome.paid == size, outcome.errors[:3]

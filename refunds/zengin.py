@@ -66,6 +66,13 @@ MAX_AMOUNT: Final = 9_999_999_999  # 振込金額 N10
 MAX_COUNT: Final = 999_999  # 合計件数 N6
 MAX_TOTAL: Final = 999_999_999_999  # 合計金額 N12
 
+# The bank's result file (振込結果): the request's records, each data record with a one-digit
+# 振込結果コード. 0 is paid; every other code is a transfer the bank could not make, for the
+# reason the code names (the receiving bank's 不能事由; their meanings are
+# ``refunds.models.TransferResult``).
+RESULT_CODE_BYTE: Final = 113
+RESULT_PAID: Final = "0"
+
 
 # --- Fields ------------------------------------------------------------------------------------
 
@@ -474,7 +481,29 @@ def parse_transfer_file(data: bytes) -> ParsedFile:
     are those of the data records, and an end record, last. ``ValueError`` describing the first
     problem (with the record number) otherwise.
     """
-    texts = [_decode(number, rec) for number, rec in enumerate(iter_records(data), start=1)]
+    return _parse([_decode(n, rec) for n, rec in enumerate(iter_records(data), start=1)])
+
+
+def parse_result_file(data: bytes, *, code_byte: int = RESULT_CODE_BYTE) -> ParsedFile:
+    """Decode the bank's result file for a 総合振込 file (see ``RESULT_CODE_BYTE``).
+
+    The bank returns the records it was sent, each data record with its 振込結果コード, one
+    digit at ``code_byte`` (1-based; 113, the 識別表示 the request leaves blank, unless the
+    bank's own layout says otherwise). The structure is checked as ``parse_transfer_file``
+    does; each data record gets ``result_code`` (the character found there, as it is) and
+    ``record`` (its number in the file, the header being 1).
+    """
+    if not 92 <= code_byte <= RECORD_LENGTH:  # past the amount and the customer codes
+        raise ValueError(f"the result code's byte must be 92 to {RECORD_LENGTH}: {code_byte}")
+    texts = [_decode(n, rec) for n, rec in enumerate(iter_records(data), start=1)]
+    parsed = _parse(texts)
+    for number, record in enumerate(parsed.records, start=2):
+        record["result_code"] = texts[number - 1][code_byte - 1]
+        record["record"] = number
+    return parsed
+
+
+def _parse(texts: list[str]) -> ParsedFile:
     if not texts:
         raise ValueError("empty file: no header record")
     if texts[0][0] != "1":

@@ -106,3 +106,82 @@ def test_a_reconciled_run_takes_no_more_results(people):
         batch=run, user=people["a"], data=result_file(line), file_name="again.csv"
     )
     assert outcome.errors and "waiting for results" in outcome.errors[0]
+
+
+# -- the bank's own result file (Zengin 総合振込 records with a 振込結果コード) ------------------
+
+
+def bank_result(run, codes: list[str], *, amounts=None, date=None, repeat_first=False) -> bytes:
+    """The run's own file as the bank returns it: each data record with its result code."""
+    run.file.open("rb")
+    records = [line for line in run.file.read().split(b"\r\n") if line]
+    run.file.close()
+    header, data, trailer, end = records[0], records[1:-2], records[-2], records[-1]
+    if date:
+        header = header[:54] + date.encode() + header[58:]
+    out = []
+    for index, (record, code) in enumerate(zip(data, codes, strict=True)):
+        if amounts and amounts[index] is not None:
+            record = record[:80] + b"%010d" % amounts[index] + record[90:]
+        out.append(record[:112] + code.encode() + record[113:])
+    if repeat_first:
+        out.append(out[0])
+    total = sum(int(r[80:90]) for r in out)
+    trailer = b"8%06d%012d" % (len(out), total) + trailer[19:]
+    return b"\r\n".join([header, *out, trailer, end]) + b"\r\n"
+
+
+def test_the_banks_result_file_pays_code_0_and_fails_the_others_with_their_meaning(people):
+    run = released_run(people)
+    first, second = run.items.order_by("pk")
+    kept, outcome = payments.batch_apply_result_file(
+        batch=run, user=people["a"], data=bank_result(run, ["0", "2"]), file_name="kekka.txt"
+    )
+    assert (outcome.errors, outcome.paid, outcome.failed) == ([], 1, 1)
+    assert kept.applied and kept.file.name.endswith(".txt")
+    second.refresh_from_db()
+    assert second.failure_reason == "2: The account holder's name does not match"
+    case = Case.objects.get(pk=first.case_id)
+    assert case.status == "paid" and timezone.localtime(case.paid_at).date() == DAY
+    run.refresh_from_db()
+    assert run.status == "reconciled"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"codes": ["0", "6"]}, "record 3, byte 113: “6” is not a result code"),
+        ({"codes": ["0", "0"], "amounts": [None, 1]}, "paid 1 yen, the batch says"),
+        ({"codes": ["0", "0"], "date": "0101"}, "bytes 55-58: transfer date 0101 is not"),
+        ({"codes": ["0", "1"], "repeat_first": True}, "is listed twice"),
+    ],
+    ids=["unknown code", "another amount", "another date", "a line twice"],
+)
+def test_a_wrong_bank_result_file_is_refused_whole(people, change, message):
+    run = released_run(people)
+    codes = change.pop("codes")
+    kept, outcome = payments.batch_apply_result_file(
+        batch=run, user=people["a"], data=bank_result(run, codes, **change), file_name="k.txt"
+    )
+    assert any(message in error for error in outcome.errors), outcome.errors
+    assert not kept.applied and not Case.objects.filter(status__in=["paid", "payment_failed"])
+    run.refresh_from_db()
+    assert run.status == "exported"
+    assert AuditEvent.objects.filter(action=AuditAction.ATTEMPT_REFUSED).count() == 1
+
+
+def test_a_broken_bank_result_file_names_its_record(people):
+    run = released_run(people)
+    data = bank_result(run, ["0", "0"]).replace(b"\r\n8", b"\r\n2", 1)
+    _kept, outcome = payments.batch_apply_result_file(
+        batch=run, user=people["a"], data=data, file_name="k.txt"
+    )
+    assert outcome.errors and outcome.errors[0].startswith("k.txt: record 4")
+
+
+def test_every_result_code_has_a_meaning_and_only_0_is_paid():
+    from refunds import zengin
+    from refunds.models import TransferResult
+
+    assert zengin.RESULT_PAID == TransferResult.PAID
+    assert set(TransferResult.values) == {"0", "1", "2", "3", "4", "5", "8", "9"}

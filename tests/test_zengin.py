@@ -470,3 +470,21 @@ def test_multi_byte_characters_are_refused(records):
     data = b"".join(rec + b"\r\n" for rec in [header, *records[1:]])
     with pytest.raises(ValueError, match="record 1: holds multi-byte characters"):
         parse_transfer_file(data)
+
+
+def test_a_result_file_gives_each_data_record_its_code_and_number():
+    records = build().split(b"\r\n")
+    codes = iter(b"029")
+    returned = [r[:112] + bytes([next(codes)]) + r[113:] if r[:1] == b"2" else r for r in records]
+    parsed = zengin.parse_result_file(b"\r\n".join(returned))
+    assert [(r["record"], r["result_code"]) for r in parsed.records] == [
+        (2, "0"),
+        (3, "2"),
+        (4, "9"),
+    ]
+    # The request itself: the result byte is the blank 識別表示.
+    assert {r["result_code"] for r in zengin.parse_result_file(build()).records} == {" "}
+    at_112 = zengin.parse_result_file(build(), code_byte=112).records
+    assert {r["result_code"] for r in at_112} == {"7"}
+    with pytest.raises(ValueError, match="92 to 120"):
+        zengin.parse_result_file(build(), code_byte=81)

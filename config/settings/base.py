@@ -268,6 +268,9 @@ ZENGIN_ACCOUNT_TYPE = env.str("ZENGIN_ACCOUNT_TYPE", default="1")
 ZENGIN_ACCOUNT_NUMBER = env.str("ZENGIN_ACCOUNT_NUMBER", ZENGIN_EXAMPLE["ZENGIN_ACCOUNT_NUMBER"])
 # "crlf" (a record per line) or "none" (records back to back), as the bank asks.
 ZENGIN_LINE_ENDING = env.str("ZENGIN_LINE_ENDING", default="crlf")
+# The bank's result file: the byte of each data record that holds its 振込結果コード (1-based;
+# 113, the 識別表示 the request leaves blank, unless the bank's layout names another).
+ZENGIN_RESULT_CODE_BYTE = env.int("ZENGIN_RESULT_CODE_BYTE", default=113)
 
 # Letters: reminders for unanswered category 2 cases, at most two, this many days apart.
 REMINDER_AFTER_DAYS = env.int("REMINDER_AFTER_DAYS", default=30)

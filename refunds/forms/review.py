@@ -106,8 +106,12 @@ class BatchCreateForm(forms.Form):
 
 class ReconcileForm(forms.Form):
     file = forms.FileField(
-        label=_("result file (CSV: reference, result, amount_yen, reason)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        label=_("result file"),
+        help_text=_(
+            "The bank's result file (Zengin records with their result codes) or a CSV with "
+            "reference, result, amount_yen, reason."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.dat,.csv,text/csv,text/plain"}),
     )
 
 

@@ -39,7 +39,14 @@ from .letters import (
     ReturnReason,
 )
 from .members import Member, MemberStatus
-from .payments import BatchStatus, ItemStatus, PaymentBatch, PaymentItem, ResultFile
+from .payments import (
+    BatchStatus,
+    ItemStatus,
+    PaymentBatch,
+    PaymentItem,
+    ResultFile,
+    TransferResult,
+)
 from .programs import RemediationProgram
 from .reporting import DashboardSnapshot, ExportJob, ProgressReport
 
@@ -95,4 +102,5 @@ __all__ = [
     "ReturnedMail",
     "RunStatus",
     "Tariff",
+    "TransferResult",
 ]

@@ -23,6 +23,19 @@ class ItemStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class TransferResult(models.TextChoices):
+    """The 振込結果コード of the bank's result file (``refunds.zengin.parse_result_file``)."""
+
+    PAID = "0", _("Transferred")
+    NO_ACCOUNT = "1", _("No such account")
+    NAME_MISMATCH = "2", _("The account holder's name does not match")
+    CLOSED = "3", _("The account is closed")
+    ACCOUNT_TYPE = "4", _("The account type does not match")
+    BRANCH = "5", _("Wrong branch (closed or merged)")
+    STOPPED = "8", _("Stopped at the payer's request")
+    OTHER = "9", _("Not transferred for another reason")
+
+
 class PaymentBatch(models.Model):
     method = models.CharField(_("payout"), max_length=16, choices=PayoutMethod.choices)
     status = models.CharField(

@@ -37,6 +37,7 @@ from refunds.models import (
     PayoutMethod,
     QaStatus,
     ResultFile,
+    TransferResult,
 )
 from refunds.models.audit import AuditAction
 from refunds.policies import release_refusal, require_supervisor, results_refusal
@@ -425,6 +426,81 @@ _PAID = {"paid", "ok", "済", "完了", "0"}
 _FAILED = {"failed", "ng", "不能", "エラー", "1"}
 
 
+def is_zengin(data: bytes) -> bool:
+    """Whether ``data`` starts with a 総合振込 header record (a bank's result file)."""
+    return data[:3] == b"1" + zengin.TYPE_CODE.encode()
+
+
+def read_zengin_result_file(
+    data: bytes, file_name: str, batch: PaymentBatch
+) -> tuple[list[ResultRow], list[str]]:
+    """Read the bank's own result file for ``batch`` (``zengin.parse_result_file``).
+
+    The header must be the company's (consignor code) for the batch's transfer date; each data
+    record is matched by its 顧客コード1 (the reference the batch file wrote), paid when its
+    振込結果コード is 0 and failed with the code's meaning otherwise; a code with no meaning
+    (``TransferResult``) refuses the file.
+    """
+    if batch.method != PayoutMethod.BANK_TRANSFER:
+        return [], [
+            _("%(file)s: a bank's transfer result file, but this run is not paid by transfer")
+            % {"file": file_name}
+        ]
+    code_byte = settings.ZENGIN_RESULT_CODE_BYTE
+    try:
+        parsed = zengin.parse_result_file(data, code_byte=code_byte)
+    except ValueError as exc:
+        return [], [_("%(file)s: %(reason)s") % {"file": file_name, "reason": exc}]
+    errors: list[str] = []
+    header = parsed.header
+    if header["type_code"] != zengin.TYPE_CODE:
+        errors.append(
+            _("%(file)s record 1, bytes 2-3: type code %(code)s is not 21, a bulk transfer")
+            % {"file": file_name, "code": header["type_code"]}
+        )
+    if header["consignor_code"] != settings.ZENGIN_CONSIGNOR_CODE:
+        errors.append(
+            _("%(file)s record 1, bytes 5-14: consignor code %(code)s is not the company's")
+            % {"file": file_name, "code": header["consignor_code"]}
+        )
+    if header["transfer_date"] != f"{batch.transfer_date:%m%d}":
+        errors.append(
+            _(
+                "%(file)s record 1, bytes 55-58: transfer date %(got)s is not the run's "
+                "transfer date %(want)s"
+            )
+            % {
+                "file": file_name,
+                "got": header["transfer_date"],
+                "want": f"{batch.transfer_date:%m%d}",
+            }
+        )
+    meanings = dict(TransferResult.choices)
+    rows: list[ResultRow] = []
+    for record in parsed.records:
+        number, code = record["record"], str(record["result_code"])
+        if code not in meanings:
+            errors.append(
+                _(
+                    "%(file)s record %(line)s, byte %(byte)s: “%(code)s” is not a result code "
+                    "(0 to 5, 8 or 9)"
+                )
+                % {"file": file_name, "line": number, "byte": code_byte, "code": code}
+            )
+            continue
+        paid = code == zengin.RESULT_PAID
+        rows.append(
+            ResultRow(
+                line=int(number),
+                reference=str(record["customer_code1"]),
+                paid=paid,
+                amount_yen=int(record["amount_yen"]),
+                reason="" if paid else f"{code}: {meanings[code]}",
+            )
+        )
+    return rows, errors
+
+
 def read_result_file(
     data: bytes, file_name: str = "result.csv"
 ) -> tuple[list[ResultRow], list[str]]:
@@ -607,7 +683,10 @@ def batch_apply_result_file(
 ) -> tuple[ResultFile, ReconcileOutcome]:
     """Read a result file and apply it (all of it or nothing); the file is kept either way,
     with its SHA-256, who uploaded it and when, and a refused one is an audit event with why."""
-    rows, errors = read_result_file(data, file_name)
+    if is_zengin(data):
+        rows, errors = read_zengin_result_file(data, file_name, batch)
+    else:
+        rows, errors = read_result_file(data, file_name)
     outcome = ReconcileOutcome(errors=errors)
     if not errors:
         outcome = batch_reconcile(batch=batch, user=user, rows=rows, file_name=file_name)
@@ -622,7 +701,8 @@ def batch_apply_result_file(
         failed=outcome.failed,
         errors=outcome.errors[:200],
     )
-    kept.file.save(f"batch-{batch.pk}-{digest[:16]}.csv", ContentFile(data), save=False)
+    suffix = "txt" if is_zengin(data) else "csv"
+    kept.file.save(f"batch-{batch.pk}-{digest[:16]}.{suffix}", ContentFile(data), save=False)
     kept.save()
     if outcome.errors:
         audit_record(

@@ -86,11 +86,11 @@ def test_prepare_two_approvals_zengin_file_and_result(live_server, page, tmp_pat
         "ﾀﾅｶ ﾊﾅｺ",
     )
 
-    reference = record["customer_code1"]
-    result = tmp_path / "result.csv"
-    result.write_text(
-        f"reference,result,amount_yen,reason\n{reference},paid,12000,\n", encoding="utf-8"
-    )
+    # The bank returns the run's records, each with its result code (0 = paid) at byte 113.
+    records = data.split(b"\r\n")
+    records[1] = records[1][:112] + b"0" + records[1][113:]
+    result = tmp_path / "kekka.txt"
+    result.write_bytes(b"\r\n".join(records))
     page.set_input_files("#reconcile-form input[type=file]", str(result))
     page.click("#reconcile-form button[type=submit]")
     page.wait_for_selector("#batch-status")
