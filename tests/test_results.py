@@ -185,3 +185,32 @@ def test_every_result_code_has_a_meaning_and_only_0_is_paid():
 
     assert zengin.RESULT_PAID == TransferResult.PAID
     assert set(TransferResult.values) == {"0", "1", "2", "3", "4", "5", "8", "9"}
+
+
+def test_a_refused_file_shows_a_few_reasons_and_lists_them_all_with_the_file(people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    run = released_run(people, cases=7)
+    client = Client()
+    client.force_login(people["a"])
+    upload = SimpleUploadedFile("k.txt", bank_result(run, ["6"] * 7))
+    response = client.post(
+        reverse("refunds:batch_reconcile", args=[run.pk]), {"file": upload}, follow=True
+    )
+    page = response.content.decode()
+    shown = [m.message for m in response.context["messages"]]
+    assert len(shown) == 1 + 5 + 1 and "ほか 2 件" in shown[-1]
+    assert page.count("は結果コード") == 5 + 7  # the messages, then every reason
+
+
+def test_a_draft_shows_no_result_columns(people):
+    from django.test import Client
+
+    approved_case(people)
+    run = payments.batch_create(method="bank_transfer", user=people["a"], transfer_date=DAY)
+    client = Client()
+    client.force_login(people["b"])
+    table = client.get(run.get_absolute_url()).context["table"]
+    assert not {"status", "failure_reason", "result_at"} & {c.name for c in table.columns}

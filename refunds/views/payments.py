@@ -84,7 +84,10 @@ class BatchDetailView(ObjectDetailView):
         choosing = (
             self.object.status == BatchStatus.DRAFT and self.object.created_by_id == self.user.pk
         )
-        table = (PaymentItemChoiceTable if choosing else PaymentItemTable)(items)
+        # A draft's payments have no result yet: its result columns are left out.
+        draft = self.object.status == BatchStatus.DRAFT
+        exclude = ("status", "failure_reason", "result_at") if draft else ()
+        table = (PaymentItemChoiceTable if choosing else PaymentItemTable)(items, exclude=exclude)
         context["choosing"] = choosing
         context["exclude_form"] = ExcludeForm()
         table.paginate(page=self.request.GET.get("page", 1), per_page=100)
@@ -152,6 +155,9 @@ class BatchDiscardView(BatchActionView):
         return redirect("refunds:batch_list")
 
 
+SHOWN_ERRORS = 5  # reasons of a refused result file shown as messages; the rest on the page
+
+
 class BatchReconcileView(BatchActionView):
     def act(self, request: HttpRequest, batch: PaymentBatch) -> HttpResponse:
         form = ReconcileForm(request.POST, request.FILES)
@@ -164,8 +170,14 @@ class BatchReconcileView(BatchActionView):
         )
         if outcome.errors:
             messages.error(request, _("Nothing was applied; correct the file and upload it again."))
-            for error in outcome.errors[:30]:
+            for error in outcome.errors[:SHOWN_ERRORS]:
                 messages.error(request, error)
+            if len(outcome.errors) > SHOWN_ERRORS:
+                messages.error(
+                    request,
+                    _("… and %(n)s more: every reason is listed with the refused file below.")
+                    % {"n": len(outcome.errors) - SHOWN_ERRORS},
+                )
             return redirect(batch)
         counts = {"paid": outcome.paid, "failed": outcome.failed, "open": outcome.still_open}
         if outcome.still_open:
