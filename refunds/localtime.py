@@ -7,7 +7,7 @@ report's title) it carries its zone's name (``JST``).
 
 import datetime
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 
 def local(value: datetime.datetime | None = None) -> datetime.datetime:
@@ -37,3 +37,16 @@ def local_date(value: datetime.datetime) -> datetime.date:
 def file_stamp(value: datetime.datetime | None = None) -> str:
     """``20261201-2133JST``: a local time for a file name, with its zone."""
     return local(value).strftime("%Y%m%d-%H%M%Z")
+
+
+_WEEKDAYS_JA = "月火水木金土日"
+
+
+def spoken_date(day: datetime.date) -> str:
+    """A date as an operator says it to a caller: 12月8日（火） in Japanese, Tuesday 8 December
+    in English (the year only when it is not this year's)."""
+    this_year = day.year == timezone.localdate().year
+    if translation.get_language() and translation.get_language().startswith("ja"):
+        year = "" if this_year else f"{day.year}年"
+        return f"{year}{day.month}月{day.day}日（{_WEEKDAYS_JA[day.weekday()]}）"
+    return day.strftime("%A %-d %B" if this_year else "%A %-d %B %Y")

@@ -10,18 +10,20 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
-from refunds.casetext import next_step
+from refunds.casetext import caller_answer, next_step
 from refunds.models import (
     AuditEvent,
     BillingLine,
     Case,
     CaseEvidence,
+    CaseStatus,
     Claim,
     ContactAttempt,
     Contract,
     Inquiry,
     Investigation,
     Member,
+    PaymentItem,
     QaStatus,
     ReturnedMail,
 )
@@ -60,6 +62,7 @@ class CaseRow:
     case: Case
     claim: Claim | None
     next_step: str
+    answer: str  # what the caller hears (casetext.caller_answer)
     may_claim: bool
     may_change_payee: bool
 
@@ -97,6 +100,18 @@ def contract_timelines(contracts: list[Contract]) -> list[ContractTimeline]:
     return list(by_id.values())
 
 
+def open_transfer_dates(cases: list[Case]) -> dict[int, datetime.date]:
+    """The transfer date of each case's payment on its way (a query only when one is)."""
+    paying = [case.pk for case in cases if case.status == CaseStatus.IN_PAYMENT]
+    if not paying:
+        return {}
+    return dict(
+        PaymentItem.objects.filter(case__in=paying, is_open=True).values_list(
+            "case_id", "batch__transfer_date"
+        )
+    )
+
+
 def member_view(*, member: Member, user: User) -> MemberView:
     """Everything the member page shows, in a fixed number of queries."""
     contracts = list(member.contracts.order_by("applied_on", "contract_no"))
@@ -111,12 +126,18 @@ def member_view(*, member: Member, user: User) -> MemberView:
         .order_by("-received_at")
     )
     claim_by_case = {claim.case_id: claim for claim in claims}
+    transfer_dates = open_transfer_dates(cases)
     rows = [
         CaseRow(
             case=case,
             claim=claim_by_case.get(case.pk),
             next_step=next_step(
                 case, claim_by_case[case.pk].method if case.pk in claim_by_case else None
+            ),
+            answer=caller_answer(
+                case,
+                claim=claim_by_case.get(case.pk),
+                transfer_date=transfer_dates.get(case.pk),
             ),
             may_claim=may_claim(case, has_claim=case.pk in claim_by_case),
             may_change_payee=may_change_payee(case, has_claim=case.pk in claim_by_case),
@@ -223,6 +244,8 @@ class CasePage:
     claim: Claim | None
     may_claim: bool
     may_change_payee: bool
+    next_step: str
+    answer: str
 
 
 def case_page(*, case: Case, user: User) -> CasePage:
@@ -243,6 +266,10 @@ def case_page(*, case: Case, user: User) -> CasePage:
         claim=claim,
         may_claim=may_claim(case, has_claim=claim is not None),
         may_change_payee=may_change_payee(case, has_claim=claim is not None),
+        next_step=next_step(case, claim.method if claim else None),
+        answer=caller_answer(
+            case, claim=claim, transfer_date=open_transfer_dates([case]).get(case.pk)
+        ),
     )
 
 

@@ -40,6 +40,13 @@ class ProgramForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["code"].disabled = True
         self.fields["qa_rate_percent"].required = False
+        self.fields["service_level_business_days"].required = False
+
+    def clean_service_level_business_days(self) -> int:
+        days = self.cleaned_data.get("service_level_business_days")
+        if days is None:
+            return RemediationProgram._meta.get_field("service_level_business_days").get_default()
+        return days
 
     def clean_qa_rate_percent(self) -> int:
         return self.cleaned_data.get("qa_rate_percent") or 0

@@ -39,6 +39,10 @@ class RemediationProgram(models.Model):
     qa_rate_percent = models.PositiveSmallIntegerField(
         _("QA sampling (percent of prepared cases)"), default=0
     )
+    # The service level a caller is promised: a claim is paid within so many bank business days.
+    service_level_business_days = models.PositiveSmallIntegerField(
+        _("refund within (business days of the claim)"), default=10
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -27,6 +27,7 @@ EDITABLE_FIELDS = (
     "delay_rate_percent",
     "delay_from",
     "qa_rate_percent",
+    "service_level_business_days",
     "is_active",
 )
 
