@@ -65,3 +65,31 @@ class OpeningHours:
         if self.is_open(due) and timezone.localtime(due).date() == timezone.localtime(at).date():
             return due
         return self.next_opening(at)
+
+    def slots(
+        self, after: datetime.datetime, *, days: int = 3, minutes: int = 30
+    ) -> list[datetime.datetime]:
+        """Callback times on the ``minutes`` grid within the hours, after ``after``, for the
+        line's next ``days`` days (today's included when it is still open)."""
+        zone = timezone.get_current_timezone()
+        local = timezone.localtime(after)
+        out: list[datetime.datetime] = []
+        for offset in range(days + 1):
+            day = local.date() + datetime.timedelta(days=offset)
+            moment = timezone.make_aware(datetime.datetime.combine(day, self.opens), zone)
+            closing = timezone.make_aware(datetime.datetime.combine(day, self.closes), zone)
+            while moment < closing:
+                if moment > after:
+                    out.append(moment)
+                moment += datetime.timedelta(minutes=minutes)
+        return out
+
+    def end_of_day_after(self, at: datetime.datetime, days: int) -> datetime.datetime:
+        """The line's closing time ``days`` days after ``at``'s day (a complaint's due time);
+        after closing time the count starts from the next day."""
+        local = timezone.localtime(at)
+        day = local.date() + datetime.timedelta(days=days)
+        if local.time() >= self.closes:
+            day += datetime.timedelta(days=1)
+        naive = datetime.datetime.combine(day, self.closes)
+        return timezone.make_aware(naive, timezone.get_current_timezone())

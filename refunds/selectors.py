@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from refunds.casetext import caller_answer, next_step
+from refunds.hours import OpeningHours
 from refunds.models import (
     AuditEvent,
     BillingLine,
@@ -25,6 +26,7 @@ from refunds.models import (
     Member,
     PaymentItem,
     QaStatus,
+    RemediationProgram,
     ReturnedMail,
 )
 from refunds.policies import (
@@ -295,3 +297,37 @@ def returned_mail_to_trace() -> QuerySet[ReturnedMail]:
 def mail_returned_here(member: Member) -> ReturnedMail | None:
     """The last letter that came back from the member's current address (None if none did)."""
     return ReturnedMail.current().filter(member=member).order_by("-recorded_at").first()
+
+
+def line_hours(case: Case | None = None) -> OpeningHours:
+    """The free-dial line's hours for a call about ``case`` (its program's), else the active
+    program's, else ``FREE_DIAL_HOURS``."""
+    if case is not None:
+        return OpeningHours.for_program(case.program)
+    program = RemediationProgram.objects.filter(is_active=True).order_by("code", "-version")
+    return OpeningHours.for_program(program.first())
+
+
+def free_callback_slots(
+    *, hours: OpeningHours, after: datetime.datetime, count: int = 24
+) -> list[datetime.datetime]:
+    """The next ``count`` callback slots within the line's hours that are not full
+    (``CALLBACKS_PER_SLOT`` open callbacks due in the slot), after ``after``."""
+    width = datetime.timedelta(minutes=settings.CALLBACK_SLOT_MINUTES)
+    slots = hours.slots(after, minutes=settings.CALLBACK_SLOT_MINUTES)
+    if not slots:
+        return []
+    due = Inquiry.objects.filter(
+        follow_up_needed=True,
+        follow_up_done_at__isnull=True,
+        callback_due_at__gte=slots[0],
+        callback_due_at__lt=slots[-1] + width,
+    ).values_list("callback_due_at", flat=True)
+    taken: dict[datetime.datetime, int] = {}
+    for moment in due:
+        if moment is None:  # pragma: no cover - filtered out above
+            continue
+        start = slots[0] + width * ((moment - slots[0]) // width)
+        taken[start] = taken.get(start, 0) + 1
+    free = [slot for slot in slots if taken.get(slot, 0) < settings.CALLBACKS_PER_SLOT]
+    return free[:count]

@@ -5,11 +5,13 @@ import uuid
 import zoneinfo
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from refunds import policies
+from refunds.forms.callcenter import InquiryForm
 from refunds.models import (
     AuditEvent,
     Case,
@@ -295,10 +297,66 @@ class TestInquiries:
     def test_after_hours_message_becomes_a_callback_at_the_next_opening(self, staff_user):
         evening = datetime.datetime(2010, 11, 5, 20, 30, tzinfo=TOKYO)
         inquiry = services.inquiry_log(
-            user=staff_user, reason="when_paid", started_at=evening, caller_phone="090-0000-1111"
+            user=staff_user,
+            reason="when_paid",
+            started_at=evening,
+            caller_phone="090-0000-1111",
+            callback_requested=True,
         )
         assert inquiry.callback_due_at == datetime.datetime(2010, 11, 6, 9, 0, tzinfo=TOKYO)
         assert inquiry.outcome == "message" and inquiry.follow_up_needed
+
+    def test_an_after_hours_message_gets_no_callback_the_caller_did_not_ask_for(self, staff_user):
+        evening = datetime.datetime(2010, 11, 5, 20, 30, tzinfo=TOKYO)
+        inquiry = services.inquiry_log(user=staff_user, reason="when_paid", started_at=evening)
+        assert inquiry.outcome == "message"
+        assert inquiry.callback_due_at is None and not inquiry.follow_up_needed
+
+    def test_a_callback_at_the_time_the_caller_chose(self, staff_user):
+        with time_machine.travel(datetime.datetime(2026, 12, 7, 10, 5, tzinfo=TOKYO)):
+            chosen = datetime.datetime(2026, 12, 8, 17, 30, tzinfo=TOKYO)
+            inquiry = services.inquiry_log(user=staff_user, reason="amount", callback_at=chosen)
+        assert inquiry.callback_due_at == chosen and inquiry.outcome == "callback"
+
+    @pytest.mark.parametrize(
+        ("hour", "message"), [(20, "choose a callback time within"), (9, "has passed")]
+    )
+    def test_a_callback_outside_the_hours_or_past_is_refused(self, staff_user, hour, message):
+        with time_machine.travel(datetime.datetime(2026, 12, 7, 10, 5, tzinfo=TOKYO)):
+            chosen = datetime.datetime(2026, 12, 7, hour, 0, tzinfo=TOKYO)
+            with pytest.raises(ValidationError, match=message):
+                services.inquiry_log(user=staff_user, reason="amount", callback_at=chosen)
+        assert not Inquiry.objects.exists()
+
+    def test_a_received_time_in_the_future_is_refused(self, staff_user):
+        later = timezone.now() + datetime.timedelta(hours=1)
+        with pytest.raises(ValidationError, match="in the future"):
+            services.inquiry_log(user=staff_user, reason="amount", started_at=later)
+
+    def test_a_full_slot_is_not_offered_and_callbacks_go_to_the_next(self, staff_user, settings):
+        settings.CALLBACKS_PER_SLOT = 2
+        with time_machine.travel(datetime.datetime(2026, 12, 7, 10, 5, tzinfo=TOKYO)):
+            dues = [
+                services.inquiry_log(
+                    user=staff_user, reason="amount", callback_requested=True
+                ).callback_due_at
+                for _ in range(3)
+            ]
+            form = InquiryForm()
+            offered = [value for value, _label in form.fields["callback_at"].choices][1:3]
+        # 60 minutes after the call (the line's delay): the first slot from 11:05 is 11:30.
+        assert dues == [
+            datetime.datetime(2026, 12, 7, 11, 30, tzinfo=TOKYO),
+            datetime.datetime(2026, 12, 7, 11, 30, tzinfo=TOKYO),
+            datetime.datetime(2026, 12, 7, 12, 0, tzinfo=TOKYO),
+        ]
+        assert offered == ["2026-12-07T10:30:00+09:00", "2026-12-07T11:00:00+09:00"]
+
+    def test_a_complaint_is_due_at_the_lines_closing_time(self, staff_user):
+        early = datetime.datetime(2026, 12, 7, 6, 23, tzinfo=TOKYO)
+        with time_machine.travel(datetime.datetime(2026, 12, 7, 10, 0, tzinfo=TOKYO)):
+            inquiry = services.inquiry_log(user=staff_user, reason="complaint", started_at=early)
+        assert inquiry.complaint_due_at == datetime.datetime(2026, 12, 10, 18, 0, tzinfo=TOKYO)
 
     def test_callback_queue_and_done(self, staff_client, staff_user):
         inquiry = services.inquiry_log(user=staff_user, reason="amount", outcome="callback")

@@ -232,12 +232,16 @@ LOGGING = {
 
 # Call center.
 # The free-dial line: number and opening hours ("HH:MM-HH:MM", every day) unless a program sets
-# its own; after-hours messages and promised callbacks fall due at the next opening.
+# its own. A callback is made only when the caller asked for one, at a time within the hours.
 FREE_DIAL_NUMBER = env.str("FREE_DIAL_NUMBER", default="0120-000-000")
 FREE_DIAL_HOURS = env.str("FREE_DIAL_HOURS", default="09:00-18:00")
 # A callback promised while the line is open falls due this much later (still within hours).
 CALLBACK_DELAY_MINUTES = env.int("CALLBACK_DELAY_MINUTES", default=60)
-# A complaint must have its outcome within this many days.
+# Callbacks at a time the caller chose: the line's hours on a grid of this many minutes, at
+# most this many callbacks due in one slot (a full slot is not offered).
+CALLBACK_SLOT_MINUTES = env.int("CALLBACK_SLOT_MINUTES", default=30)
+CALLBACKS_PER_SLOT = env.int("CALLBACKS_PER_SLOT", default=10)
+# A complaint must have its outcome by the line's closing time this many days after it came.
 COMPLAINT_DUE_DAYS = env.int("COMPLAINT_DUE_DAYS", default=3)
 # Identity check: how many of name, birth date, address, phone the caller must confirm before
 # staff see a refund amount or take bank details, and how long a confirmation lasts.

@@ -234,6 +234,13 @@ class InquiryCreateSerializer(serializers.Serializer[Any]):
     )
     follow_up_needed = serializers.BooleanField(default=False)
     callback_requested = serializers.BooleanField(default=False)
+    callback_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The callback time the caller chose, within the line's hours; empty: the "
+        "first free slot (only with callback_requested).",
+    )
 
     def validate_member_no(self, value: str) -> Member | None:
         number = value.strip().upper()

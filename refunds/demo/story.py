@@ -568,6 +568,7 @@ class Story:
             note="時間外の留守番電話。折り返し希望。",
             started_at=received,
             ended_at=received + datetime.timedelta(minutes=1),
+            callback_requested=True,
         )
         self.counts["night messages"] += 1
         due = inquiry.callback_due_at or received

@@ -1,13 +1,16 @@
 """Call-center forms. They validate and show errors; the services do the writing."""
 
+import datetime
 import uuid
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from refunds import payee
+from refunds.localtime import stamp
 from refunds.models import (
     IDENTITY_ITEMS,
     IDENTITY_LABELS,
@@ -21,10 +24,29 @@ from refunds.models import (
     RemediationProgram,
 )
 from refunds.payee import BankDetails
+from refunds.selectors import free_callback_slots, line_hours
 
 
 def _blank_choice(choices: Any) -> list[tuple[str, Any]]:
     return [("", "---------"), *choices]
+
+
+def callback_at_field() -> forms.TypedChoiceField:
+    """The callback time the caller chose: the line's next free slots, read when the form is
+    shown or checked (``selectors.free_callback_slots``); empty means the first free one."""
+
+    def slots() -> list[tuple[str, str]]:
+        free = free_callback_slots(hours=line_hours(), after=timezone.now())
+        return [("", _("the first free time")), *((s.isoformat(), stamp(s)) for s in free)]
+
+    return forms.TypedChoiceField(
+        label=_("call back at"),
+        choices=slots,
+        coerce=datetime.datetime.fromisoformat,
+        empty_value=None,
+        required=False,
+        help_text=_("Only when the caller asked; the times are within the line's hours."),
+    )
 
 
 class IdentityCheckForm(forms.Form):
@@ -54,8 +76,9 @@ class InquiryCloseForm(forms.Form):
     )
     follow_up_needed = forms.BooleanField(label=_("follow-up needed"), required=False)
     callback_requested = forms.BooleanField(
-        label=_("call back (due at the next opening hour)"), required=False
+        label=_("the caller asked for a callback"), required=False
     )
+    callback_at = callback_at_field()
 
 
 class InquiryForm(forms.Form):
@@ -80,12 +103,13 @@ class InquiryForm(forms.Form):
         label=_("received at"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("Leave empty for now; a message left after hours gets a callback."),
+        help_text=_("Leave empty for now; not in the future."),
     )
     follow_up_needed = forms.BooleanField(label=_("follow-up needed"), required=False)
     callback_requested = forms.BooleanField(
-        label=_("call back (due at the next opening hour)"), required=False
+        label=_("the caller asked for a callback"), required=False
     )
+    callback_at = callback_at_field()
 
     def clean_member_no(self) -> Member | None:
         number = self.cleaned_data["member_no"].strip().upper()

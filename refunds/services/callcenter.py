@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from refunds import payee as payee_rules
-from refunds.hours import OpeningHours
 from refunds.models import (
     IDENTITY_ITEMS,
     Case,
@@ -39,6 +38,7 @@ from refunds.models import (
 from refunds.models.audit import AuditAction
 from refunds.payee import BankDetails
 from refunds.policies import is_supervisor
+from refunds.selectors import free_callback_slots, line_hours
 from refunds.services.audit import audit_record
 from refunds.services.detection import reserve_case_numbers
 from refunds.services.qa import qa_draw
@@ -57,39 +57,65 @@ def identity_confirmed(items: Iterable[str]) -> bool:
     return len(set(items) & set(IDENTITY_ITEMS)) >= required_identity_items()
 
 
-def _program_for(member: Member | None, case: Case | None) -> RemediationProgram | None:
-    if case is not None:
-        return case.program
-    return RemediationProgram.objects.filter(is_active=True).order_by("code", "-version").first()
+# A received time this far ahead of the server's clock is a clock's difference, not the future.
+FUTURE_TOLERANCE = datetime.timedelta(minutes=2)
 
 
-def _apply_follow_up_rules(inquiry: Inquiry, *, callback_requested: bool) -> None:
-    """Callback due times and complaint due dates, from the outcome, reason and time."""
-    hours = OpeningHours.for_program(_program_for(inquiry.member, inquiry.case))
+def _apply_follow_up_rules(
+    inquiry: Inquiry, *, callback_requested: bool, callback_at: datetime.datetime | None = None
+) -> None:
+    """Callback and complaint due times, from what the operator asked, the reason and the time.
+
+    A callback is made only when the caller asked for one (``callback_requested``, a chosen
+    ``callback_at`` or the outcome "callback promised"): at the chosen time, which must be to
+    come and within the line's hours, else at the first free slot after the line's callback
+    delay (from the message's time for a message left after hours). A complaint is due at the
+    line's closing time ``COMPLAINT_DUE_DAYS`` days after it came.
+    """
+    hours = line_hours(inquiry.case)
+    now = timezone.now()
     received = inquiry.started_at
     after_hours_message = (
         inquiry.direction == Direction.INBOUND
         and inquiry.channel == Channel.PHONE
         and not hours.is_open(received)
     )
-    wants_callback = callback_requested or inquiry.outcome in (
-        InquiryOutcome.CALLBACK_PROMISED,
-        InquiryOutcome.MESSAGE_TAKEN,
+    if after_hours_message and not inquiry.outcome:
+        inquiry.outcome = InquiryOutcome.MESSAGE_TAKEN
+    wants_callback = (
+        callback_requested
+        or callback_at is not None
+        or inquiry.outcome == InquiryOutcome.CALLBACK_PROMISED
     )
-    if (wants_callback or after_hours_message) and inquiry.callback_due_at is None:
-        moment = received if after_hours_message else timezone.now()
-        inquiry.callback_due_at = hours.callback_due(moment)
+    if wants_callback and inquiry.callback_due_at is None:
+        if callback_at is not None:
+            if callback_at <= now:
+                raise ValidationError({"callback_at": _("The callback time has passed.")})
+            if not hours.is_open(callback_at):
+                raise ValidationError(
+                    {
+                        "callback_at": _(
+                            "The line is open %(hours)s: choose a callback time within its hours."
+                        )
+                        % {"hours": hours}
+                    }
+                )
+            inquiry.callback_due_at = callback_at
+        else:
+            earliest = hours.callback_due(received if after_hours_message else now)
+            free = free_callback_slots(
+                hours=hours, after=earliest - datetime.timedelta(seconds=1), count=1
+            )
+            inquiry.callback_due_at = free[0] if free else earliest
         inquiry.follow_up_needed = True
-        if not inquiry.outcome:
+        if not inquiry.outcome or inquiry.outcome == InquiryOutcome.MESSAGE_TAKEN:
             inquiry.outcome = (
                 InquiryOutcome.MESSAGE_TAKEN
                 if after_hours_message
                 else InquiryOutcome.CALLBACK_PROMISED
             )
     if inquiry.reason == InquiryReason.COMPLAINT and inquiry.complaint_due_at is None:
-        inquiry.complaint_due_at = timezone.now() + datetime.timedelta(
-            days=settings.COMPLAINT_DUE_DAYS
-        )
+        inquiry.complaint_due_at = hours.end_of_day_after(received, settings.COMPLAINT_DUE_DAYS)
         inquiry.follow_up_needed = True
 
 
@@ -156,9 +182,12 @@ def inquiry_log(
     caller_phone: str = "",
     follow_up_needed: bool = False,
     callback_requested: bool = False,
+    callback_at: datetime.datetime | None = None,
 ) -> Inquiry:
     """Record a whole inquiry at once (a letter, an email, a short call, a message)."""
     now = timezone.now()
+    if started_at is not None and started_at > now + FUTURE_TOLERANCE:
+        raise ValidationError({"started_at": _("The received time is in the future.")})
     started = started_at or now
     ended = ended_at or max(now, started)
     if ended < started:
@@ -178,7 +207,7 @@ def inquiry_log(
         follow_up_needed=follow_up_needed,
         created_by=user,
     )
-    _apply_follow_up_rules(inquiry, callback_requested=callback_requested)
+    _apply_follow_up_rules(inquiry, callback_requested=callback_requested, callback_at=callback_at)
     inquiry.save()
     audit_record(
         actor=user,
@@ -199,6 +228,7 @@ def inquiry_close(
     note: str = "",
     follow_up_needed: bool = False,
     callback_requested: bool = False,
+    callback_at: datetime.datetime | None = None,
 ) -> Inquiry:
     """End an open inquiry with its reason, outcome and note."""
     inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
@@ -209,7 +239,7 @@ def inquiry_close(
     inquiry.outcome = outcome
     inquiry.note = note
     inquiry.follow_up_needed = follow_up_needed
-    _apply_follow_up_rules(inquiry, callback_requested=callback_requested)
+    _apply_follow_up_rules(inquiry, callback_requested=callback_requested, callback_at=callback_at)
     inquiry.save()
     audit_record(
         actor=user,

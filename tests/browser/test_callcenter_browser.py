@@ -84,6 +84,7 @@ def test_after_hours_message_becomes_a_callback_at_nine(live_server, login):
     page.fill("textarea[name=note]", "Message left at 20:40: when will I be paid?")
     page.fill("input[name=caller_phone]", "090-1234-0000")
     page.fill("input[name=started_at]", "2010-11-05T20:40")
+    page.check("input[name=callback_requested]")
     page.click("main form button[type=submit]")
     page.wait_for_selector("#callback-due")
     assert "2010-11-06 09:00" in page.inner_text("#callback-due")
