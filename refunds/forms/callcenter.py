@@ -35,7 +35,7 @@ def callback_at_field() -> forms.TypedChoiceField:
     """The callback time the caller chose: the line's next free slots, read when the form is
     shown or checked (``selectors.free_callback_slots``); empty means the first free one."""
 
-    def slots() -> list[tuple[str, str]]:
+    def slots() -> list[tuple[str, Any]]:
         free = free_callback_slots(hours=line_hours(), after=timezone.now())
         return [("", _("the first free time")), *((s.isoformat(), stamp(s)) for s in free)]
 
