@@ -253,6 +253,20 @@ def normalize_holder_name(value: str) -> str:
     return name.translate(_FULL_WIDTH)
 
 
+def same_holder(holder_name: str, member_kana: str) -> bool:
+    """Whether an account holder name is the member's reading (spacing, width, small kana and
+    hiragana aside): a transfer to someone else's account needs a reason."""
+
+    def key(text: str) -> str:
+        try:
+            return zengin_kana(normalize_holder_name(text)).replace(" ", "")
+        except (ValidationError, ValueError):
+            return ""
+
+    mine = key(member_kana)
+    return bool(mine) and key(holder_name) == mine
+
+
 # --- Zengin form -------------------------------------------------------------------------------
 
 _ZENGIN_CHARS = frozenset(

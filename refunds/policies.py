@@ -5,6 +5,7 @@ their answers through the views. Which state may follow which is ``refunds.workf
 roles themselves are ``accounts.roles``.
 """
 
+import dataclasses
 import datetime
 import enum
 
@@ -16,7 +17,16 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.roles import SUPERVISORS
-from refunds.models import Case, CaseStatus, Claim, Inquiry, Member, PaymentBatch, QaStatus
+from refunds.models import (
+    CallerRelation,
+    Case,
+    CaseStatus,
+    Claim,
+    Inquiry,
+    Member,
+    PaymentBatch,
+    QaStatus,
+)
 from refunds.workflow import CLAIMABLE, PAYEE_CHANGE_LEADS_TO
 
 S = CaseStatus
@@ -47,30 +57,93 @@ def may_see_personal_data(user: User) -> bool:
     return is_supervisor(user)
 
 
+def identity_fresh_since() -> datetime.datetime:
+    """An identity check with no step in the call since then has lapsed."""
+    return timezone.now() - datetime.timedelta(minutes=settings.IDENTITY_CHECK_IDLE_MINUTES)
+
+
 def verified_inquiry(*, user: User, member: Member | None) -> Inquiry | None:
-    """The caller's identity check this user recorded for this member, if it is still valid."""
+    """The call this user is on with this member whose identity check passed, while it lasts:
+    until the call ends or ``IDENTITY_CHECK_IDLE_MINUTES`` pass without a step in it."""
     if member is None:
         return None
-    since = timezone.now() - datetime.timedelta(minutes=settings.IDENTITY_CHECK_VALID_MINUTES)
     return (
         Inquiry.objects.filter(
-            member=member, created_by=user, identity_verified=True, started_at__gte=since
+            member=member,
+            created_by=user,
+            identity_verified=True,
+            ended_at__isnull=True,
+            active_at__gte=identity_fresh_since(),
         )
         .order_by("-started_at", "-id")
         .first()
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class CallerRule:
+    """What may be said to and done for a caller (``CallerRelation``) once verified."""
+
+    amounts: bool  # hears the amount and the evidence
+    claim: bool  # may give the payee
+    documents: bool  # ... with documents received (a power of attorney, an heir's papers)
+    supervisor: bool  # ... and a supervisor decides (the case is flagged for the reviewer)
+
+
+CALLER_RULES = {
+    CallerRelation.SELF: CallerRule(amounts=True, claim=True, documents=False, supervisor=False),
+    CallerRelation.FAMILY: CallerRule(amounts=False, claim=True, documents=True, supervisor=False),
+    CallerRelation.AGENT: CallerRule(amounts=True, claim=True, documents=True, supervisor=False),
+    CallerRelation.HEIR: CallerRule(amounts=True, claim=True, documents=True, supervisor=True),
+    CallerRelation.OTHER: CallerRule(amounts=False, claim=False, documents=False, supervisor=False),
+}
+
+
+def caller_rule(inquiry: Inquiry) -> CallerRule:
+    """The rule for who is on the line (a call recorded before the question: the member)."""
+    return CALLER_RULES[CallerRelation(inquiry.caller_relation or CallerRelation.SELF)]
+
+
+def may_reveal(*, user: User, verified: Inquiry | None) -> bool:
+    """Unmasked personal data on the page: supervisors, or staff on a verified call with the
+    member (``verified``: their ``verified_inquiry``; e.g. to read back the address a letter
+    goes to); a reason is asked either way."""
+    return is_supervisor(user) or verified is not None
+
+
 def may_see_amounts(*, user: User, member: Member | None) -> bool:
-    """Supervisors and admins see amounts; staff once the caller's identity is confirmed."""
+    """Supervisors and admins see amounts; staff once the caller's identity is confirmed and
+    the caller may hear them (a family member hears the state, not the amount)."""
     if is_supervisor(user):
         return True
-    return verified_inquiry(user=user, member=member) is not None
+    inquiry = verified_inquiry(user=user, member=member)
+    return inquiry is not None and caller_rule(inquiry).amounts
 
 
 def may_take_payee(*, user: User, member: Member | None) -> bool:
-    """Bank details are taken by supervisors, or by staff once the caller is verified."""
-    return member is None or may_see_amounts(user=user, member=member)
+    """Bank details are taken by supervisors, or by staff from a verified caller who may."""
+    if member is None or is_supervisor(user):
+        return True
+    inquiry = verified_inquiry(user=user, member=member)
+    return inquiry is not None and caller_rule(inquiry).claim
+
+
+def claim_refusal(*, user: User, member: Member | None, documents_received: bool) -> str:
+    """Why this user may not take this claim now ('' when they may)."""
+    if member is None or is_supervisor(user):
+        return ""
+    inquiry = verified_inquiry(user=user, member=member)
+    if inquiry is None:
+        return _("Confirm the caller's identity first.")
+    rule = caller_rule(inquiry)
+    if not rule.claim:
+        return _("This caller may not claim the member's refund.")
+    if rule.documents and not documents_received:
+        return _(
+            "A claim by %(who)s needs their documents (a power of attorney, or an heir's "
+            "papers) received first."
+        ) % {"who": inquiry.get_caller_relation_display()}
+    return ""
 
 
 # -- claims ---------------------------------------------------------------------------------

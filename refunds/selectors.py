@@ -151,14 +151,16 @@ def member_view(*, member: Member, user: User) -> MemberView:
         .select_related("created_by", "case")
         .order_by("-started_at", "-id")[:100]
     )
-    # "This call": the user's open inquiry for this member, while its identity check is fresh;
-    # an older one is an abandoned call (it stays in the user's open inquiries to close).
-    fresh_since = timezone.now() - datetime.timedelta(minutes=settings.IDENTITY_CHECK_VALID_MINUTES)
+    # "This call": the user's open inquiry for this member with a step in the last hour; an
+    # older one is an abandoned call (it stays in the user's open inquiries to close).
+    since = timezone.now() - datetime.timedelta(minutes=settings.CALL_ABANDONED_AFTER_MINUTES)
     open_inquiry = next(
         (
             i
             for i in inquiries
-            if i.ended_at is None and i.created_by_id == user.pk and i.started_at >= fresh_since
+            if i.ended_at is None
+            and i.created_by_id == user.pk
+            and (i.active_at or i.started_at) >= since
         ),
         None,
     )

@@ -616,7 +616,7 @@ class PersonalDataAccessTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = PersonalDataAccess
-        fields = ("accessed_at", "user", "member", "fields")
+        fields = ("accessed_at", "user", "member", "fields", "reason")
 
 
 # -- the body of a table -------------------------------------------------------------------------

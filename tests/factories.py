@@ -30,6 +30,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
     member_no = factory.Sequence(lambda n: f"SN9{n:07d}")
     name = "山田　太郎"
     name_kana = "ヤマダ　タロウ"
+    birth_date = datetime.date(1975, 5, 5)
     status = "active"
 
     @classmethod

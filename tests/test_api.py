@@ -447,15 +447,16 @@ class TestReads:
 
         too_little = staff.post(
             reverse("api:member-identity-check", args=[case.member_id]),
-            {"confirmed": ["verified_name"]},
+            {"verified_name": "ヤマダ タロウ"},
             format="json",
         )
         assert too_little.status_code == 201 and too_little.json()["identity_verified"] is False
+        assert too_little.json()["confirmed_items"] == ["verified_name"]
         assert staff.get(case_url(case)).json()["amount_yen"] is None
 
         checked = staff.post(
             reverse("api:member-identity-check", args=[case.member_id]),
-            {"confirmed": ["verified_name", "verified_birth_date"]},
+            {"verified_name": "山田 太郎", "verified_birth_date": "1975-05-05"},
             format="json",
         )
         assert checked.status_code == 201 and checked.json()["identity_verified"] is True
@@ -500,7 +501,8 @@ class TestReads:
         reveal = reverse("api:member-reveal", args=[member.pk])
         assert api_client(people["staff"]).post(reveal).status_code == 403
         assert not PersonalDataAccess.objects.exists()
-        full = api_client(people["a"]).post(reveal)
+        assert api_client(people["a"]).post(reveal).status_code == 400  # no reason
+        full = api_client(people["a"]).post(reveal, {"reason": "audit sample"}, format="json")
         assert full.status_code == 200
         assert full.json()["phone"] == "03-1234-5678"
         assert full.json()["address"] == "東京都渋谷区神宮前1-2-3"
@@ -588,7 +590,7 @@ class TestCallCenterWrites:
         }
         staff.post(
             reverse("api:member-identity-check", args=[case.member_id]),
-            {"confirmed": ["verified_name", "verified_phone"]},
+            {"verified_name": "山田 太郎", "verified_birth_date": "1975-05-05"},
             format="json",
         )
         created = staff.post(reverse("api:claim-list"), body, format="json")

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from refunds import policies
 from refunds.forms.callcenter import InquiryForm
+from refunds.identity import answers_of
 from refunds.models import (
     AuditEvent,
     Case,
@@ -61,9 +62,12 @@ def _member(**kwargs):
     return MemberFactory(**{**defaults, **kwargs})
 
 
-def _verified(user, member):
+def _verified(user, member, relation="self"):
     return services.inquiry_start(
-        user=user, member=member, confirmed=["verified_name", "verified_birth_date"]
+        user=user,
+        member=member,
+        answers=answers_of(member, ["verified_name", "verified_birth_date"]),
+        relation=relation,
     )
 
 
@@ -190,26 +194,39 @@ class TestMemberPage:
         assert "6,720" not in page
         staff_client.post(
             reverse("refunds:inquiry_start", args=[case.member.pk]),
-            {"items": ["verified_name", "verified_birth_date"], "channel": "phone"},
+            {
+                "relation": "self",
+                "verified_name": "やまだ たろう",
+                "verified_birth_date": "1970-04-01",
+                "channel": "phone",
+            },
         )
         page = staff_client.get(url).content.decode()
         assert "6,720" in page
 
     def test_one_item_is_not_enough_and_the_rule_is_a_setting(self, staff_user, settings):
         member = _member()
-        one = services.inquiry_start(user=staff_user, member=member, confirmed=["verified_phone"])
+        phone = answers_of(member, ["verified_phone"])
+        one = services.inquiry_start(user=staff_user, member=member, answers=phone)
         assert not one.identity_verified
         assert not policies.may_see_amounts(user=staff_user, member=member)
         settings.IDENTITY_CHECK_REQUIRED_ITEMS = 1
         assert services.inquiry_start(
-            user=staff_user, member=member, confirmed=["verified_phone"]
+            user=staff_user, member=member, answers=phone
         ).identity_verified
 
-    def test_a_check_is_valid_for_a_while_only(self, staff_user, settings):
+    def test_a_check_lapses_after_a_pause_and_ends_with_the_call(self, staff_user, settings):
         member = _member()
         inquiry = _verified(staff_user, member)
+        assert policies.may_see_amounts(user=staff_user, member=member)
         Inquiry.objects.filter(pk=inquiry.pk).update(
-            started_at=timezone.now() - datetime.timedelta(hours=2)
+            active_at=timezone.now() - datetime.timedelta(minutes=16)
+        )
+        assert not policies.may_see_amounts(user=staff_user, member=member)
+        services.inquiry_touch(inquiry=inquiry)
+        assert policies.may_see_amounts(user=staff_user, member=member)
+        services.inquiry_close(
+            inquiry=inquiry, user=staff_user, reason="amount", outcome="answered"
         )
         assert not policies.may_see_amounts(user=staff_user, member=member)
 
@@ -234,8 +251,9 @@ class TestMemberPage:
     def test_an_abandoned_call_does_not_hold_the_call_panel(self, staff_client, staff_user):
         member = _member()
         inquiry = _verified(staff_user, member)
+        three_hours_ago = timezone.now() - datetime.timedelta(hours=3)
         Inquiry.objects.filter(pk=inquiry.pk).update(
-            started_at=timezone.now() - datetime.timedelta(hours=3)
+            started_at=three_hours_ago, active_at=three_hours_ago
         )
         page = staff_client.get(member.get_absolute_url()).content.decode()
         assert 'id="identity-form"' in page and 'id="close-form"' not in page
@@ -244,25 +262,40 @@ class TestMemberPage:
         case = CaseFactory(amount_yen=4321)
         assert "4,321" in supervisor_client.get(case.member.get_absolute_url()).content.decode()
 
-    def test_reveal_is_logged(self, staff_client, staff_user):
+    def test_reveal_needs_a_verified_call_a_reason_and_a_confirmation_and_is_logged(
+        self, staff_client, staff_user
+    ):
         member = _member()
-        response = staff_client.post(
-            reverse("refunds:member_reveal", args=[member.pk]), HTTP_HX_REQUEST="true"
-        )
-        page = response.content.decode()
+        url = reverse("refunds:member_reveal", args=[member.pk])
+        why = {"reason": "reading back the address for the letter", "confirm": "on"}
+        refused = staff_client.post(url, why, HTTP_HX_REQUEST="true").content.decode()
+        assert "03-1234-5678" not in refused and "Confirm the caller" in refused
+        _verified(staff_user, member)
+        no_reason = staff_client.post(url, {"confirm": "on"}, HTTP_HX_REQUEST="true")
+        assert "03-1234-5678" not in no_reason.content.decode()
+        unconfirmed = staff_client.post(url, {"reason": "x"}, HTTP_HX_REQUEST="true")
+        assert "03-1234-5678" not in unconfirmed.content.decode()
+        assert not PersonalDataAccess.objects.exists()
+        page = staff_client.post(url, why, HTTP_HX_REQUEST="true").content.decode()
         assert "03-1234-5678" in page and "東京都千代田区千代田1-1" in page
         access = PersonalDataAccess.objects.get()
         assert access.user == staff_user and access.member == member
+        assert access.reason == why["reason"]
         assert AuditEvent.objects.filter(
             action="member.revealed", object_id=str(member.pk)
         ).exists()
 
-    def test_billing_after_the_end_month_is_highlighted(self, staff_client):
+    def test_billing_after_the_end_month_is_highlighted_after_the_check(
+        self, staff_client, staff_user
+    ):
         from tests.factories import BillingLineFactory
 
         contract = ContractFactory(member=_member(), ended_on=datetime.date(2009, 6, 30))
         for month in (5, 6, 7):
             BillingLineFactory(contract=contract, period=datetime.date(2009, month, 1))
+        page = staff_client.get(contract.member.get_absolute_url()).content.decode()
+        assert page.count("billing-month after-end") == 0  # no amount before the check
+        _verified(staff_user, contract.member)
         page = staff_client.get(contract.member.get_absolute_url()).content.decode()
         assert page.count("billing-month after-end") == 1
 
@@ -392,7 +425,12 @@ class TestInquiries:
         member = _member()
         staff_client.post(
             reverse("refunds:inquiry_start", args=[member.pk]),
-            {"items": ["verified_name", "verified_phone"], "channel": "phone"},
+            {
+                "relation": "self",
+                "verified_name": "山田 太郎",
+                "verified_phone": "+81 3-1234-5678",
+                "channel": "phone",
+            },
         )
         inquiry = Inquiry.objects.get()
         assert inquiry.identity_verified and inquiry.ended_at is None
@@ -554,15 +592,21 @@ class TestClaims:
             credit_contract=running,
         )
         assert claim.credit_contract == running
+        # A current member's credit goes on their next bill: no running contract needed.
+        no_contract = self._case()
+        claim, _ = services.claim_record(
+            case=no_contract, user=UserFactory(roles=["supervisor"]), method="bill_credit"
+        )
+        assert claim.method == "bill_credit" and claim.credit_contract is None
         withdrawn = self._case(member_status="withdrawn", withdrawn_on=datetime.date(2009, 7, 1))
-        with pytest.raises(ValidationError, match="active member"):
+        with pytest.raises(ValidationError, match="no longer billed"):
             services.claim_record(
                 case=withdrawn,
                 user=UserFactory(roles=["supervisor"]),
                 method="bill_credit",
                 credit_contract=ContractFactory(member=withdrawn.member),
             )
-        assert Claim.objects.count() == 1
+        assert Claim.objects.count() == 2
 
     def test_staff_need_the_identity_check_first(self, staff_user, staff_client):
         case = self._case()

@@ -126,7 +126,7 @@ def test_every_page_renders_its_fields_through_the_renderer(
     date = _tag(scope, r'<input type="date" name="applied_on_or_after"[^>]*>')
     assert 'class="form-control"' in date
     call = staff_client.get(reverse("refunds:member_detail", args=[member.pk])).content.decode()
-    item = _tag(call, r'<input type="checkbox" name="items"[^>]*>')
+    item = _tag(call, r'<input type="radio" name="relation"[^>]*>')
     assert 'class="form-check-input"' in item
     assert _tag(call, r'<input type="hidden" name="channel"[^>]*>').count('value="phone"') == 1
     cases = supervisor_client.get(reverse("refunds:case_list")).content.decode()

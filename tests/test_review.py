@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from refunds import bankdays, zengin
+from refunds.identity import answers_of
 from refunds.models import AuditEvent, Case, PaymentBatch, PaymentItem
 from refunds.payee import BankDetails
 from refunds.services import callcenter, payments, qa, review
@@ -116,7 +117,9 @@ class TestFourEyes:
         with pytest.raises(PermissionDenied):  # no identity check for this caller yet
             review.case_change_amount(case=case, user=people["staff"], amount_yen=3402, reason="x")
         callcenter.inquiry_start(
-            user=people["staff"], member=case.member, confirmed=["verified_name", "verified_phone"]
+            user=people["staff"],
+            member=case.member,
+            answers=answers_of(case.member, ["verified_name", "verified_birth_date"]),
         )
         review.case_change_amount(
             case=case, user=people["staff"], amount_yen=3402, reason="one month only"

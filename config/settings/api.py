@@ -52,6 +52,7 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "MemberStatusEnum": "refunds.models.MemberStatus",
         "BatchStatusEnum": "refunds.models.BatchStatus",
         "PaymentItemStatusEnum": "refunds.models.ItemStatus",
+        "CallerRelationEnum": "refunds.models.CallerRelation",
     },
     # Every POST documents its Idempotency-Key header and the refusals it brings.
     "POSTPROCESSING_HOOKS": [

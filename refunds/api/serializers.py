@@ -30,7 +30,7 @@ from rest_framework import serializers
 from refunds import columns, privacy
 from refunds.models import (
     IDENTITY_ITEMS,
-    IDENTITY_LABELS,
+    CallerRelation,
     Case,
     Category,
     Channel,
@@ -41,6 +41,7 @@ from refunds.models import (
     InquiryOutcome,
     InquiryReason,
     Member,
+    PayeeReason,
     PaymentBatch,
     PaymentItem,
     PayoutMethod,
@@ -261,13 +262,27 @@ class InquiryCreateSerializer(serializers.Serializer[Any]):
         return value
 
 
-class IdentityCheckSerializer(serializers.Serializer[Any]):
-    """The identity items the caller confirmed (``inquiry_start``)."""
+class RevealSerializer(serializers.Serializer[Any]):
+    """Why the unmasked personal data is needed (kept in the reveal log)."""
 
-    confirmed = serializers.MultipleChoiceField(
-        choices=[(name, IDENTITY_LABELS[name]) for name in IDENTITY_ITEMS], allow_empty=True
+    reason = serializers.CharField(max_length=300)
+
+
+class IdentityCheckSerializer(serializers.Serializer[Any]):
+    """Who is calling and what the caller says (``inquiry_start``): each answer is compared
+    with the member's data; the answer says which matched, never the stored value."""
+
+    relation = serializers.ChoiceField(choices=CallerRelation.choices, default="self")
+    verified_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    verified_birth_date = serializers.DateField(required=False, allow_null=True)
+    verified_address = serializers.CharField(required=False, allow_blank=True, max_length=400)
+    verified_phone = serializers.RegexField(
+        r"^\+?[0-9()\s-]*$", required=False, allow_blank=True, max_length=40
     )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
+
+    def answers(self) -> dict[str, object]:
+        return {item: self.validated_data.get(item) for item in IDENTITY_ITEMS}
 
 
 # -- claims ---------------------------------------------------------------------------------
@@ -311,6 +326,16 @@ class ClaimCreateSerializer(serializers.Serializer[Any]):
         allow_null=True,
         default=None,
         help_text="The same key sent again returns the first claim (200) instead of a second.",
+    )
+    documents_received = serializers.BooleanField(
+        default=False, help_text="A representative's or an heir's documents are in hand."
+    )
+    payee_reason = serializers.ChoiceField(
+        choices=PayeeReason.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the account holder is not the member (required when they differ).",
     )
 
     def bank_values(self) -> BankDetails:

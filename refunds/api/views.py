@@ -46,6 +46,7 @@ from .serializers import (
     ReasonSerializer,
     ReconcileOutcomeSerializer,
     RefusalSerializer,
+    RevealSerializer,
 )
 
 _ERROR = OpenApiResponse(ErrorSerializer, description='`{"detail": message}`')
@@ -94,13 +95,17 @@ class MemberViewSet(IdempotentMixin, viewsets.ReadOnlyModelViewSet[Member]):
     @extend_schema(
         tags=["members"],
         summary="Reveal a member's personal data (logged; supervisors and admins)",
-        request=None,
-        responses=_with(MemberPersonalDataSerializer, DETAIL_ERRORS),
+        request=RevealSerializer,
+        responses=_with(MemberPersonalDataSerializer, WRITE_ERRORS),
     )
     @action(detail=True, methods=["post"], permission_classes=[IsSupervisor])
     def reveal(self, request: Request, pk: str | None = None) -> Response:
         member = self.get_object()
-        callcenter.member_reveal(user=signed_in_user(self.request), member=member)
+        body = RevealSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        callcenter.member_reveal(
+            user=signed_in_user(self.request), member=member, reason=body.validated_data["reason"]
+        )
         return Response(MemberPersonalDataSerializer(member).data)
 
     @extend_schema(
@@ -122,7 +127,8 @@ class MemberViewSet(IdempotentMixin, viewsets.ReadOnlyModelViewSet[Member]):
         inquiry = callcenter.inquiry_start(
             user=signed_in_user(self.request),
             member=member,
-            confirmed=list(body.validated_data["confirmed"]),
+            answers=body.answers(),
+            relation=body.validated_data["relation"],
             channel=body.validated_data["channel"],
         )
         data = InquirySerializer(inquiry, context=self.get_serializer_context()).data
@@ -272,6 +278,8 @@ class ClaimViewSet(IdempotentMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
             ),
             channel=data["channel"],
             submission_key=data["submission_key"],
+            documents_received=data["documents_received"],
+            payee_reason=data["payee_reason"],
         )
         fresh = self.get_queryset().get(pk=claim.pk)
         return Response(

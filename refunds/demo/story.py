@@ -42,6 +42,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from refunds import bankdays, policies
+from refunds.identity import answers_of
 from refunds.models import (
     BatchStatus,
     Case,
@@ -499,7 +500,10 @@ class Story:
         """An identified caller asks about the amount or, later on, the date of payment."""
         assert case.member is not None
         inquiry = callcenter.inquiry_start(
-            user=operator, member=case.member, confirmed=self.identity_items(case.member), case=case
+            user=operator,
+            member=case.member,
+            answers=answers_of(case.member, self.identity_items(case.member)),
+            case=case,
         )
         later_on = self.rng.random() < min(0.8, day / 30)
         reason = InquiryReason.WHEN_PAID if later_on else InquiryReason.AMOUNT
@@ -613,8 +617,9 @@ class Story:
             member=member,
             channel=fate.channel,
             case=case,
-            confirmed=(
-                ["verified_name", "verified_address"] if by_letter else self.identity_items(member)
+            answers=answers_of(
+                member,
+                ["verified_name", "verified_address"] if by_letter else self.identity_items(member),
             ),
         )
         with self.clock(timezone.now() + datetime.timedelta(minutes=self.rng.randint(2, 5))):
@@ -802,7 +807,11 @@ class Story:
     def member_revealed(self) -> None:
         case = self.random_case()
         if case is not None and case.member is not None:
-            callcenter.member_reveal(user=self.cast.supervisors[0], member=case.member)
+            callcenter.member_reveal(
+                user=self.cast.supervisors[0],
+                member=case.member,
+                reason="返送された通知書の宛先確認のため",
+            )
 
     # -- steps: investigations -----------------------------------------------------------------
 
@@ -965,7 +974,7 @@ class Story:
         inquiry = callcenter.inquiry_start(
             user=operator,
             member=case.member,
-            confirmed=self.identity_items(case.member, least=3),
+            answers=answers_of(case.member, self.identity_items(case.member, least=3)),
             case=case,
         )
         with self.clock(timezone.now() + datetime.timedelta(minutes=4)):

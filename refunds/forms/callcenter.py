@@ -1,6 +1,7 @@
 """Call-center forms. They validate and show errors; the services do the writing."""
 
 import datetime
+import re
 import uuid
 from typing import Any
 
@@ -13,13 +14,16 @@ from refunds import payee
 from refunds.localtime import stamp
 from refunds.models import (
     IDENTITY_ITEMS,
-    IDENTITY_LABELS,
+    CallerRelation,
+    Case,
+    Category,
     Channel,
     Contract,
     Direction,
     InquiryOutcome,
     InquiryReason,
     Member,
+    PayeeReason,
     PayoutMethod,
     RemediationProgram,
 )
@@ -49,20 +53,58 @@ def callback_at_field() -> forms.TypedChoiceField:
     )
 
 
-class IdentityCheckForm(forms.Form):
-    """Which items the caller confirmed; starting the inquiry records them."""
+PHONE_CHARS = re.compile(r"\+?[0-9０-９()（）\s‐－-]+")
 
-    items = forms.MultipleChoiceField(
-        label=_("The caller confirmed"),
-        choices=[(name, IDENTITY_LABELS[name]) for name in IDENTITY_ITEMS],
-        widget=forms.CheckboxSelectMultiple,
+
+class IdentityCheckForm(forms.Form):
+    """Who is calling, and what the caller says; the service compares each answer with the
+    member's data and answers match or no match (``refunds.identity``)."""
+
+    relation = forms.ChoiceField(
+        label=_("who is calling"),
+        choices=CallerRelation.choices,
+        initial=CallerRelation.SELF,
+        widget=forms.RadioSelect,
+    )
+    verified_name = forms.CharField(label=_("name (as the caller says it)"), required=False)
+    verified_birth_date = forms.DateField(
+        label=_("birth date"),
         required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    verified_address = forms.CharField(label=_("postal code or address"), required=False)
+    verified_phone = forms.CharField(
+        label=_("phone"), required=False, max_length=40, widget=forms.TextInput({"type": "tel"})
     )
     channel = forms.ChoiceField(
         label=_("channel"),
         choices=Channel.choices,
         initial=Channel.PHONE,
         widget=forms.HiddenInput,  # the member page takes calls
+    )
+
+    def clean_verified_birth_date(self) -> datetime.date | None:
+        day = self.cleaned_data.get("verified_birth_date")
+        if day and day > timezone.localdate():
+            raise ValidationError(_("A birth date cannot be in the future."))
+        return day
+
+    def clean_verified_phone(self) -> str:
+        phone = self.cleaned_data.get("verified_phone", "").strip()
+        if phone and not PHONE_CHARS.fullmatch(phone):
+            raise ValidationError(_("A phone number has digits only (and - + ( ) spaces)."))
+        return phone
+
+    def answers(self) -> dict[str, object]:
+        return {item: self.cleaned_data.get(item) for item in IDENTITY_ITEMS}
+
+
+class RevealForm(forms.Form):
+    """Why the unmasked data is needed, and the operator's confirmation (the reveal is logged)."""
+
+    reason = forms.CharField(label=_("why you need it"), max_length=300)
+    confirm = forms.BooleanField(
+        label=_("I need this data for the member's case; this is logged with my name.")
     )
 
 
@@ -155,21 +197,43 @@ class PayeeForm(forms.Form):
             "Katakana as the bank holds it; capital letters, digits and ( ) . - / allowed."
         ),
     )
+    payee_reason = forms.ChoiceField(
+        label=_("if the account is not in the member's name, why"),
+        choices=_blank_choice(PayeeReason.choices),
+        required=False,
+    )
     credit_contract = forms.ModelChoiceField(
-        label=_("credited contract"), queryset=Contract.objects.none(), required=False
+        label=_("credited contract"),
+        queryset=Contract.objects.none(),
+        required=False,
+        empty_label=_("the member's next bill"),
     )
 
-    def __init__(self, *args: Any, member: Member | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, member: Member | None = None, case: Case | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.member = member
-        if member is not None and member.is_active:
-            self.fields["credit_contract"].queryset = member.contracts.filter(  # type: ignore[attr-defined]
+        # The payout the program gives the case's category is proposed: a current member's
+        # refund (category 1) is credited on the next bill, the others are transferred.
+        category_one = case is not None and case.category == Category.CURRENT
+        self.fields["method"].initial = (
+            PayoutMethod.BILL_CREDIT
+            if category_one and member is not None and member.is_active
+            else PayoutMethod.BANK_TRANSFER
+        )
+        self.billable = member is not None and member.is_active
+        if self.billable:
+            self.fields["credit_contract"].queryset = member.contracts.filter(  # type: ignore[union-attr,attr-defined]
                 ended_on__isnull=True
             ).order_by("contract_no")
         else:
             self.fields["method"].choices = [  # type: ignore[attr-defined]
                 (PayoutMethod.BANK_TRANSFER, PayoutMethod.BANK_TRANSFER.label)
             ]
+            self.fields["method"].help_text = _(
+                "The member is no longer billed, so the refund is transferred."
+            )
             del self.fields["credit_contract"]
         self.branch: payee.BankBranch | None = None
 
@@ -178,14 +242,14 @@ class PayeeForm(forms.Form):
         method = data.get("method")
         if method == PayoutMethod.BANK_TRANSFER:
             self._clean_bank(data)
-        elif method == PayoutMethod.BILL_CREDIT:
-            if self.member is None or not self.member.is_active:
-                self.add_error(
-                    "method",
-                    _("A bill credit needs an active member; take bank details instead."),
-                )
-            elif not data.get("credit_contract"):
-                self.add_error("credit_contract", _("Choose the contract to credit."))
+        elif method == PayoutMethod.BILL_CREDIT and not self.billable:
+            self.add_error(
+                "method",
+                _(
+                    "The member is no longer billed, so the refund cannot be credited on a "
+                    "bill: take bank details instead."
+                ),
+            )
         return data
 
     def _clean_bank(self, data: dict[str, Any]) -> None:
@@ -225,6 +289,11 @@ class ClaimForm(PayeeForm):
     submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     channel = forms.ChoiceField(
         label=_("received by"), choices=Channel.choices, initial=Channel.PHONE
+    )
+    documents_received = forms.BooleanField(
+        label=_("documents received (a power of attorney, an heir's papers)"),
+        required=False,
+        help_text=_("Needed when someone else than the member claims."),
     )
 
 

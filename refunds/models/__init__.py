@@ -4,6 +4,7 @@ from .billing import BillingLine, Tariff
 from .callcenter import (
     IDENTITY_ITEMS,
     IDENTITY_LABELS,
+    CallerRelation,
     Channel,
     Claim,
     Direction,
@@ -11,6 +12,7 @@ from .callcenter import (
     InquiryOutcome,
     InquiryReason,
     Investigation,
+    PayeeReason,
     PayoutMethod,
     PersonalDataAccess,
 )
@@ -58,6 +60,7 @@ __all__ = [
     "AuditSeal",
     "BatchStatus",
     "BillingLine",
+    "CallerRelation",
     "Case",
     "CaseEvidence",
     "CaseNumberCounter",
@@ -89,6 +92,7 @@ __all__ = [
     "LetterTemplate",
     "Member",
     "MemberStatus",
+    "PayeeReason",
     "PaymentBatch",
     "PaymentItem",
     "PayoutMethod",

@@ -41,6 +41,7 @@ class AuditAction(models.TextChoices):
     CASE_PAYMENT_FAILED = "case.payment_failed", _("Payment failed")
     # Calls, claims and members
     INQUIRY_STARTED = "inquiry.started", _("Call started")
+    INQUIRY_IDENTITY_CHECKED = "inquiry.identity_checked", _("Identity checked again")
     INQUIRY_LOGGED = "inquiry.logged", _("Inquiry logged")
     INQUIRY_CLOSED = "inquiry.closed", _("Call ended")
     INQUIRY_FOLLOWED_UP = "inquiry.followed_up", _("Follow-up done")

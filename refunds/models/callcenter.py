@@ -47,6 +47,16 @@ class InquiryOutcome(models.TextChoices):
     NO_ANSWER = "no_answer", _("No answer")
 
 
+class CallerRelation(models.TextChoices):
+    """Who is calling about the member's refund (what may be said and done: policies)."""
+
+    SELF = "self", _("the member")
+    FAMILY = "family", _("family")
+    AGENT = "agent", _("representative")
+    HEIR = "heir", _("heir")
+    OTHER = "other", _("someone else")
+
+
 IDENTITY_ITEMS = ("verified_name", "verified_birth_date", "verified_address", "verified_phone")
 IDENTITY_LABELS = {
     "verified_name": _("name"),
@@ -97,6 +107,13 @@ class Inquiry(models.Model):
     verified_address = models.BooleanField(_("address"), default=False)
     verified_phone = models.BooleanField(_("phone"), default=False)
     identity_verified = models.BooleanField(_("identity confirmed"), default=False)
+    # The items the caller answered that did not match (an identity check fails on any).
+    identity_mismatched = models.JSONField(_("identity items not matched"), default=list)
+    caller_relation = models.CharField(
+        _("who is calling"), max_length=8, choices=CallerRelation.choices, blank=True
+    )
+    # The operator's last step in the call: the identity check lapses after a pause.
+    active_at = models.DateTimeField(_("last activity"), null=True, blank=True)
     # Follow-up: a callback has a due time; done closes the follow-up and the callback.
     follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
     callback_due_at = models.DateTimeField(_("callback due"), null=True, blank=True)
@@ -193,6 +210,10 @@ class Inquiry(models.Model):
         return [str(IDENTITY_LABELS[name]) for name in IDENTITY_ITEMS if getattr(self, name)]
 
     @property
+    def mismatched_items(self) -> list[str]:
+        return [str(IDENTITY_LABELS[name]) for name in self.identity_mismatched]
+
+    @property
     def complaint_open(self) -> bool:
         return self.complaint_due_at is not None and self.complaint_closed_at is None
 
@@ -204,6 +225,14 @@ class Inquiry(models.Model):
 class PayoutMethod(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", _("Bank transfer")
     BILL_CREDIT = "bill_credit", _("Bill credit")
+
+
+class PayeeReason(models.TextChoices):
+    """Why a transfer goes to an account not in the member's own name."""
+
+    FAMILY_NAME = "family_name", _("an account in a family member's name")
+    INHERITANCE = "inheritance", _("inheritance: the heir's account")
+    OTHER = "other", _("another reason (in the note)")
 
 
 class Claim(models.Model):
@@ -247,6 +276,7 @@ class Claim(models.Model):
     )
     account_number = models.CharField(_("account number"), max_length=7, blank=True)
     holder_name = models.CharField(_("account holder (kana)"), max_length=60, blank=True)
+    # A bill credit goes on the member's next bill; a running contract may be named.
     credit_contract = models.ForeignKey(
         Contract,
         on_delete=models.PROTECT,
@@ -255,6 +285,19 @@ class Claim(models.Model):
         related_name="+",
         verbose_name=_("credited contract"),
     )
+    # Who claimed and on what grounds (CallerRelation and the policies' caller rules).
+    caller_relation = models.CharField(
+        _("claimed by"), max_length=8, choices=CallerRelation.choices, blank=True
+    )
+    documents_received = models.BooleanField(_("documents received"), default=False)
+    payee_reason = models.CharField(
+        _("why the account is in another name"),
+        max_length=16,
+        choices=PayeeReason.choices,
+        blank=True,
+    )
+    # What the reviewer must look at before approving (bulk approval leaves such a case alone).
+    review_flag = models.CharField(_("for the reviewer"), max_length=300, blank=True)
     # The form's one-time key: a second submission of the same form finds the first claim.
     submission_key = models.UUIDField(_("submission key"), default=uuid.uuid4, editable=False)
     created_by = models.ForeignKey(
@@ -288,10 +331,6 @@ class Claim(models.Model):
                     & ~Q(holder_name="")
                 ),
                 name="claim_bank_details_complete",
-            ),
-            models.CheckConstraint(
-                condition=~Q(method=PayoutMethod.BILL_CREDIT) | Q(credit_contract__isnull=False),
-                name="claim_bill_credit_has_contract",
             ),
         ]
 
@@ -370,6 +409,7 @@ class PersonalDataAccess(models.Model):
     )
     accessed_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     fields = models.JSONField(_("what"), default=list)
+    reason = models.CharField(_("why"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("personal data access")

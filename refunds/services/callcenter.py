@@ -6,7 +6,7 @@ order) and writes an audit event.
 
 import datetime
 import uuid
-from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -16,9 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from refunds import identity
 from refunds import payee as payee_rules
 from refunds.models import (
     IDENTITY_ITEMS,
+    CallerRelation,
     Case,
     CaseOrigin,
     CaseStatus,
@@ -31,13 +33,20 @@ from refunds.models import (
     InquiryReason,
     Investigation,
     Member,
+    PayeeReason,
     PayoutMethod,
     PersonalDataAccess,
     RemediationProgram,
 )
 from refunds.models.audit import AuditAction
 from refunds.payee import BankDetails
-from refunds.policies import is_supervisor
+from refunds.policies import (
+    caller_rule,
+    claim_refusal,
+    is_supervisor,
+    may_reveal,
+    verified_inquiry,
+)
 from refunds.selectors import free_callback_slots, line_hours
 from refunds.services.audit import audit_record
 from refunds.services.detection import reserve_case_numbers
@@ -52,9 +61,34 @@ def required_identity_items() -> int:
     return int(settings.IDENTITY_CHECK_REQUIRED_ITEMS)
 
 
-def identity_confirmed(items: Iterable[str]) -> bool:
-    """Whether the confirmed identity items meet the rule (``IDENTITY_CHECK_REQUIRED_ITEMS``)."""
-    return len(set(items) & set(IDENTITY_ITEMS)) >= required_identity_items()
+def _check_identity(
+    inquiry: Inquiry, member: Member, answers: Mapping[str, object], relation: str
+) -> dict[str, bool]:
+    """Compare the caller's answers with the member's data and record the result on
+    ``inquiry``: which items matched, which did not, and whether that passes the rule
+    (``IDENTITY_CHECK_REQUIRED_ITEMS`` matched and none failed)."""
+    if relation not in CallerRelation.values:
+        raise ValidationError({"relation": _("Say who is calling.")})
+    results = identity.compare(member, dict(answers))
+    matched = [item for item, ok in results.items() if ok]
+    for item in IDENTITY_ITEMS:
+        setattr(inquiry, item, item in matched)
+    inquiry.identity_mismatched = [item for item, ok in results.items() if not ok]
+    inquiry.identity_verified = (
+        len(matched) >= required_identity_items() and not inquiry.identity_mismatched
+    )
+    inquiry.caller_relation = relation
+    inquiry.active_at = timezone.now()
+    return results
+
+
+def _identity_changes(inquiry: Inquiry, results: dict[str, bool]) -> dict[str, Any]:
+    return {
+        "relation": inquiry.caller_relation,
+        "matched": [item for item, ok in results.items() if ok],
+        "not_matched": [item for item, ok in results.items() if not ok],
+        "identity_verified": inquiry.identity_verified,
+    }
 
 
 # A received time this far ahead of the server's clock is a clock's difference, not the future.
@@ -139,12 +173,13 @@ def inquiry_start(
     *,
     user: User,
     member: Member,
-    confirmed: Iterable[str],
+    answers: Mapping[str, object],
+    relation: str = CallerRelation.SELF,
     channel: str = Channel.PHONE,
     case: Case | None = None,
 ) -> Inquiry:
-    """Open an inquiry for a caller, with the identity items the caller confirmed."""
-    items = set(confirmed) & set(IDENTITY_ITEMS)
+    """Open an inquiry for a caller: who is calling, and their answers to the identity check,
+    each compared with the member's data (``refunds.identity``)."""
     inquiry = Inquiry(
         member=member,
         case=case,
@@ -152,17 +187,42 @@ def inquiry_start(
         direction=Direction.INBOUND,
         started_at=timezone.now(),
         created_by=user,
-        identity_verified=identity_confirmed(items),
-        **{name: name in items for name in IDENTITY_ITEMS},
     )
+    results = _check_identity(inquiry, member, answers, relation)
     inquiry.save()
     audit_record(
         actor=user,
         action=AuditAction.INQUIRY_STARTED,
         obj=inquiry,
-        changes=_inquiry_changes(inquiry),
+        changes={**_inquiry_changes(inquiry), **_identity_changes(inquiry, results)},
     )
     return inquiry
+
+
+@transaction.atomic
+def inquiry_verify(
+    *, inquiry: Inquiry, user: User, answers: Mapping[str, object], relation: str
+) -> Inquiry:
+    """Check the caller's identity again within the same call (a new answer, a lapsed check)."""
+    inquiry = Inquiry.objects.select_for_update().select_related("member").get(pk=inquiry.pk)
+    if inquiry.created_by_id != user.pk:
+        raise PermissionDenied(_("Only the person who took the call checks the caller."))
+    if inquiry.ended_at is not None or inquiry.member is None:
+        raise ValidationError(_("This call has ended; start a new one."))
+    results = _check_identity(inquiry, inquiry.member, answers, relation)
+    inquiry.save()
+    audit_record(
+        actor=user,
+        action=AuditAction.INQUIRY_IDENTITY_CHECKED,
+        obj=inquiry,
+        changes=_identity_changes(inquiry, results),
+    )
+    return inquiry
+
+
+def inquiry_touch(*, inquiry: Inquiry) -> None:
+    """A step in the call (a page of the member read): the identity check lasts on."""
+    Inquiry.objects.filter(pk=inquiry.pk, ended_at__isnull=True).update(active_at=timezone.now())
 
 
 @transaction.atomic
@@ -315,12 +375,15 @@ def _clean_payout(
     if method == PayoutMethod.BILL_CREDIT:
         if member is None or not member.is_active:
             raise ValidationError(
-                {"method": _("A bill credit needs an active member; take bank details instead.")}
+                {
+                    "method": _(
+                        "The member is no longer billed, so the refund cannot be credited on a "
+                        "bill: take bank details instead."
+                    )
+                }
             )
-        if (
-            credit_contract is None
-            or credit_contract.member_id != member.pk
-            or credit_contract.ended_on is not None
+        if credit_contract is not None and (
+            credit_contract.member_id != member.pk or credit_contract.ended_on is not None
         ):
             raise ValidationError(
                 {"credit_contract": _("Choose one of the member's running contracts.")}
@@ -338,11 +401,40 @@ def _clean_payout(
     raise ValidationError({"method": _("Choose how the refund is paid.")})
 
 
-def _require_identity(*, user: User, member: Member | None, inquiry: Inquiry | None) -> None:
+def _require_identity(
+    *, user: User, member: Member | None, inquiry: Inquiry | None, documents_received: bool
+) -> None:
     if is_supervisor(user) or member is None:
         return
     if inquiry is None or not inquiry.identity_verified or inquiry.member_id != member.pk:
         raise PermissionDenied(_("Confirm the caller's identity before taking bank details."))
+    refusal = claim_refusal(user=user, member=member, documents_received=documents_received)
+    if refusal:
+        raise PermissionDenied(refusal)
+
+
+def _review_flag(
+    *, member: Member | None, inquiry: Inquiry | None, values: dict[str, Any], payee_reason: str
+) -> str:
+    """What the reviewer must look at: an heir's claim; an account in another name than the
+    member's (which needs its reason). '' when nothing."""
+    flags = []
+    if inquiry is not None and caller_rule(inquiry).supervisor:
+        flags.append(_("An heir's claim: check the documents before approving."))
+    holder = values.get("holder_name") or ""
+    if member is not None and holder and not payee_rules.same_holder(holder, member.name_kana):
+        if not payee_reason:
+            raise ValidationError(
+                {
+                    "payee_reason": _("The account holder is not the member (%(kana)s): say why.")
+                    % {"kana": member.name_kana}
+                }
+            )
+        flags.append(
+            _("The account is not in the member's name: %(why)s.")
+            % {"why": PayeeReason(payee_reason).label}
+        )
+    return " ".join(str(flag) for flag in flags)[:300]
 
 
 @transaction.atomic
@@ -356,6 +448,8 @@ def claim_record(
     inquiry: Inquiry | None = None,
     channel: str = Channel.PHONE,
     submission_key: uuid.UUID | None = None,
+    documents_received: bool = False,
+    payee_reason: str = "",
 ) -> tuple[Claim, bool]:
     """Record a member's claim with its payee and move the case to ``claim_received``.
 
@@ -371,7 +465,9 @@ def claim_record(
             _("A claim is already recorded for %(case)s; change its payee instead.")
             % {"case": case.case_no}
         )
-    _require_identity(user=user, member=case.member, inquiry=inquiry)
+    _require_identity(
+        user=user, member=case.member, inquiry=inquiry, documents_received=documents_received
+    )
     first_claim_of_investigation = (
         case.status == CaseStatus.CLAIM_RECEIVED and case.origin == CaseOrigin.INVESTIGATION
     )
@@ -394,6 +490,12 @@ def claim_record(
         received_at=timezone.now(),
         created_by=user,
         submission_key=submission_key or uuid.uuid4(),
+        caller_relation=inquiry.caller_relation if inquiry else "",
+        documents_received=documents_received,
+        payee_reason=payee_reason,
+        review_flag=_review_flag(
+            member=case.member, inquiry=inquiry, values=values, payee_reason=payee_reason
+        ),
         **values,
     )
     claim.save()
@@ -424,6 +526,8 @@ def claim_change_payee(
     bank: BankDetails | None = None,
     credit_contract: Contract | None = None,
     inquiry: Inquiry | None = None,
+    documents_received: bool | None = None,
+    payee_reason: str = "",
 ) -> Claim:
     """Change how a claim is paid; the old and new payee go into the audit event."""
     if not reason.strip():
@@ -432,7 +536,11 @@ def claim_change_payee(
         Case.objects.select_for_update(of=("self",)).select_related("member").get(pk=claim.case_id)
     )
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
-    _require_identity(user=user, member=case.member, inquiry=inquiry)
+    if documents_received is None:
+        documents_received = claim.documents_received
+    _require_identity(
+        user=user, member=case.member, inquiry=inquiry, documents_received=documents_received
+    )
     leads_to = PAYEE_CHANGE_LEADS_TO.get(case.status)
     if leads_to is None:
         raise ValidationError(
@@ -445,9 +553,14 @@ def claim_change_payee(
         bank=bank or BankDetails(),
         credit_contract=credit_contract,
     )
+    flag = _review_flag(
+        member=case.member, inquiry=inquiry, values=values, payee_reason=payee_reason
+    )
     before = claim.payee_values()
     for name, value in values.items():
         setattr(claim, name, value)
+    claim.payee_reason, claim.review_flag = payee_reason, flag
+    claim.documents_received = documents_received
     after = claim.payee_values()
     if before == after:
         return claim
@@ -563,15 +676,21 @@ def investigation_settle(*, case: Case, user: User, amount_yen: int, reason: str
 
 
 @transaction.atomic
-def member_reveal(*, user: User, member: Member) -> PersonalDataAccess:
-    """Log that ``user`` is shown ``member``'s masked personal data."""
+def member_reveal(*, user: User, member: Member, reason: str) -> PersonalDataAccess:
+    """Log that ``user`` is shown ``member``'s masked personal data, and why."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the personal data is needed.")})
+    if not may_reveal(user=user, verified=verified_inquiry(user=user, member=member)):
+        raise PermissionDenied(_("Confirm the caller's identity before revealing their data."))
     access = PersonalDataAccess.objects.create(
-        user=user, member=member, fields=list(PERSONAL_FIELDS)
+        user=user, member=member, fields=list(PERSONAL_FIELDS), reason=reason[:300]
     )
     audit_record(
         actor=user,
         action=AuditAction.MEMBER_REVEALED,
         obj=member,
         changes={"fields": access.fields},
+        reason=access.reason,
     )
     return access

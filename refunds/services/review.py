@@ -62,6 +62,16 @@ def case_prepare(*, case: Case, user: User, note: str = "") -> Case:
     return case
 
 
+def looked_at_alone(case: Case, claim: Claim | None) -> str:
+    """Why a bulk approval leaves the case to a supervisor looking at it on its own: the
+    detection's flag, or what the claim asks the reviewer to check ('' when nothing)."""
+    if case.flagged:
+        return _("Flagged: %(flag)s") % {"flag": case.flag_reason or _("check it first")}
+    if claim is not None and claim.review_flag:
+        return _("For the reviewer: %(flag)s") % {"flag": claim.review_flag}
+    return ""
+
+
 @refusals_recorded(AuditAction.CASE_APPROVED)
 @transaction.atomic
 def case_approve(*, case: Case, user: User, skip_flagged: bool = False) -> Case:
@@ -70,11 +80,12 @@ def case_approve(*, case: Case, user: User, skip_flagged: bool = False) -> Case:
     ``skip_flagged`` (bulk approval) refuses a flagged case: only a supervisor looking at the
     case on its own approves one."""
     case = _lock(case)
+    claim = case.claims.first()
     refusal = approval_refusal(case, user)
-    if not refusal and skip_flagged and case.flagged:
-        refusal = _("Flagged: %(flag)s") % {"flag": case.flag_reason or _("check it first")}
+    if not refusal and skip_flagged:
+        refusal = looked_at_alone(case, claim)
     if not refusal:
-        refusal = payout_problem(case, case.claims.first())
+        refusal = payout_problem(case, claim)
     if refusal:
         raise PermissionDenied(refusal)
     now = timezone.now()
@@ -223,9 +234,7 @@ def bulk_approve_plan(*, cases: Iterable[Case], user: User) -> BulkPlan:
     case_list = list(cases)
     claims = {c.case_id: c for c in Claim.objects.filter(case__in=case_list)}
     for case in case_list:
-        reason = approval_refusal(case, user)
-        if not reason and case.flagged:
-            reason = _("Flagged: %(flag)s") % {"flag": case.flag_reason or _("check it first")}
+        reason = approval_refusal(case, user) or looked_at_alone(case, claims.get(case.pk))
         if not reason:
             reason = payout_problem(case, claims.get(case.pk))
         if reason:

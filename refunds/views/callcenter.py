@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +25,7 @@ from refunds.forms.callcenter import (
     InquiryForm,
     InvestigationForm,
     PayeeChangeForm,
+    RevealForm,
     SettleForm,
 )
 from refunds.localtime import stamp
@@ -83,11 +85,15 @@ class MemberDetailView(ObjectDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         view = selectors.member_view(member=self.object, user=self.user)
+        if view.verified is not None:  # a step in the call: the identity check lasts on
+            services.inquiry_touch(inquiry=view.verified)
         context["view"] = view
         context["identity_form"] = IdentityCheckForm()
         context["required_items"] = services.required_identity_items()
         context["close_form"] = InquiryCloseForm()
         context["revealed"] = False
+        context["reveal_form"] = RevealForm()
+        context["may_reveal"] = policies.may_reveal(user=self.user, verified=view.verified)
         context["mail_returned"] = selectors.mail_returned_here(self.object)
         return context
 
@@ -97,10 +103,30 @@ class MemberRevealView(RoleRequiredMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         member = get_object_or_404(Member, pk=pk)
-        services.member_reveal(user=self.user, member=member)
-        context = {"object": member, "revealed": True}
+        form = RevealForm(request.POST)
+        revealed = form.is_valid()
+        if revealed:
+            try:
+                services.member_reveal(
+                    user=self.user, member=member, reason=form.cleaned_data["reason"]
+                )
+            except PermissionDenied as refusal:
+                form.add_error(None, str(refusal))
+                revealed = False
         if request.htmx:  # type: ignore[attr-defined]
+            context = {
+                "object": member,
+                "revealed": revealed,
+                "reveal_form": form,
+                "may_reveal": policies.may_reveal(
+                    user=self.user,
+                    verified=policies.verified_inquiry(user=self.user, member=member),
+                ),
+            }
             return render(request, "refunds/includes/member_identity.html", context)
+        if not revealed:
+            messages.error(request, _("Not shown: give the reason and confirm."))
+            return redirect(member)
         messages.info(request, _("Personal data shown; this was logged."))
         return redirect(member)
 
@@ -114,18 +140,35 @@ class InquiryStartView(ServiceFormView):
     submit_label = gettext_lazy("Start the inquiry")
 
     def perform(self, form: IdentityCheckForm) -> HttpResponse:
-        inquiry = services.inquiry_start(
-            user=self.user,
-            member=self.object,
-            confirmed=form.cleaned_data["items"],
-            channel=form.cleaned_data["channel"],
-        )
+        # A second check within the same call updates it (a new answer, a lapsed check).
+        ongoing = selectors.member_view(member=self.object, user=self.user).open_inquiry
+        if ongoing is not None:
+            inquiry = services.inquiry_verify(
+                inquiry=ongoing,
+                user=self.user,
+                answers=form.answers(),
+                relation=form.cleaned_data["relation"],
+            )
+        else:
+            inquiry = services.inquiry_start(
+                user=self.user,
+                member=self.object,
+                answers=form.answers(),
+                relation=form.cleaned_data["relation"],
+                channel=form.cleaned_data["channel"],
+            )
         if inquiry.identity_verified:
-            messages.success(self.request, _("Identity confirmed: the amounts are shown."))
+            messages.success(self.request, _("Identity confirmed."))
+        elif inquiry.identity_mismatched:
+            messages.warning(
+                self.request,
+                _("Identity not confirmed: %(items)s did not match.")
+                % {"items": "・".join(inquiry.mismatched_items)},
+            )
         else:
             messages.warning(
                 self.request,
-                _("Identity not confirmed: at least %(count)s items are needed.")
+                _("Identity not confirmed: at least %(count)s items must match.")
                 % {"count": services.required_identity_items()},
             )
         return redirect(self.object)
@@ -312,17 +355,16 @@ class ClaimCreateView(ServiceFormView):
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
         kwargs["member"] = self.object.member
+        kwargs["case"] = self.object
         return kwargs
-
-    def get_initial(self) -> dict[str, Any]:
-        initial = super().get_initial()
-        initial["method"] = "bank_transfer"
-        return initial
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["verified"] = policies.verified_inquiry(user=self.user, member=self.object.member)
         context["needs_identity"] = not policies.may_take_payee(
+            user=self.user, member=self.object.member
+        )
+        context["show_amounts"] = policies.may_see_amounts(
             user=self.user, member=self.object.member
         )
         return context
@@ -338,6 +380,8 @@ class ClaimCreateView(ServiceFormView):
             inquiry=policies.verified_inquiry(user=self.user, member=case.member),
             channel=form.cleaned_data["channel"],
             submission_key=form.cleaned_data["submission_key"],
+            documents_received=form.cleaned_data["documents_received"],
+            payee_reason=form.cleaned_data["payee_reason"],
         )
         if created:
             messages.success(
@@ -359,11 +403,13 @@ class PayeeChangeView(ServiceFormView):
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
         kwargs["member"] = self.object.case.member
+        kwargs["case"] = self.object.case
         return kwargs
 
     def get_initial(self) -> dict[str, Any]:
         claim: Claim = self.object
         return {
+            "payee_reason": claim.payee_reason,
             "method": claim.method,
             "bank_code": claim.bank_code,
             "branch_code": claim.branch_code,
@@ -379,6 +425,7 @@ class PayeeChangeView(ServiceFormView):
         context["case"] = self.object.case
         context["verified"] = policies.verified_inquiry(user=self.user, member=member)
         context["needs_identity"] = not policies.may_take_payee(user=self.user, member=member)
+        context["show_amounts"] = policies.may_see_amounts(user=self.user, member=member)
         context["changing"] = True
         return context
 
@@ -392,6 +439,7 @@ class PayeeChangeView(ServiceFormView):
             bank=form.bank_values(),
             credit_contract=form.cleaned_data.get("credit_contract"),
             inquiry=policies.verified_inquiry(user=self.user, member=claim.case.member),
+            payee_reason=form.cleaned_data["payee_reason"],
         )
         messages.success(self.request, _("Payee changed."))
         return redirect(claim.case.member or claim.case)

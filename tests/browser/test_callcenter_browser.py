@@ -41,11 +41,18 @@ def test_one_call_from_search_to_claim(live_server, login):
     assert member.member_no in page.inner_text("main")
     assert "6,720" not in page.inner_text("#member-cases")
 
-    # Confirm identity: name and birth date.
-    page.check("input[value=verified_name]")
-    page.check("input[value=verified_birth_date]")
+    # Identity: the operator types what the caller says; a wrong birth date fails the check.
+    page.fill("#id_verified_name", "しみず まこと")
+    page.fill("#id_verified_birth_date", "1961-03-04")
     page.click("#identity-form button[type=submit]")
     page.wait_for_selector("#close-form")
+    assert "6,720" not in page.inner_text("#member-cases")
+    assert page.locator("#identity-results .text-danger").count() == 1
+    assert "1961-03-03" not in page.inner_text("main")  # the stored value is never shown
+    page.fill("#id_verified_name", "清水 誠")
+    page.fill("#id_verified_birth_date", "1961-03-03")
+    page.click("#identity-form button[type=submit]")
+    page.wait_for_selector("#identity-status.text-bg-success")
     assert "6,720" in page.inner_text("#member-cases")
 
     # Take the bank details.

@@ -9,7 +9,7 @@ from refunds.models import Case, PaymentBatch
 from refunds.models.audit import AuditAction
 from refunds.payee import BankDetails
 from refunds.services import callcenter, qa
-from tests.factories import CaseFactory, UserFactory
+from tests.factories import CaseFactory, ContractFactory, MemberFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "pw-for-tests-1"
@@ -20,7 +20,13 @@ def test_prepare_two_approvals_zengin_file_and_result(live_server, page, tmp_pat
     UserFactory(username="sup-a-b", roles=["supervisor"])
     UserFactory(username="sup-b-b", roles=["supervisor"])
     case = CaseFactory(
-        status="awaiting_claim", category=3, amount_yen=12_000, computed_amount_yen=12_000
+        contract=ContractFactory(
+            member=MemberFactory(name="田中　花子", name_kana="タナカ　ハナコ")
+        ),
+        status="awaiting_claim",
+        category=3,
+        amount_yen=12_000,
+        computed_amount_yen=12_000,
     )
     callcenter.claim_record(
         case=case,

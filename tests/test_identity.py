@@ -1,0 +1,172 @@
+"""The identity check with teeth: answers compared, never shown; who calls decides what is said."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from refunds import identity, policies
+from refunds.forms.callcenter import IdentityCheckForm
+from refunds.models import AuditEvent, Claim
+from refunds.payee import BankDetails
+from refunds.services import callcenter as services
+from refunds.services import review
+from tests.factories import CaseFactory, ContractFactory, MemberFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+NAME, BIRTH, ADDRESS, PHONE = identity.NAME, identity.BIRTH_DATE, identity.ADDRESS, identity.PHONE
+
+
+def _member(**kwargs):
+    defaults = {
+        "name": "長谷川　花子",
+        "name_kana": "ハセガワ　ハナコ",
+        "phone": "092-479-5938",
+        "postal_code": "810-0001",
+        "address": "福岡県福岡市中央区天神1丁目2番3号",
+        "birth_date": datetime.date(1968, 2, 29),
+    }
+    return MemberFactory(**{**defaults, **kwargs})
+
+
+@pytest.mark.parametrize(
+    ("item", "said", "matches"),
+    [
+        (NAME, "長谷川 花子", True),
+        (NAME, "はせがわ　はなこ", True),
+        (NAME, "ﾊｾｶﾞﾜ ﾊﾅｺ", True),
+        (NAME, "長谷川 春子", False),
+        (BIRTH, datetime.date(1968, 2, 29), True),
+        (BIRTH, datetime.date(1968, 3, 1), False),
+        (ADDRESS, "〒810-0001", True),
+        (ADDRESS, "８１０００01", True),
+        (ADDRESS, "福岡県福岡市中央区天神１－２－３", True),
+        (ADDRESS, "福岡県福岡市中央区天神1-2-4", False),
+        (ADDRESS, "810-0002", False),
+        (PHONE, "+81 92-479-5938", True),
+        (PHONE, "0924795938", True),
+        (PHONE, "092-479-5939", False),
+    ],
+)
+def test_each_answer_is_compared_in_one_normal_form(item, said, matches):
+    assert identity.compare(_member(), {item: said}) == {item: matches}
+
+
+def test_the_operator_learns_match_or_not_never_the_stored_value(staff_client, staff_user):
+    member = _member()
+    staff_client.post(
+        reverse("refunds:inquiry_start", args=[member.pk]),
+        {
+            "relation": "self",
+            "verified_name": "はせがわ はなこ",
+            "verified_birth_date": "1968-03-01",
+            "verified_phone": "092-479-5938",
+            "channel": "phone",
+        },
+    )
+    page = staff_client.get(member.get_absolute_url()).content.decode()
+    results = page.split('id="identity-results"')[1].split("</ul>")[0]
+    assert results.count("✓") == 2 and results.count("✗") == 1
+    assert "1968-02-29" not in page and "092-479-5938" not in page
+    assert 'id="identity-form"' in page  # two matched, one failed: not confirmed, ask again
+    inquiry = member.inquiries.get()
+    assert not inquiry.identity_verified and inquiry.identity_mismatched == [BIRTH]
+    services.inquiry_verify(
+        inquiry=inquiry,
+        user=staff_user,
+        answers={NAME: "長谷川花子", BIRTH: datetime.date(1968, 2, 29)},
+        relation="self",
+    )
+    inquiry.refresh_from_db()
+    assert inquiry.identity_verified and inquiry.identity_mismatched == []
+    assert AuditEvent.objects.filter(action="inquiry.identity_checked").count() == 1
+
+
+def test_a_family_member_hears_the_state_not_the_amount_and_claims_with_documents(staff_user):
+    member = _member()
+    case = CaseFactory(contract=ContractFactory(member=member), status="awaiting_claim", category=2)
+    services.inquiry_start(
+        user=staff_user,
+        member=member,
+        answers=identity.answers_of(member, [NAME, BIRTH]),
+        relation="family",
+    )
+    assert not policies.may_see_amounts(user=staff_user, member=member)
+    inquiry = policies.verified_inquiry(user=staff_user, member=member)
+    bank = BankDetails("0001", "001", "1", "1234567", "ﾊｾｶﾞﾜ ﾊﾅｺ")
+    with pytest.raises(PermissionDenied, match="documents"):
+        services.claim_record(
+            case=case, user=staff_user, method="bank_transfer", bank=bank, inquiry=inquiry
+        )
+    claim, _ = services.claim_record(
+        case=case,
+        user=staff_user,
+        method="bank_transfer",
+        bank=bank,
+        inquiry=inquiry,
+        documents_received=True,
+    )
+    assert claim.caller_relation == "family" and claim.documents_received
+    assert claim.review_flag == ""
+
+
+def test_an_heirs_claim_waits_for_a_supervisor_looking_at_it_alone(staff_user):
+    member = _member()
+    case = CaseFactory(contract=ContractFactory(member=member), status="awaiting_claim", category=2)
+    services.inquiry_start(
+        user=staff_user,
+        member=member,
+        answers=identity.answers_of(member, [NAME, PHONE]),
+        relation="heir",
+    )
+    inquiry = policies.verified_inquiry(user=staff_user, member=member)
+    claim, _ = services.claim_record(
+        case=case,
+        user=staff_user,
+        method="bank_transfer",
+        bank=BankDetails("0001", "001", "1", "7654321", "ﾊｾｶﾞﾜ ｼﾞﾛｳ"),
+        inquiry=inquiry,
+        documents_received=True,
+        payee_reason="inheritance",
+    )
+    assert "heir" in claim.review_flag and "not in the member's name" in claim.review_flag
+    assert review.looked_at_alone(case, claim).startswith("For the reviewer")
+
+
+def test_an_account_in_another_name_needs_a_reason(staff_user):
+    member = _member()
+    case = CaseFactory(contract=ContractFactory(member=member), status="awaiting_claim", category=2)
+    supervisor = UserFactory(roles=["supervisor"])
+    other = BankDetails("0001", "001", "1", "7654321", "ｽｽﾞｷ ｲﾁﾛｳ")
+    with pytest.raises(ValidationError, match="not the member"):
+        services.claim_record(case=case, user=supervisor, method="bank_transfer", bank=other)
+    assert not Claim.objects.exists()
+    # The member's own name in any spelling is the member's.
+    own = BankDetails("0001", "001", "1", "7654321", "はせがわ　はなこ")
+    claim, _ = services.claim_record(case=case, user=supervisor, method="bank_transfer", bank=own)
+    assert claim.review_flag == ""
+
+
+def test_someone_else_may_neither_hear_the_amount_nor_claim(staff_user):
+    member = _member()
+    services.inquiry_start(
+        user=staff_user,
+        member=member,
+        answers=identity.answers_of(member, [NAME, BIRTH]),
+        relation="other",
+    )
+    assert not policies.may_see_amounts(user=staff_user, member=member)
+    assert not policies.may_take_payee(user=staff_user, member=member)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("verified_phone", "09O-1234-5678", "digits only"),
+        ("verified_birth_date", "2099-01-01", "future"),
+    ],
+)
+def test_the_check_refuses_a_caller_id_with_letters_and_a_birth_date_to_come(field, value, message):
+    form = IdentityCheckForm(data={"relation": "self", "channel": "phone", field: value})
+    assert not form.is_valid() and message in str(form.errors[field])
