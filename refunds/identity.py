@@ -17,6 +17,7 @@ from refunds.search.keys import digits, kana_key, name_key
 NAME, BIRTH_DATE, ADDRESS, PHONE = IDENTITY_ITEMS
 _HYPHENS = re.compile(r"[‐‑‒–—―−ーｰ－-]+")
 _BLOCKS = re.compile(r"(丁目|番地|番|号)")
+CALLER_ID: Final = re.compile(r"\+?[0-9０-９][0-9０-９()（）\s‐－-]{8,20}")
 POSTAL_CODE: Final = re.compile(r"〒?\s*[0-9０-９]{3}[‐－-]?[0-9０-９]{4}")
 
 

@@ -301,6 +301,17 @@ def mail_returned_here(member: Member) -> ReturnedMail | None:
     return ReturnedMail.current().filter(member=member).order_by("-recorded_at").first()
 
 
+def escalations_waiting() -> QuerySet[Inquiry]:
+    """Calls passed to a supervisor and not taken yet, the longest waiting first."""
+    return (
+        Inquiry.objects.filter(
+            escalated_at__isnull=False, escalation_taken_at__isnull=True, ended_at__isnull=True
+        )
+        .select_related("member", "created_by", "case")
+        .order_by("escalated_at")
+    )
+
+
 def line_hours(case: Case | None = None) -> OpeningHours:
     """The free-dial line's hours for a call about ``case`` (its program's), else the active
     program's, else ``FREE_DIAL_HOURS``."""

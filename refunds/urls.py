@@ -18,6 +18,7 @@ app_name = "refunds"
 urlpatterns = [
     path("members/", data.MemberListView.as_view(), name="member_list"),
     path("search/", callcenter.SearchView.as_view(), name="search"),
+    path("call/", callcenter.ScreenPopView.as_view(), name="screen_pop"),
     path("members/<int:pk>/", callcenter.MemberDetailView.as_view(), name="member_detail"),
     path("members/<int:pk>/reveal/", callcenter.MemberRevealView.as_view(), name="member_reveal"),
     path(
@@ -43,6 +44,18 @@ urlpatterns = [
     ),
     path("callbacks/", callcenter.CallbackListView.as_view(), name="callback_list"),
     path("complaints/", callcenter.ComplaintListView.as_view(), name="complaint_list"),
+    path("escalations/", callcenter.EscalationListView.as_view(), name="escalation_list"),
+    path("escalations/badge/", callcenter.EscalationBadgeView.as_view(), name="escalation_badge"),
+    path(
+        "inquiries/<int:pk>/escalate/",
+        callcenter.InquiryEscalateView.as_view(),
+        name="inquiry_escalate",
+    ),
+    path(
+        "inquiries/<int:pk>/take-over/",
+        callcenter.InquiryTakeOverView.as_view(),
+        name="inquiry_take_over",
+    ),
     path("claims/", callcenter.ClaimListView.as_view(), name="claim_list"),
     path("cases/<int:pk>/claim/", callcenter.ClaimCreateView.as_view(), name="claim_create"),
     path("payee/bank-lookup/", callcenter.BankLookupView.as_view(), name="bank_lookup"),

@@ -170,3 +170,75 @@ def test_someone_else_may_neither_hear_the_amount_nor_claim(staff_user):
 def test_the_check_refuses_a_caller_id_with_letters_and_a_birth_date_to_come(field, value, message):
     form = IdentityCheckForm(data={"relation": "self", "channel": "phone", field: value})
     assert not form.is_valid() and message in str(form.errors[field])
+
+
+@pytest.mark.parametrize("ani", ["+81 92-479-5938", "0924795938", "092-479-5938", "+81924795938"])
+def test_the_screen_pop_opens_the_member_whose_number_rings(staff_client, ani):
+    member = _member()
+    response = staff_client.get(reverse("refunds:screen_pop"), {"ani": ani})
+    assert response.status_code == 302 and response["Location"] == member.get_absolute_url()
+
+
+def test_the_screen_pop_searches_when_the_number_is_nobodys_or_shared(staff_client):
+    _member(), _member(member_no="SN0000002")
+    shared = staff_client.get(reverse("refunds:screen_pop"), {"ani": "092-479-5938"})
+    assert shared["Location"] == reverse("refunds:search") + "?q=0924795938"
+    nobody = staff_client.get(reverse("refunds:screen_pop"), {"ani": "03-0000-0000"})
+    assert nobody["Location"] == reverse("refunds:search") + "?q=0300000000"
+
+
+def test_a_caller_id_with_letters_is_refused(staff_client):
+    response = staff_client.get(
+        reverse("refunds:screen_pop"), {"ani": "09O-1234-5678"}, follow=True
+    )
+    assert response.status_code == 200 and not response.redirect_chain
+    assert "09O-1234-5678" in " ".join(str(m) for m in response.context["messages"])
+
+
+# -- escalation -----------------------------------------------------------------------------
+
+
+def test_a_call_passed_to_a_supervisor_waits_in_their_queue_and_is_taken_over(
+    staff_client, staff_user, supervisor_client, supervisor_user
+):
+    member = _member()
+    inquiry = services.inquiry_start(
+        user=staff_user, member=member, answers=identity.answers_of(member, [NAME, PHONE])
+    )
+    staff_client.post(
+        reverse("refunds:inquiry_escalate", args=[inquiry.pk]), {"note": "wants a manager"}
+    )
+    inquiry.refresh_from_db()
+    assert inquiry.escalation_waiting and inquiry.escalation_note == "wants a manager"
+    page = staff_client.get(member.get_absolute_url()).content.decode()
+    assert 'id="escalation-waiting"' in page
+    badge = supervisor_client.get(reverse("refunds:escalation_badge")).content.decode()
+    assert 'id="escalation-badge"' in badge and "1" in badge
+    queue = supervisor_client.get(reverse("refunds:escalation_list")).content.decode()
+    assert member.member_no in queue and "wants a manager" in queue
+    response = supervisor_client.post(reverse("refunds:inquiry_take_over", args=[inquiry.pk]))
+    assert response["Location"] == member.get_absolute_url()
+    inquiry.refresh_from_db()
+    assert inquiry.created_by == supervisor_user and not inquiry.escalation_waiting
+    assert supervisor_client.get(reverse("refunds:escalation_badge")).content.decode().strip() == ""
+    assert list(
+        AuditEvent.objects.filter(object_type="refunds.inquiry")
+        .order_by("pk")
+        .values_list("action", flat=True)
+    ) == ["inquiry.started", "inquiry.escalated", "inquiry.taken_over"]
+    # The supervisor ends the call they took.
+    services.inquiry_close(
+        inquiry=inquiry, user=supervisor_user, reason="complaint", outcome="escalated"
+    )
+
+
+def test_only_the_operator_on_the_call_passes_it_on_and_only_once(staff_user):
+    member = _member()
+    inquiry = services.inquiry_start(user=staff_user, member=member, answers={})
+    with pytest.raises(PermissionDenied):
+        services.inquiry_escalate(inquiry=inquiry, user=UserFactory(roles=["staff"]))
+    services.inquiry_escalate(inquiry=inquiry, user=staff_user)
+    with pytest.raises(ValidationError, match="already waits"):
+        services.inquiry_escalate(inquiry=inquiry, user=staff_user)
+    with pytest.raises(PermissionDenied):
+        services.inquiry_take_over(inquiry=inquiry, user=staff_user)

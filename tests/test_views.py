@@ -53,6 +53,9 @@ PAGES = [
     ("refunds:program_update", lambda: [RemediationProgram.objects.first().pk], ("admin",)),
     ("refunds:detection_detail", lambda: [_run().pk], ("supervisor", "admin")),
     ("refunds:search", None, CALL_CENTER),
+    ("refunds:screen_pop", None, CALL_CENTER),
+    ("refunds:escalation_list", None, SUPERVISORS),
+    ("refunds:escalation_badge", None, SUPERVISORS),
     ("refunds:inquiry_start", lambda: [MemberFactory().pk], CALL_CENTER),
     ("refunds:inquiry_list", None, CALL_CENTER),
     ("refunds:inquiry_create", None, CALL_CENTER),
@@ -109,6 +112,8 @@ PAGES = [
 POST_ONLY = [
     ("refunds:report_generate", None, SUPERVISORS),
     ("refunds:member_reveal", lambda: [MemberFactory().pk], CALL_CENTER),
+    ("refunds:inquiry_escalate", lambda: [InquiryFactory().pk], CALL_CENTER),
+    ("refunds:inquiry_take_over", lambda: [InquiryFactory().pk], SUPERVISORS),
     ("refunds:batch_export", lambda: [_batch_of_payments().pk], SUPERVISORS),
     ("refunds:batch_discard", lambda: [_batch_of_payments().pk], SUPERVISORS),
     ("refunds:batch_exclude", lambda: [_batch_of_payments().pk], SUPERVISORS),
@@ -238,7 +243,8 @@ def test_upload_runs_the_import_and_redirects_to_the_result(
     assert response.status_code == 302 and response["Location"] == batch.get_absolute_url()
     assert batch.status == ImportStatus.SUCCEEDED and batch.created == 400
     page = admin_client_role.get(batch.get_absolute_url()).content.decode()
-    assert "hx-trigger" not in page  # finished: no more polling
+    # Finished: the import's progress no longer polls (the navigation's badge still does).
+    assert 'hx-trigger="every 1s"' not in page
 
 
 def test_upload_refused_while_another_import_of_the_kind_is_open(admin_client_role):

@@ -42,6 +42,8 @@ class AuditAction(models.TextChoices):
     # Calls, claims and members
     INQUIRY_STARTED = "inquiry.started", _("Call started")
     INQUIRY_IDENTITY_CHECKED = "inquiry.identity_checked", _("Identity checked again")
+    INQUIRY_ESCALATED = "inquiry.escalated", _("Call passed to a supervisor")
+    INQUIRY_TAKEN_OVER = "inquiry.taken_over", _("Call taken over by a supervisor")
     INQUIRY_LOGGED = "inquiry.logged", _("Inquiry logged")
     INQUIRY_CLOSED = "inquiry.closed", _("Call ended")
     INQUIRY_FOLLOWED_UP = "inquiry.followed_up", _("Follow-up done")

@@ -114,6 +114,10 @@ class Inquiry(models.Model):
     )
     # The operator's last step in the call: the identity check lapses after a pause.
     active_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    # "Transfer to a supervisor": the call waits for one, who takes it over.
+    escalated_at = models.DateTimeField(_("passed to a supervisor at"), null=True, blank=True)
+    escalation_note = models.CharField(_("why a supervisor"), max_length=500, blank=True)
+    escalation_taken_at = models.DateTimeField(_("taken over at"), null=True, blank=True)
     # Follow-up: a callback has a due time; done closes the follow-up and the callback.
     follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
     callback_due_at = models.DateTimeField(_("callback due"), null=True, blank=True)
@@ -159,6 +163,11 @@ class Inquiry(models.Model):
                 fields=["callback_due_at"],
                 name="inquiry_callback_open",
                 condition=Q(callback_due_at__isnull=False, follow_up_done_at__isnull=True),
+            ),
+            models.Index(
+                fields=["escalated_at"],
+                name="inquiry_escalation_waiting",
+                condition=Q(escalated_at__isnull=False, escalation_taken_at__isnull=True),
             ),
             models.Index(
                 fields=["complaint_due_at"],
@@ -216,6 +225,10 @@ class Inquiry(models.Model):
     @property
     def complaint_open(self) -> bool:
         return self.complaint_due_at is not None and self.complaint_closed_at is None
+
+    @property
+    def escalation_waiting(self) -> bool:
+        return self.escalated_at is not None and self.escalation_taken_at is None
 
     @property
     def callback_open(self) -> bool:

@@ -220,6 +220,51 @@ def inquiry_verify(
     return inquiry
 
 
+@transaction.atomic
+def inquiry_escalate(*, inquiry: Inquiry, user: User, note: str = "") -> Inquiry:
+    """The caller wants a supervisor: the open call waits in the supervisors' queue."""
+    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if inquiry.created_by_id != user.pk:
+        raise PermissionDenied(_("Only the person on the call passes it on."))
+    if inquiry.ended_at is not None:
+        raise ValidationError(_("This call has ended; start a new one."))
+    if inquiry.escalation_waiting:
+        raise ValidationError(_("This call already waits for a supervisor."))
+    inquiry.escalated_at = timezone.now()
+    inquiry.escalation_taken_at = None
+    inquiry.escalation_note = note.strip()[:500]
+    inquiry.save(update_fields=["escalated_at", "escalation_taken_at", "escalation_note"])
+    audit_record(
+        actor=user,
+        action=AuditAction.INQUIRY_ESCALATED,
+        obj=inquiry,
+        reason=inquiry.escalation_note,
+    )
+    return inquiry
+
+
+@transaction.atomic
+def inquiry_take_over(*, inquiry: Inquiry, user: User) -> Inquiry:
+    """A supervisor takes a waiting call: it is theirs to answer and to end."""
+    if not is_supervisor(user):
+        raise PermissionDenied(_("Only a supervisor may do this."))
+    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if not inquiry.escalation_waiting or inquiry.ended_at is not None:
+        raise ValidationError(_("This call no longer waits for a supervisor."))
+    previous = inquiry.created_by_id
+    inquiry.escalation_taken_at = timezone.now()
+    inquiry.created_by = user
+    inquiry.active_at = inquiry.escalation_taken_at
+    inquiry.save(update_fields=["escalation_taken_at", "created_by", "active_at"])
+    audit_record(
+        actor=user,
+        action=AuditAction.INQUIRY_TAKEN_OVER,
+        obj=inquiry,
+        changes={"taken_by": [previous, user.pk]},
+    )
+    return inquiry
+
+
 def inquiry_touch(*, inquiry: Inquiry) -> None:
     """A step in the call (a page of the member read): the identity check lasts on."""
     Inquiry.objects.filter(pk=inquiry.pk, ended_at__isnull=True).update(active_at=timezone.now())

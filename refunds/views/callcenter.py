@@ -3,10 +3,11 @@
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,7 +15,7 @@ from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import ALL_ROLES, SUPERVISORS
-from refunds import columns, payee, policies, selectors
+from refunds import columns, identity, payee, policies, selectors
 from refunds.filters import ClaimFilter, InquiryFilter, InvestigationFilter, only
 from refunds.forms.callcenter import (
     ClaimForm,
@@ -59,6 +60,27 @@ class SearchView(RoleRequiredMixin, View):
             else "refunds/search.html"
         )
         return render(request, template, {"result": result, "query": text})
+
+
+class ScreenPopView(RoleRequiredMixin, View):
+    """What a phone system (CTI) opens when a call rings: ``/call/?ani=<caller ID>``.
+
+    The caller ID in any form (``+81 92-479-5938``, ``0924795938``, ``092-479-5938``) opens the
+    member whose phone it is when exactly one is; otherwise the search for the number (its
+    namesakes, or nobody: then the operator records the unknown caller from there).
+    """
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        ani = request.GET.get("ani", "").strip()
+        if not identity.CALLER_ID.fullmatch(ani):
+            if ani:
+                messages.error(request, _("“%(ani)s” is not a caller ID.") % {"ani": ani[:40]})
+            return render(request, "refunds/search.html", {"result": None, "query": ""})
+        number = identity.phone_key(ani)
+        members = list(Member.objects.filter(phone_rev=number[::-1]).only("pk")[:2])
+        if len(members) == 1:
+            return redirect(members[0])
+        return redirect(f"{reverse('refunds:search')}?q={number}")
 
 
 class BankLookupView(RoleRequiredMixin, View):
@@ -288,6 +310,59 @@ class InquiryListView(ObjectListView):
         if not self.request.GET:
             kwargs["data"] = {"open": "true"}
         return kwargs
+
+
+class InquiryEscalateView(RoleRequiredMixin, View):
+    """ "Transfer to a supervisor": the open call waits in the supervisors' queue."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        inquiry = get_object_or_404(Inquiry, pk=pk)
+        try:
+            inquiry = services.inquiry_escalate(
+                inquiry=inquiry, user=self.user, note=request.POST.get("note", "")
+            )
+        except (PermissionDenied, ValidationError) as refusal:
+            messages.error(request, " ".join(getattr(refusal, "messages", [str(refusal)])))
+        else:
+            messages.success(request, _("The supervisors are told; stay on the line."))
+        return redirect(inquiry.member or inquiry)
+
+
+class EscalationListView(RoleRequiredMixin, View):
+    """Calls waiting for a supervisor, the longest waiting first, with how long."""
+
+    allowed_roles = SUPERVISORS
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        waiting = list(selectors.escalations_waiting()[:100])
+        return render(
+            request, "refunds/escalations.html", {"waiting": waiting, "now": timezone.now()}
+        )
+
+
+class EscalationBadgeView(RoleRequiredMixin, View):
+    """The navigation's badge: how many calls wait for a supervisor (polled by the page)."""
+
+    allowed_roles = SUPERVISORS
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        count = selectors.escalations_waiting().count()
+        return render(request, "refunds/includes/escalation_badge.html", {"count": count})
+
+
+class InquiryTakeOverView(RoleRequiredMixin, View):
+    """A supervisor takes a waiting call: it opens on the member's page as theirs."""
+
+    allowed_roles = SUPERVISORS
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        inquiry = get_object_or_404(Inquiry, pk=pk)
+        try:
+            inquiry = services.inquiry_take_over(inquiry=inquiry, user=self.user)
+        except ValidationError as refusal:
+            messages.error(request, " ".join(refusal.messages))
+            return redirect("refunds:escalation_list")
+        return redirect(inquiry.member or inquiry)
 
 
 class CallbackListView(ObjectListView):
