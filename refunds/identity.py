@@ -12,7 +12,7 @@ import unicodedata
 from typing import Final
 
 from refunds.models import IDENTITY_ITEMS, Member
-from refunds.search.keys import digits, kana_key, name_key
+from refunds.search.keys import digits, is_kana, kana_key, name_key
 
 NAME, BIRTH_DATE, ADDRESS, PHONE = IDENTITY_ITEMS
 _HYPHENS = re.compile(r"[‐‑‒–—―−ーｰ－-]+")
@@ -79,3 +79,18 @@ def answers_of(member: Member, items: list[str] | tuple[str, ...]) -> dict[str, 
         PHONE: member.phone,
     }
     return {item: own[item] for item in items}
+
+
+def field_of(text: str, *, prefix: str = "") -> str:
+    """Which of a caller's details ``text`` is: ``phone``, ``postal_code``, ``kana`` or
+    ``name`` (with ``prefix``), to put a search that found nobody where it belongs."""
+    stripped = text.strip()
+    if POSTAL_CODE.fullmatch(stripped):
+        kind = "postal_code"
+    elif CALLER_ID.fullmatch(stripped) or (digits(stripped) and len(digits(stripped)) >= 4):
+        kind = "phone"
+    elif is_kana(kana_key(stripped)):  # katakana, hiragana or half-width: a reading
+        kind = "kana"
+    else:
+        kind = "name"
+    return prefix + kind

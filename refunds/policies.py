@@ -20,6 +20,7 @@ from accounts.roles import SUPERVISORS
 from refunds.models import (
     CallerRelation,
     Case,
+    CaseOrigin,
     CaseStatus,
     Claim,
     Inquiry,
@@ -150,8 +151,20 @@ def claim_refusal(*, user: User, member: Member | None, documents_received: bool
 
 
 def may_claim(case: Case, *, has_claim: bool) -> bool:
-    """A claim may be taken for a case without one that is still claimable."""
-    return not has_claim and case.status in CLAIMABLE
+    """A claim may be taken for a case without one that is still claimable; an investigation
+    (opened in ``claim_received``: the caller asked) takes its first claim there."""
+    if has_claim:
+        return False
+    first_of_investigation = (
+        case.origin == CaseOrigin.INVESTIGATION and case.status == S.CLAIM_RECEIVED
+    )
+    return case.status in CLAIMABLE or first_of_investigation
+
+
+def may_prepare(case: Case) -> bool:
+    """A case is prepared for approval from these states once it has an amount (an
+    investigation once a supervisor settled it)."""
+    return case.status in PREPARABLE and case.amount_yen is not None
 
 
 def may_change_payee(case: Case, *, has_claim: bool) -> bool:

@@ -33,6 +33,7 @@ from refunds.policies import (
     APPROVABLE,
     may_change_payee,
     may_claim,
+    may_prepare,
     may_see_amounts,
     verified_inquiry,
 )
@@ -248,6 +249,7 @@ class CasePage:
     claim: Claim | None
     may_claim: bool
     may_change_payee: bool
+    may_prepare: bool
     next_step: str
     answer: str
 
@@ -270,6 +272,7 @@ def case_page(*, case: Case, user: User) -> CasePage:
         claim=claim,
         may_claim=may_claim(case, has_claim=claim is not None),
         may_change_payee=may_change_payee(case, has_claim=claim is not None),
+        may_prepare=may_prepare(case),
         next_step=next_step(case, claim.method if claim else None),
         answer=caller_answer(
             case, claim=claim, transfer_date=open_transfer_dates([case]).get(case.pk)

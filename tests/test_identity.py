@@ -242,3 +242,52 @@ def test_only_the_operator_on_the_call_passes_it_on_and_only_once(staff_user):
         services.inquiry_escalate(inquiry=inquiry, user=staff_user)
     with pytest.raises(PermissionDenied):
         services.inquiry_take_over(inquiry=inquiry, user=staff_user)
+
+
+# -- calls on record ---------------------------------------------------------------------------
+
+
+def test_an_inquiry_is_about_its_callers_case_never_another_members(staff_user):
+    member = _member()
+    mine = CaseFactory(contract=ContractFactory(member=member))
+    theirs = CaseFactory()
+    inquiry = services.inquiry_start(user=staff_user, member=member, answers={})
+    with pytest.raises(ValidationError, match="another member"):
+        services.inquiry_close(
+            inquiry=inquiry, user=staff_user, reason="amount", outcome="answered", case=theirs
+        )
+    closed = services.inquiry_close(
+        inquiry=inquiry, user=staff_user, reason="amount", outcome="answered", case=mine
+    )
+    assert closed.case == mine
+    with pytest.raises(ValidationError, match="another member"):
+        services.inquiry_log(user=staff_user, reason="amount", member=member, case=theirs)
+
+
+def test_an_unknown_caller_becomes_an_investigation_with_the_call_on_record(staff_user):
+    from refunds.models import RemediationProgram
+
+    case = services.investigation_open(
+        user=staff_user,
+        program=RemediationProgram.objects.first(),
+        caller_name="佐々木 一郎",
+        caller_phone="090-1111-2222",
+        story="Cancelled in 2009, billed once more.",
+    )
+    call = case.inquiries.get()
+    assert call.caller_phone == "090-1111-2222" and call.ended_at and call.outcome == "claim_taken"
+    assert policies.may_claim(case, has_claim=False) and not policies.may_prepare(case)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("669-1234", "caller_postal_code"),
+        ("090-1111-2222", "caller_phone"),
+        ("ささき", "caller_kana"),
+        ("佐々木", "caller_name"),
+    ],
+)
+def test_the_investigation_form_puts_the_search_where_it_belongs(staff_client, query, field):
+    page = staff_client.get(reverse("refunds:investigation_create"), {"q": query})
+    assert page.context["form"].initial == {field: query}

@@ -66,7 +66,11 @@ class IdentityCheckForm(forms.Form):
         initial=CallerRelation.SELF,
         widget=forms.RadioSelect,
     )
-    verified_name = forms.CharField(label=_("name (as the caller says it)"), required=False)
+    verified_name = forms.CharField(
+        label=_("name (as the caller says it)"),
+        required=False,
+        widget=forms.TextInput(attrs={"autofocus": True}),  # where the operator starts
+    )
     verified_birth_date = forms.DateField(
         label=_("birth date"),
         required=False,
@@ -109,7 +113,20 @@ class RevealForm(forms.Form):
 
 
 class InquiryCloseForm(forms.Form):
-    """How an open inquiry ended: reason, outcome and a note."""
+    """How an open inquiry ended: reason, outcome, the case it was about and a note."""
+
+    case = forms.ModelChoiceField(
+        label=_("about the case"), queryset=Case.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, member: Member | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        case = self.fields["case"]
+        assert isinstance(case, forms.ModelChoiceField)
+        if member is None:
+            del self.fields["case"]
+        else:
+            case.queryset = Case.objects.filter(member=member).order_by("case_no")
 
     reason = forms.ChoiceField(label=_("reason"), choices=_blank_choice(InquiryReason.choices))
     outcome = forms.ChoiceField(label=_("outcome"), choices=_blank_choice(InquiryOutcome.choices))

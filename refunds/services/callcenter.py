@@ -44,6 +44,7 @@ from refunds.policies import (
     caller_rule,
     claim_refusal,
     is_supervisor,
+    may_claim,
     may_reveal,
     verified_inquiry,
 )
@@ -52,7 +53,7 @@ from refunds.services.audit import audit_record
 from refunds.services.detection import reserve_case_numbers
 from refunds.services.qa import qa_draw
 from refunds.services.transitions import case_move
-from refunds.workflow import CLAIMABLE, PAYEE_CHANGE_LEADS_TO
+from refunds.workflow import PAYEE_CHANGE_LEADS_TO
 
 PERSONAL_FIELDS = ("birth_date", "phone", "email", "postal_code", "address")
 
@@ -153,6 +154,12 @@ def _apply_follow_up_rules(
         inquiry.follow_up_needed = True
 
 
+def _check_case_of(case: Case, member: Member | None) -> None:
+    """An inquiry is about one of its caller's cases, never another member's."""
+    if member is not None and case.member_id is not None and case.member_id != member.pk:
+        raise ValidationError({"case": _("Case %(case)s is another member's.") % {"case": case}})
+
+
 def _inquiry_changes(inquiry: Inquiry) -> dict[str, Any]:
     return {
         "member": inquiry.member_id,
@@ -180,6 +187,8 @@ def inquiry_start(
 ) -> Inquiry:
     """Open an inquiry for a caller: who is calling, and their answers to the identity check,
     each compared with the member's data (``refunds.identity``)."""
+    if case is not None:
+        _check_case_of(case, member)
     inquiry = Inquiry(
         member=member,
         case=case,
@@ -291,6 +300,8 @@ def inquiry_log(
 ) -> Inquiry:
     """Record a whole inquiry at once (a letter, an email, a short call, a message)."""
     now = timezone.now()
+    if case is not None:
+        _check_case_of(case, member)
     if started_at is not None and started_at > now + FUTURE_TOLERANCE:
         raise ValidationError({"started_at": _("The received time is in the future.")})
     started = started_at or now
@@ -334,11 +345,15 @@ def inquiry_close(
     follow_up_needed: bool = False,
     callback_requested: bool = False,
     callback_at: datetime.datetime | None = None,
+    case: Case | None = None,
 ) -> Inquiry:
-    """End an open inquiry with its reason, outcome and note."""
+    """End an open inquiry with its reason, outcome, the case it was about and a note."""
     inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
     if inquiry.ended_at is not None:
         raise ValidationError(_("This inquiry is already closed."))
+    if case is not None:
+        _check_case_of(case, inquiry.member)
+        inquiry.case = case
     inquiry.ended_at = max(timezone.now(), inquiry.started_at)
     inquiry.reason = reason
     inquiry.outcome = outcome
@@ -513,10 +528,7 @@ def claim_record(
     _require_identity(
         user=user, member=case.member, inquiry=inquiry, documents_received=documents_received
     )
-    first_claim_of_investigation = (
-        case.status == CaseStatus.CLAIM_RECEIVED and case.origin == CaseOrigin.INVESTIGATION
-    )
-    if case.status not in CLAIMABLE and not first_claim_of_investigation:
+    if not may_claim(case, has_claim=False):
         raise ValidationError(
             _("Case %(case)s is “%(state)s”; a claim cannot be taken now.")
             % {"case": case.case_no, "state": case.get_status_display()}
@@ -676,11 +688,34 @@ def investigation_open(
     )
     if inquiry is not None:
         Inquiry.objects.filter(pk=inquiry.pk, case__isnull=True).update(case=case)
+    else:
+        # The call that brought it is on record with it, in the same step.
+        now = timezone.now()
+        inquiry = Inquiry.objects.create(
+            member=member,
+            case=case,
+            channel=Channel.PHONE,
+            direction=Direction.INBOUND,
+            started_at=now,
+            ended_at=now,
+            reason=InquiryReason.AFFECTED,
+            outcome=InquiryOutcome.CLAIM_TAKEN,
+            caller_name=caller_name.strip()[:200],
+            caller_phone=caller_phone.strip()[:40],
+            note=story.strip(),
+            created_by=user,
+        )
+        audit_record(
+            actor=user,
+            action=AuditAction.INQUIRY_LOGGED,
+            obj=inquiry,
+            changes=_inquiry_changes(inquiry),
+        )
     audit_record(
         actor=user,
         action=AuditAction.CASE_INVESTIGATION_OPENED,
         obj=case,
-        changes={"status": [None, case.status], "origin": case.origin},
+        changes={"status": [None, case.status], "origin": case.origin, "inquiry": inquiry.pk},
         reason=story.strip(),
     )
     return case

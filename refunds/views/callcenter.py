@@ -112,7 +112,7 @@ class MemberDetailView(ObjectDetailView):
         context["view"] = view
         context["identity_form"] = IdentityCheckForm()
         context["required_items"] = services.required_identity_items()
-        context["close_form"] = InquiryCloseForm()
+        context["close_form"] = InquiryCloseForm(member=self.object)
         context["revealed"] = False
         context["reveal_form"] = RevealForm()
         context["may_reveal"] = policies.may_reveal(user=self.user, verified=view.verified)
@@ -200,6 +200,11 @@ class InquiryCloseView(ServiceFormView):
     model = Inquiry
     form_class = InquiryCloseForm
     page_title = gettext_lazy("End the inquiry")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["member"] = self.object.member
+        return kwargs
 
     def get_queryset(self) -> QuerySet[Inquiry]:
         return Inquiry.objects.filter(ended_at__isnull=True)
@@ -534,6 +539,10 @@ class InvestigationCreateView(ServiceFormView):
         for name in ("caller_name", "caller_phone", "caller_kana"):
             if name in self.request.GET:
                 initial[name] = self.request.GET[name][:200]
+        # The search that found nobody, in the field it belongs to (a number is not a name).
+        query = self.request.GET.get("q", "").strip()[:200]
+        if query:
+            initial[identity.field_of(query, prefix="caller_")] = query
         return initial
 
     def perform(self, form: InvestigationForm) -> HttpResponse:

@@ -18,6 +18,17 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// "?" lists the keyboard shortcuts (from anywhere but a text field).
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "?" || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+  const dialog = document.getElementById("shortcuts");
+  if (dialog && window.bootstrap) {
+    event.preventDefault();
+    window.bootstrap.Modal.getOrCreateInstance(dialog).toggle();
+  }
+});
+
 // Payee forms: show the bank fields or the bill-credit contract for the chosen payout.
 function syncPayout(form) {
   const chosen = form.querySelector("input[name=method]:checked");
@@ -66,4 +77,14 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   event.preventDefault();
+});
+
+// A page-part request answered by the sign-in page (the session ended): go to the sign-in
+// page instead of drawing it inside the part (e.g. the supervisors' badge polled every 20 s).
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const url = event.detail.xhr && event.detail.xhr.responseURL;
+  if (url && new URL(url).pathname.startsWith("/accounts/login/")) {
+    event.detail.shouldSwap = false;
+    window.location.assign(url);
+  }
 });

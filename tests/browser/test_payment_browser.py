@@ -60,8 +60,9 @@ def test_prepare_two_approvals_zengin_file_and_result(live_server, page, tmp_pat
     for supervisor in ("sup-a-b", "sup-b-b"):
         login(supervisor)
         page.goto(f"{live_server.url}{reverse('refunds:review_queue')}")
-        page.click(f"tr:has-text('{case.case_no}') form[action$='/approve/'] button")
-        page.wait_for_selector("#case-actions", state="attached")
+        with page.expect_navigation():
+            page.click(f"tr:has-text('{case.case_no}') form[action$='/approve/'] button")
+        page.wait_for_load_state()
     assert Case.objects.get(pk=case.pk).status == "approved"
     # Today's first case of its category is drawn for QA; a third supervisor passes it.
     qa.qa_record(case=case, user=UserFactory(roles=["supervisor"]), passed=True)
