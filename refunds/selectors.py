@@ -15,12 +15,14 @@ from refunds.hours import OpeningHours
 from refunds.models import (
     AuditEvent,
     BillingLine,
+    CallerRelation,
     Case,
     CaseEvidence,
     CaseStatus,
     Claim,
     ContactAttempt,
     Contract,
+    Guidance,
     Inquiry,
     Investigation,
     Member,
@@ -28,6 +30,7 @@ from refunds.models import (
     QaStatus,
     RemediationProgram,
     ReturnedMail,
+    Situation,
 )
 from refunds.policies import (
     APPROVABLE,
@@ -82,6 +85,7 @@ class MemberView:
     open_inquiry: Inquiry | None
     verified: Inquiry | None
     show_amounts: bool
+    scripts: list[Guidance]
 
 
 def _end_month(contract: Contract) -> datetime.date | None:
@@ -185,6 +189,7 @@ def member_view(*, member: Member, user: User) -> MemberView:
         open_inquiry=open_inquiry,
         verified=verified_inquiry(user=user, member=member),
         show_amounts=may_see_amounts(user=user, member=member),
+        scripts=scripts_for(cases, open_inquiry),
     )
 
 
@@ -347,3 +352,27 @@ def free_callback_slots(
         taken[start] = taken.get(start, 0) + 1
     free = [slot for slot in slots if taken.get(slot, 0) < settings.CALLBACKS_PER_SLOT]
     return free[:count]
+
+
+def guidance(query: str = "") -> QuerySet[Guidance]:
+    """Talk scripts and FAQ entries, those whose title or text hold ``query`` when given."""
+    entries = Guidance.objects.select_related("updated_by")
+    query = query.strip()
+    if query:
+        entries = entries.filter(Q(title__icontains=query) | Q(body__icontains=query))
+    return entries
+
+
+def scripts_for(cases: list[Case], inquiry: Inquiry | None) -> list[Guidance]:
+    """The talk scripts for this call: the categories of the member's cases still open, and
+    the one for someone calling for the member."""
+    situations = [
+        f"category_{case.category}"
+        for case in cases
+        if case.category and case.status not in (CaseStatus.PAID, CaseStatus.NO_LONGER_AFFECTED)
+    ]
+    if inquiry is not None and inquiry.caller_relation not in ("", CallerRelation.SELF):
+        situations.append(Situation.THIRD_PARTY)
+    if not situations:
+        return []
+    return list(Guidance.objects.filter(situation__in=situations))

@@ -5,6 +5,7 @@ from .views import (
     cases,
     data,
     detection,
+    guidance,
     imports,
     letters,
     payments,
@@ -19,6 +20,9 @@ urlpatterns = [
     path("members/", data.MemberListView.as_view(), name="member_list"),
     path("search/", callcenter.SearchView.as_view(), name="search"),
     path("call/", callcenter.ScreenPopView.as_view(), name="screen_pop"),
+    path("guidance/", guidance.GuidanceListView.as_view(), name="guidance"),
+    path("guidance/new/", guidance.GuidanceEditView.as_view(), name="guidance_create"),
+    path("guidance/<int:pk>/edit/", guidance.GuidanceEditView.as_view(), name="guidance_edit"),
     path("members/<int:pk>/", callcenter.MemberDetailView.as_view(), name="member_detail"),
     path("members/<int:pk>/reveal/", callcenter.MemberRevealView.as_view(), name="member_reveal"),
     path(

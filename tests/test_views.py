@@ -54,6 +54,13 @@ PAGES = [
     ("refunds:detection_detail", lambda: [_run().pk], ("supervisor", "admin")),
     ("refunds:search", None, CALL_CENTER),
     ("refunds:screen_pop", None, CALL_CENTER),
+    ("refunds:guidance", None, CALL_CENTER),
+    ("refunds:guidance_create", None, ("admin",)),
+    (
+        "refunds:guidance_edit",
+        lambda: [__import__("refunds.models", fromlist=["x"]).Guidance.objects.first().pk],
+        ("admin",),
+    ),
     ("refunds:escalation_list", None, SUPERVISORS),
     ("refunds:escalation_badge", None, SUPERVISORS),
     ("refunds:inquiry_start", lambda: [MemberFactory().pk], CALL_CENTER),

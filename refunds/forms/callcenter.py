@@ -20,6 +20,7 @@ from refunds.models import (
     Channel,
     Contract,
     Direction,
+    Guidance,
     InquiryOutcome,
     InquiryReason,
     Member,
@@ -349,3 +350,12 @@ class SettleForm(forms.Form):
     reason = forms.CharField(
         label=_("how the amount was established"), widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class GuidanceForm(forms.ModelForm):
+    """A talk script or an FAQ entry, as an admin writes it."""
+
+    class Meta:
+        model = Guidance
+        fields = ["situation", "title", "body", "position"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 10})}

@@ -30,6 +30,7 @@ from .cases import (
     RunStatus,
 )
 from .contracts import Area, Contract
+from .guidance import Guidance, Situation
 from .imports import ImportBatch, ImportKind, ImportRowError, ImportStatus
 from .letters import (
     ContactAttempt,
@@ -77,6 +78,7 @@ __all__ = [
     "DetectionRun",
     "Direction",
     "ExportJob",
+    "Guidance",
     "IdempotencyRecord",
     "ImportBatch",
     "ImportKind",
@@ -105,6 +107,7 @@ __all__ = [
     "ReturnReason",
     "ReturnedMail",
     "RunStatus",
+    "Situation",
     "Tariff",
     "TransferResult",
 ]

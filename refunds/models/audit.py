@@ -41,6 +41,7 @@ class AuditAction(models.TextChoices):
     CASE_PAYMENT_FAILED = "case.payment_failed", _("Payment failed")
     # Calls, claims and members
     INQUIRY_STARTED = "inquiry.started", _("Call started")
+    GUIDANCE_CHANGED = "guidance.changed", _("Talk script or FAQ changed")
     INQUIRY_IDENTITY_CHECKED = "inquiry.identity_checked", _("Identity checked again")
     INQUIRY_ESCALATED = "inquiry.escalated", _("Call passed to a supervisor")
     INQUIRY_TAKEN_OVER = "inquiry.taken_over", _("Call taken over by a supervisor")
