@@ -186,6 +186,13 @@ class InquiryFilter(FilterSet):
     mine = YesNoFilter(method="filter_mine", label=_("taken by me"))
     member = IdFilter(field_name="member_id", label=_("member id"))
     case = IdFilter(field_name="case_id", label=_("case id"))
+    # Typed, never chosen from a list of a whole table.
+    member_no = django_filters.CharFilter(
+        field_name="member__member_no", lookup_expr="iexact", label=_("member number")
+    )
+    due_before = django_filters.DateFilter(
+        field_name="complaint_due_at", lookup_expr="date__lte", label=_("due on or before")
+    )
 
     class Meta:
         model = Inquiry

@@ -291,3 +291,15 @@ def test_an_unknown_caller_becomes_an_investigation_with_the_call_on_record(staf
 def test_the_investigation_form_puts_the_search_where_it_belongs(staff_client, query, field):
     page = staff_client.get(reverse("refunds:investigation_create"), {"q": query})
     assert page.context["form"].initial == {field: query}
+
+
+def test_the_complaints_queue_filters_by_typed_number_and_due_date(supervisor_client, staff_user):
+    member = _member()
+    services.inquiry_log(user=staff_user, reason="complaint", member=member, note="angry one")
+    services.inquiry_log(user=staff_user, reason="complaint", note="someone else")
+    url = reverse("refunds:complaint_list")
+    page = supervisor_client.get(url, {"member_no": member.member_no.lower()}).content.decode()
+    assert "angry one" in page and "someone else" not in page
+    assert '<select name="member' not in page  # typed, not a list of every member
+    past = supervisor_client.get(url, {"due_before": "2000-01-01"}).content.decode()
+    assert "angry one" not in past

@@ -390,7 +390,7 @@ class ComplaintListView(ObjectListView):
     model = Inquiry
     table_class = ComplaintTable
     title = gettext_lazy("Complaints")
-    filterset_class = only(InquiryFilter, "reason", "started_from", "mine")
+    filterset_class = only(InquiryFilter, "member_no", "due_before", "started_from", "mine")
 
     def get_queryset(self) -> QuerySet[Inquiry]:
         return selectors.complaints_open()
