@@ -100,3 +100,62 @@ def test_after_hours_message_becomes_a_callback_at_nine(live_server, login):
     page.goto(f"{live_server.url}/callbacks/")
     assert "090-1234-0000" in page.inner_text("main")
     assert Case.objects.count() == 0
+
+
+def test_a_category_1_call_in_at_most_ten_actions(live_server, login):
+    """Find by phone digits and name, verify two items, read the answer, take the bill credit,
+    close: every click and every key that submits is counted."""
+    member = MemberFactory(
+        name="長谷川　花子",
+        name_kana="ハセガワ　ハナコ",
+        phone="092-479-5938",
+        birth_date=datetime.date(1968, 2, 29),
+    )
+    MemberFactory(name="長谷川　一郎", name_kana="ハセガワ　イチロウ", phone="03-1111-5938")
+    case = CaseFactory(
+        contract=ContractFactory(member=member), category=1, status="notified", amount_yen=3570
+    )
+    UserFactory(username="operator-c1", roles=["staff"])
+    page = login("operator-c1")
+    actions = 0
+
+    page.fill(".js-global-search", "5938 ﾊｾｶﾞﾜ ﾊﾅｺ")
+    page.press(".js-global-search", "Enter")
+    actions += 1
+    page.wait_for_selector("table.search-results")
+    assert page.locator("table.search-results tbody tr").count() == 1
+    page.focus("#search-q")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    actions += 1
+    page.wait_for_selector("#call-panel")
+    # The cursor waits in the identity check; two answers, one submit.
+    assert page.evaluate("document.activeElement.id") == "id_verified_name"
+    page.keyboard.type("はせがわ はなこ")
+    page.fill("#id_verified_birth_date", "1968-02-29")
+    page.press("#id_verified_birth_date", "Enter")
+    actions += 1
+    page.wait_for_selector("#identity-status.text-bg-success")
+    answer = page.inner_text(".caller-answer")
+    assert "次回のご請求額から差し引かせていただきます" in answer  # read aloud
+
+    page.click(f"a[href='/cases/{case.pk}/claim/']")
+    actions += 1
+    page.wait_for_selector("#payee-form")
+    assert page.is_checked("input[name=method][value=bill_credit]")  # category 1's payout
+    page.click("#payee-form button[type=submit]")
+    actions += 1
+    page.wait_for_selector("#close-form")
+
+    page.select_option("#close-form select[name=reason]", "when_paid")
+    page.select_option("#close-form select[name=outcome]", "claim_taken")
+    actions += 2
+    page.click("#close-form button[type=submit]")
+    actions += 1
+    page.wait_for_selector("#identity-form")
+
+    claim = Claim.objects.get(case=case)
+    assert claim.method == "bill_credit" and claim.credit_contract is None
+    assert Inquiry.objects.get(member=member).ended_at is not None
+    assert actions <= 10, actions
+    print(f"category-1 call: {actions} actions")
