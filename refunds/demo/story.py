@@ -357,10 +357,15 @@ class Story:
         )
 
     def identity_items(self, member: Member, *, least: int = 2) -> list[str]:
-        items = ["verified_name", "verified_address", "verified_phone"]
+        """Items the caller answers, among those the data holds for the member."""
+        items = ["verified_name"]
+        if member.postal_code or member.address:
+            items.append("verified_address")
+        if member.phone:
+            items.append("verified_phone")
         if member.birth_date is not None:
             items.append("verified_birth_date")
-        return self.rng.sample(items, self.rng.randint(least, len(items)))
+        return self.rng.sample(items, self.rng.randint(min(least, len(items)), len(items)))
 
     def submission_key(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
