@@ -30,6 +30,11 @@ urlpatterns = [
         letters.MemberMailReturnedView.as_view(),
         name="member_mail_returned",
     ),
+    path(
+        "members/<int:pk>/contact/",
+        callcenter.MemberContactUpdateView.as_view(),
+        name="member_contact_update",
+    ),
     path("members/returned/", letters.ReturnedMailListView.as_view(), name="returned_mail_list"),
     path("members/<int:pk>/identity/", callcenter.InquiryStartView.as_view(), name="inquiry_start"),
     path("inquiries/", callcenter.InquiryListView.as_view(), name="inquiry_list"),

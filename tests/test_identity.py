@@ -303,3 +303,42 @@ def test_the_complaints_queue_filters_by_typed_number_and_due_date(supervisor_cl
     assert '<select name="member' not in page  # typed, not a list of every member
     past = supervisor_client.get(url, {"due_before": "2000-01-01"}).content.decode()
     assert "angry one" not in past
+
+
+# -- a former member's new contact details -------------------------------------------------------
+
+
+def test_new_contact_details_need_the_check_are_kept_with_history_and_reach_letters(
+    staff_client, staff_user
+):
+    from refunds.models import MemberContactChange, ReturnedMail
+    from refunds.services import letters
+
+    member = _member(status="withdrawn")
+    case = CaseFactory(contract=ContractFactory(member=member), category=2, status="detected")
+    ReturnedMail.objects.create(
+        member=member, address=member.address, reason="moved", recorded_by=staff_user
+    )
+    assert not letters.notices_due().filter(pk=case.pk).exists()  # unreachable by letter
+    url = reverse("refunds:member_contact_update", args=[member.pk])
+    new = {"postal_code": "150-0001", "address": "東京都渋谷区神宮前2-2-2", "phone": "03-9999-0000"}
+    refused = staff_client.post(url, new)
+    assert refused.status_code == 200 and not MemberContactChange.objects.exists()
+    services.inquiry_start(
+        user=staff_user, member=member, answers=identity.answers_of(member, [NAME, PHONE])
+    )
+    assert staff_client.post(url, {**new, "email": "x@example.jp"}).status_code == 302
+    member.refresh_from_db()
+    assert member.address == new["address"] and member.phone_rev == "0399990000"[::-1]
+    before = dict(MemberContactChange.objects.values_list("field", "old_value"))
+    assert before["address"] == "福岡県福岡市中央区天神1丁目2番3号" and before["email"] == ""
+    assert letters.notices_due().filter(pk=case.pk).exists()  # the new address takes letters
+    assert "東京都渋谷区神宮前2-2-2" in letters.render_letters_html([case], "notice")
+    assert AuditEvent.objects.get(action="member.contact_changed").changes["fields"]
+
+
+def test_a_new_address_without_its_postal_code_is_refused(staff_client, supervisor_client):
+    member = _member()
+    url = reverse("refunds:member_contact_update", args=[member.pk])
+    page = supervisor_client.post(url, {"address": "東京都港区1-1"})
+    assert page.status_code == 200 and "postal_code" in page.context["form"].errors

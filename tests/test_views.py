@@ -54,6 +54,7 @@ PAGES = [
     ("refunds:detection_detail", lambda: [_run().pk], ("supervisor", "admin")),
     ("refunds:search", None, CALL_CENTER),
     ("refunds:screen_pop", None, CALL_CENTER),
+    ("refunds:member_contact_update", lambda: [MemberFactory().pk], CALL_CENTER),
     ("refunds:guidance", None, CALL_CENTER),
     ("refunds:guidance_create", None, ("admin",)),
     (

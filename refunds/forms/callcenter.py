@@ -359,3 +359,32 @@ class GuidanceForm(forms.ModelForm):
         model = Guidance
         fields = ["situation", "title", "body", "position"]
         widgets = {"body": forms.Textarea(attrs={"rows": 10})}
+
+
+class ContactUpdateForm(forms.Form):
+    """The member's new contact details as the caller gives them (empty: unchanged)."""
+
+    phone = forms.CharField(
+        label=_("phone"), required=False, max_length=40, widget=forms.TextInput({"type": "tel"})
+    )
+    postal_code = forms.RegexField(
+        label=_("postal code"),
+        regex=r"^[0-9]{3}-?[0-9]{4}$",
+        required=False,
+        max_length=8,
+        error_messages={"invalid": _("A postal code has 7 digits (123-4567).")},
+    )
+    address = forms.CharField(label=_("address"), required=False, max_length=400)
+    email = forms.EmailField(label=_("email"), required=False, max_length=254)
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data.get("phone", "").strip()
+        if phone and not PHONE_CHARS.fullmatch(phone):
+            raise ValidationError(_("A phone number has digits only (and - + ( ) spaces)."))
+        return phone
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("address") and not data.get("postal_code"):
+            self.add_error("postal_code", _("A new address needs its postal code."))
+        return data

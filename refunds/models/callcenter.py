@@ -407,6 +407,53 @@ class Investigation(models.Model):
         return _("Investigation %(case)s") % {"case": self.case}
 
 
+class ContactField(models.TextChoices):
+    PHONE = "phone", _("phone")
+    POSTAL_CODE = "postal_code", _("postal code")
+    ADDRESS = "address", _("address")
+    EMAIL = "email", _("email")
+
+
+class MemberContactChange(models.Model):
+    """A member's phone, postal code, address or email as a caller gave it: the member's row
+    takes the new value (letters and search use it), this keeps what it was."""
+
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.PROTECT,
+        related_name="contact_changes",
+        verbose_name=_("member"),
+    )
+    field = models.CharField(_("what"), max_length=16, choices=ContactField.choices)
+    old_value = models.CharField(_("before"), max_length=400, blank=True)
+    new_value = models.CharField(_("after"), max_length=400)
+    inquiry = models.ForeignKey(
+        Inquiry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inquiry"),
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    changed_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact detail change")
+        verbose_name_plural = _("contact detail changes")
+        ordering = ["-changed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(field__in=ContactField.values), name="contact_change_field_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.field} {self.changed_at:%Y-%m-%d}"
+
+
 class PersonalDataAccess(models.Model):
     """Who revealed whose masked personal data, and when (append-only)."""
 

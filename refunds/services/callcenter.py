@@ -26,6 +26,7 @@ from refunds.models import (
     CaseStatus,
     Channel,
     Claim,
+    ContactField,
     Contract,
     Direction,
     Inquiry,
@@ -33,6 +34,7 @@ from refunds.models import (
     InquiryReason,
     Investigation,
     Member,
+    MemberContactChange,
     PayeeReason,
     PayoutMethod,
     PersonalDataAccess,
@@ -756,6 +758,48 @@ def investigation_settle(*, case: Case, user: User, amount_yen: int, reason: str
 
 
 @transaction.atomic
+@transaction.atomic
+def member_contact_update(
+    *, member: Member, user: User, values: Mapping[str, str], inquiry: Inquiry | None = None
+) -> list[MemberContactChange]:
+    """Record the phone, postal code, address or email a caller gives (a former member who
+    moved): the member's row takes them, each change keeps what it was; staff need the
+    caller's identity confirmed. Letters and the search use the new values at once."""
+    if not is_supervisor(user) and verified_inquiry(user=user, member=member) is None:
+        raise PermissionDenied(_("Confirm the caller's identity before changing their details."))
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    changes: list[MemberContactChange] = []
+    for name in ContactField.values:
+        new = (values.get(name) or "").strip()
+        old = getattr(member, name) or ""
+        if not new or new == old:
+            continue
+        changes.append(
+            MemberContactChange(
+                member=member,
+                field=name,
+                old_value=old,
+                new_value=new,
+                inquiry=inquiry,
+                changed_by=user,
+            )
+        )
+        setattr(member, name, new)
+    if not changes:
+        raise ValidationError(_("Nothing changed: type the new details."))
+    member.refresh_search_keys()
+    member.full_clean(exclude=["member_no"])
+    member.save()
+    MemberContactChange.objects.bulk_create(changes)
+    audit_record(
+        actor=user,
+        action=AuditAction.MEMBER_CONTACT_CHANGED,
+        obj=member,
+        changes={"fields": [change.field for change in changes]},
+    )
+    return changes
+
+
 def member_reveal(*, user: User, member: Member, reason: str) -> PersonalDataAccess:
     """Log that ``user`` is shown ``member``'s masked personal data, and why."""
     reason = reason.strip()

@@ -20,6 +20,7 @@ from refunds.filters import ClaimFilter, InquiryFilter, InvestigationFilter, onl
 from refunds.forms.callcenter import (
     ClaimForm,
     ComplaintCloseForm,
+    ContactUpdateForm,
     FollowUpDoneForm,
     IdentityCheckForm,
     InquiryCloseForm,
@@ -150,6 +151,28 @@ class MemberRevealView(RoleRequiredMixin, View):
             messages.error(request, _("Not shown: give the reason and confirm."))
             return redirect(member)
         messages.info(request, _("Personal data shown; this was logged."))
+        return redirect(member)
+
+
+class MemberContactUpdateView(ServiceFormView):
+    """Record the contact details a caller gives (with history); letters go there next."""
+
+    model = Member
+    form_class = ContactUpdateForm
+    page_title = gettext_lazy("New contact details")
+    page_help = gettext_lazy(
+        "Type only what changed; the old values are kept in the member's history."
+    )
+
+    def perform(self, form: ContactUpdateForm) -> HttpResponse:
+        member: Member = self.object
+        services.member_contact_update(
+            member=member,
+            user=self.user,
+            values=form.cleaned_data,
+            inquiry=policies.verified_inquiry(user=self.user, member=member),
+        )
+        messages.success(self.request, _("Contact details saved; letters go to them."))
         return redirect(member)
 
 
