@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.roles import SUPERVISORS
 from refunds.models import (
+    IDENTITY_ITEMS,
     CallerRelation,
     Case,
     CaseOrigin,
@@ -27,6 +28,7 @@ from refunds.models import (
     Member,
     PaymentBatch,
     QaStatus,
+    RemediationProgram,
 )
 from refunds.workflow import CLAIMABLE, PAYEE_CHANGE_LEADS_TO
 
@@ -56,6 +58,24 @@ def require_supervisor(user: User) -> None:
 def may_see_personal_data(user: User) -> bool:
     """Unmasked personal data (lists, exports): supervisors and admins."""
     return is_supervisor(user)
+
+
+@dataclasses.dataclass(frozen=True)
+class IdentityRule:
+    """The program's identity check: which answers count and how many must match."""
+
+    items: tuple[str, ...]
+    required: int
+
+    @classmethod
+    def of(cls, program: RemediationProgram | None) -> "IdentityRule":
+        if program is None:
+            return cls(items=IDENTITY_ITEMS, required=2)
+        chosen = tuple(i for i in IDENTITY_ITEMS if i in (program.identity_items or IDENTITY_ITEMS))
+        return cls(items=chosen, required=max(1, program.identity_required))
+
+    def passes(self, matched: list[str], mismatched: list[str]) -> bool:
+        return len(matched) >= self.required and not mismatched
 
 
 def identity_fresh_since() -> datetime.datetime:

@@ -320,6 +320,21 @@ def escalations_waiting() -> QuerySet[Inquiry]:
     )
 
 
+def program_for_call(
+    *, member: Member | None, case: Case | None = None
+) -> RemediationProgram | None:
+    """The program a call is about: its case's, else the member's latest case's, else the
+    active program (for a caller the data does not know)."""
+    if case is not None:
+        return case.program
+    if member is not None:
+        latest = Case.objects.filter(member=member).select_related("program").order_by("-pk")
+        found = latest.first()
+        if found is not None:
+            return found.program
+    return RemediationProgram.objects.filter(is_active=True).order_by("code", "-version").first()
+
+
 def line_hours(case: Case | None = None) -> OpeningHours:
     """The free-dial line's hours for a call about ``case`` (its program's), else the active
     program's, else ``FREE_DIAL_HOURS``."""

@@ -44,7 +44,7 @@ def test_a_dump_restores_into_an_empty_database(tmp_path):
                 "branch_code": "001",
                 "account_type": "1",
                 "account_number": "1234567",
-                "holder_name": "ﾔﾏﾀﾞ",
+                "holder_name": "ﾔﾏﾀﾞ ﾀﾛｳ",
             }
         ),
     )

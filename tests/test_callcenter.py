@@ -210,7 +210,7 @@ class TestMemberPage:
         one = services.inquiry_start(user=staff_user, member=member, answers=phone)
         assert not one.identity_verified
         assert not policies.may_see_amounts(user=staff_user, member=member)
-        settings.IDENTITY_CHECK_REQUIRED_ITEMS = 1
+        RemediationProgram.objects.update(identity_required=1)  # the program's rule
         assert services.inquiry_start(
             user=staff_user, member=member, answers=phone
         ).identity_verified

@@ -342,3 +342,24 @@ def test_a_new_address_without_its_postal_code_is_refused(staff_client, supervis
     url = reverse("refunds:member_contact_update", args=[member.pk])
     page = supervisor_client.post(url, {"address": "東京都港区1-1"})
     assert page.status_code == 200 and "postal_code" in page.context["form"].errors
+
+
+def test_the_program_says_which_answers_count_and_how_many(staff_client, staff_user):
+    member = _member()
+    case = CaseFactory(contract=ContractFactory(member=member))
+    case.program.identity_items = [NAME, PHONE]
+    case.program.identity_required = 2
+    case.program.save()
+    page = staff_client.get(member.get_absolute_url()).content.decode()
+    assert 'name="verified_phone"' in page and 'name="verified_birth_date"' not in page
+    inquiry = services.inquiry_start(
+        user=staff_user, member=member, answers=identity.answers_of(member, [NAME, BIRTH])
+    )
+    assert not inquiry.identity_verified  # the birth date is not one the program asks
+    inquiry = services.inquiry_verify(
+        inquiry=inquiry,
+        user=staff_user,
+        answers=identity.answers_of(member, [NAME, PHONE]),
+        relation="self",
+    )
+    assert inquiry.identity_verified

@@ -243,10 +243,8 @@ CALLBACK_SLOT_MINUTES = env.int("CALLBACK_SLOT_MINUTES", default=30)
 CALLBACKS_PER_SLOT = env.int("CALLBACKS_PER_SLOT", default=10)
 # A complaint must have its outcome by the line's closing time this many days after it came.
 COMPLAINT_DUE_DAYS = env.int("COMPLAINT_DUE_DAYS", default=3)
-# Identity check: how many of name, birth date, address, phone the caller's answers must match
-# (none may fail) before staff see a refund amount or take bank details; the check ends with
-# the call, or after this many minutes without a step in it.
-IDENTITY_CHECK_REQUIRED_ITEMS = env.int("IDENTITY_CHECK_REQUIRED_ITEMS", default=2)
+# Identity check (which answers and how many must match: the program's): it ends with the
+# call, or after this many minutes without a step in it.
 IDENTITY_CHECK_IDLE_MINUTES = env.int("IDENTITY_CHECK_IDLE_MINUTES", default=15)
 # An open call with no step for this long is abandoned: the member page offers a new call.
 CALL_ABANDONED_AFTER_MINUTES = env.int("CALL_ABANDONED_AFTER_MINUTES", default=60)

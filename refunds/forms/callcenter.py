@@ -88,6 +88,12 @@ class IdentityCheckForm(forms.Form):
         widget=forms.HiddenInput,  # the member page takes calls
     )
 
+    def __init__(self, *args: Any, items: tuple[str, ...] = IDENTITY_ITEMS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for item in IDENTITY_ITEMS:  # only the answers the program's check asks
+            if item not in items:
+                del self.fields[item]
+
     def clean_verified_birth_date(self) -> datetime.date | None:
         day = self.cleaned_data.get("verified_birth_date")
         if day and day > timezone.localdate():
@@ -101,7 +107,7 @@ class IdentityCheckForm(forms.Form):
         return phone
 
     def answers(self) -> dict[str, object]:
-        return {item: self.cleaned_data.get(item) for item in IDENTITY_ITEMS}
+        return {item: self.cleaned_data.get(item) for item in IDENTITY_ITEMS if item in self.fields}
 
 
 class RevealForm(forms.Form):

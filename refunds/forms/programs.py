@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from refunds.models import RemediationProgram
+from refunds.models import IDENTITY_ITEMS, IDENTITY_LABELS, RemediationProgram
 from refunds.services.programs import EDITABLE_FIELDS
 
 
@@ -20,6 +20,14 @@ class CodeListField(forms.CharField):
 
 class ProgramForm(forms.ModelForm):
     courses = CodeListField(label=_("courses in scope"), help_text=_("comma-separated codes"))
+    identity_items = forms.MultipleChoiceField(
+        label=_("identity items asked"),
+        choices=[(item, IDENTITY_LABELS[item]) for item in IDENTITY_ITEMS],
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(IDENTITY_ITEMS),
+        required=False,
+        help_text=_("None chosen: all of them."),
+    )
     overcharge_items = CodeListField(label=_("charge items that can be overcharged"))
     offset_items = CodeListField(label=_("items that offset an overcharge"), required=False)
 
@@ -41,6 +49,13 @@ class ProgramForm(forms.ModelForm):
             self.fields["code"].disabled = True
         self.fields["qa_rate_percent"].required = False
         self.fields["service_level_business_days"].required = False
+        self.fields["identity_required"].required = False
+
+    def clean_identity_required(self) -> int:
+        required = self.cleaned_data.get("identity_required") or 2
+        if required > len(self.cleaned_data.get("identity_items") or IDENTITY_ITEMS):
+            raise forms.ValidationError(_("More answers must match than the check asks."))
+        return required
 
     def clean_service_level_business_days(self) -> int:
         days = self.cleaned_data.get("service_level_business_days")

@@ -15,6 +15,7 @@ from refunds.payee import AccountType
 from .cases import Case
 from .contracts import Contract
 from .members import Member
+from .programs import IDENTITY_ITEMS
 
 
 class Channel(models.TextChoices):
@@ -57,7 +58,6 @@ class CallerRelation(models.TextChoices):
     OTHER = "other", _("someone else")
 
 
-IDENTITY_ITEMS = ("verified_name", "verified_birth_date", "verified_address", "verified_phone")
 IDENTITY_LABELS = {
     "verified_name": _("name"),
     "verified_birth_date": _("birth date"),

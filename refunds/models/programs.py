@@ -5,6 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+# The items of a caller's identity check (``refunds.identity``), as the inquiry records them.
+IDENTITY_ITEMS = ("verified_name", "verified_birth_date", "verified_address", "verified_phone")
+
 
 class RemediationProgram(models.Model):
     """A remediation rule with its parameters; a new version keeps the old one's cases intact."""
@@ -38,6 +41,12 @@ class RemediationProgram(models.Model):
     # Quality sampling: share of prepared cases drawn for a QA re-check (0: off).
     qa_rate_percent = models.PositiveSmallIntegerField(
         _("QA sampling (percent of prepared cases)"), default=0
+    )
+    # The identity check on a call about this program: which answers count (empty: all of
+    # ``IDENTITY_ITEMS``), how many must match.
+    identity_items = models.JSONField(_("identity items asked"), default=list, blank=True)
+    identity_required = models.PositiveSmallIntegerField(
+        _("identity answers that must match"), default=2
     )
     # The service level a caller is promised: a claim is paid within so many bank business days.
     service_level_business_days = models.PositiveSmallIntegerField(

@@ -43,6 +43,7 @@ from refunds.models import (
 from refunds.models.audit import AuditAction
 from refunds.payee import BankDetails
 from refunds.policies import (
+    IdentityRule,
     caller_rule,
     claim_refusal,
     is_supervisor,
@@ -50,7 +51,7 @@ from refunds.policies import (
     may_reveal,
     verified_inquiry,
 )
-from refunds.selectors import free_callback_slots, line_hours
+from refunds.selectors import free_callback_slots, line_hours, program_for_call
 from refunds.services.audit import audit_record
 from refunds.services.detection import reserve_case_numbers
 from refunds.services.qa import qa_draw
@@ -60,26 +61,27 @@ from refunds.workflow import PAYEE_CHANGE_LEADS_TO
 PERSONAL_FIELDS = ("birth_date", "phone", "email", "postal_code", "address")
 
 
-def required_identity_items() -> int:
-    return int(settings.IDENTITY_CHECK_REQUIRED_ITEMS)
+def identity_rule(member: Member | None, case: Case | None = None) -> IdentityRule:
+    """The identity check of the program the call is about."""
+    return IdentityRule.of(program_for_call(member=member, case=case))
 
 
 def _check_identity(
     inquiry: Inquiry, member: Member, answers: Mapping[str, object], relation: str
 ) -> dict[str, bool]:
     """Compare the caller's answers with the member's data and record the result on
-    ``inquiry``: which items matched, which did not, and whether that passes the rule
-    (``IDENTITY_CHECK_REQUIRED_ITEMS`` matched and none failed)."""
+    ``inquiry``: which items matched, which did not, and whether that passes the program's
+    rule (the items it asks, how many must match, none failed)."""
     if relation not in CallerRelation.values:
         raise ValidationError({"relation": _("Say who is calling.")})
-    results = identity.compare(member, dict(answers))
+    rule = identity_rule(member, inquiry.case)
+    asked = {item: value for item, value in answers.items() if item in rule.items}
+    results = identity.compare(member, asked)
     matched = [item for item, ok in results.items() if ok]
     for item in IDENTITY_ITEMS:
         setattr(inquiry, item, item in matched)
     inquiry.identity_mismatched = [item for item, ok in results.items() if not ok]
-    inquiry.identity_verified = (
-        len(matched) >= required_identity_items() and not inquiry.identity_mismatched
-    )
+    inquiry.identity_verified = rule.passes(matched, inquiry.identity_mismatched)
     inquiry.caller_relation = relation
     inquiry.active_at = timezone.now()
     return results
@@ -215,7 +217,9 @@ def inquiry_verify(
     *, inquiry: Inquiry, user: User, answers: Mapping[str, object], relation: str
 ) -> Inquiry:
     """Check the caller's identity again within the same call (a new answer, a lapsed check)."""
-    inquiry = Inquiry.objects.select_for_update().select_related("member").get(pk=inquiry.pk)
+    inquiry = (
+        Inquiry.objects.select_for_update(of=("self",)).select_related("member").get(pk=inquiry.pk)
+    )
     if inquiry.created_by_id != user.pk:
         raise PermissionDenied(_("Only the person who took the call checks the caller."))
     if inquiry.ended_at is not None or inquiry.member is None:

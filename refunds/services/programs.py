@@ -28,6 +28,8 @@ EDITABLE_FIELDS = (
     "delay_from",
     "qa_rate_percent",
     "service_level_business_days",
+    "identity_items",
+    "identity_required",
     "is_active",
 )
 

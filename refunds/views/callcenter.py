@@ -111,8 +111,16 @@ class MemberDetailView(ObjectDetailView):
         if view.verified is not None:  # a step in the call: the identity check lasts on
             services.inquiry_touch(inquiry=view.verified)
         context["view"] = view
-        context["identity_form"] = IdentityCheckForm()
-        context["required_items"] = services.required_identity_items()
+        # The program the call is about: the member's latest case's (already read), else the
+        # active program's.
+        latest = max((row.case for row in view.cases), key=lambda case: case.pk, default=None)
+        rule = (
+            policies.IdentityRule.of(latest.program)
+            if latest is not None
+            else services.identity_rule(self.object)
+        )
+        context["required_items"] = rule.required
+        context["identity_form"] = IdentityCheckForm(items=rule.items)
         context["close_form"] = InquiryCloseForm(member=self.object)
         context["revealed"] = False
         context["reveal_form"] = RevealForm()
@@ -184,6 +192,11 @@ class InquiryStartView(ServiceFormView):
     page_title = gettext_lazy("Identity check")
     submit_label = gettext_lazy("Start the inquiry")
 
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["items"] = services.identity_rule(self.object).items
+        return kwargs
+
     def perform(self, form: IdentityCheckForm) -> HttpResponse:
         # A second check within the same call updates it (a new answer, a lapsed check).
         ongoing = selectors.member_view(member=self.object, user=self.user).open_inquiry
@@ -214,7 +227,7 @@ class InquiryStartView(ServiceFormView):
             messages.warning(
                 self.request,
                 _("Identity not confirmed: at least %(count)s items must match.")
-                % {"count": services.required_identity_items()},
+                % {"count": services.identity_rule(self.object).required},
             )
         return redirect(self.object)
 

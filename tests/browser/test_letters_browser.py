@@ -1,9 +1,6 @@
 """A letter run in the browser: chosen, previewed (nothing recorded), printed, printed again."""
 
-import importlib
-
 import pytest
-from django.apps import apps
 from django.urls import reverse
 
 from refunds.models import Case, ContactAttempt, LetterRun
@@ -15,9 +12,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_letter_run_is_previewed_before_it_is_printed_and_can_be_printed_again(
     live_server, login
 ):
-    # A transactional test's database was flushed by the one before: the letters' texts, which
-    # a data migration writes, are written again.
-    importlib.import_module("refunds.migrations.0016_letter_templates").seed(apps, None)
     UserFactory(username="letters-b", roles=["staff"])
     untouched = CaseFactory(status="detected", category=1)
     chosen = [CaseFactory(status="detected", category=2) for _ in range(3)]
