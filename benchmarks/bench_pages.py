@@ -290,11 +290,13 @@ def build_sql(cases: int, users: dict[str, int]) -> list[tuple[str, str]]:
             f"""
             INSERT INTO refunds_claim (case_id, member_id, channel, received_at, method,
                 bank_code, bank_name, branch_code, branch_name, account_type, account_number,
-                holder_name, submission_key, created_by_id, created_at, updated_at)
+                holder_name, submission_key, created_by_id, created_at, updated_at,
+                caller_relation, documents_received, payee_reason, review_flag)
             SELECT k.id, k.member_id, 'phone', k.created_at + interval '10 days',
                    'bank_transfer', '0005', '三菱UFJ', '001', '本店', '1',
                    lpad((k.id % 10000000)::text, 7, '0'), 'ヤマダ タロウ', gen_random_uuid(),
-                   {staff}, k.created_at + interval '10 days', k.created_at + interval '10 days'
+                   {staff}, k.created_at + interval '10 days', k.created_at + interval '10 days',
+                   'self', false, '', ''
             FROM refunds_case k WHERE k.status IN ({CLAIMED})
             ORDER BY k.id
             """,
@@ -316,10 +318,12 @@ def build_sql(cases: int, users: dict[str, int]) -> list[tuple[str, str]]:
             INSERT INTO refunds_inquiry (member_id, case_id, channel, direction, started_at,
                 ended_at, reason, note, outcome, caller_name, caller_phone, verified_name,
                 verified_birth_date, verified_address, verified_phone, identity_verified,
-                follow_up_needed, callback_due_at, complaint_outcome, created_by_id, created_at)
+                follow_up_needed, callback_due_at, complaint_outcome, created_by_id, created_at,
+                identity_mismatched, caller_relation, escalation_note)
             SELECT k.member_id, k.id, 'phone', 'in', t, t + interval '6 minutes',
                    CASE WHEN k.id % 3 = 0 THEN 'amount' ELSE 'when_paid' END, '', 'answered', '',
-                   '', true, true, false, false, true, false, NULL, '', {staff}, t
+                   '', true, true, false, false, true, false, NULL, '', {staff}, t,
+                   '[]'::jsonb, 'self', ''
             FROM refunds_case k,
                  LATERAL (SELECT date_trunc('day', now()) - (k.id % 60) * interval '1 day'
                       + interval '9 hours' + (k.id % 540) * interval '1 minute' AS t) s
