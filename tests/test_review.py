@@ -523,3 +523,14 @@ def test_the_qa_draw_is_a_keyed_hash_drawing_the_rate_share():
     assert drawn == [_drawn(case, 10) for case in cases]
     again = [Case(pk=case.pk, prepared_at=when + dt.timedelta(hours=1)) for case in cases]
     assert [_drawn(case, 10) for case in again] != drawn
+
+
+def test_the_review_queues_index_covers_exactly_the_states_it_lists():
+    """The partial index the review queue reads (``case_awaiting_approval``) names the same
+    states as the queue (``policies.APPROVABLE``): a state added to one must be added to both."""
+    from refunds.models import Case
+    from refunds.policies import APPROVABLE
+
+    index = next(i for i in Case._meta.indexes if i.name == "case_awaiting_approval")
+    (lookup, states) = index.condition.children[0]
+    assert lookup == "status__in" and set(states) == {str(s) for s in APPROVABLE}

@@ -326,7 +326,11 @@ class Claim(models.Model):
         verbose_name = _("claim")
         verbose_name_plural = _("claims")
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["member", "-received_at"], name="claim_member_received")]
+        indexes = [
+            models.Index(fields=["member", "-received_at"], name="claim_member_received"),
+            # The claims list, newest first, read in index order whatever case state it filters.
+            models.Index(fields=["-received_at", "-id"], name="claim_received"),
+        ]
         constraints = [
             # One claim per case: a changed payee updates it (audited), it is never doubled.
             models.UniqueConstraint(fields=["case"], name="claim_one_per_case"),

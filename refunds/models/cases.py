@@ -238,6 +238,12 @@ class Case(models.Model):
             models.Index(
                 fields=["qa_status"], name="case_qa_pending", condition=Q(qa_status="pending")
             ),
+            # The review queue: the cases waiting for an approval, oldest preparation first.
+            models.Index(
+                fields=["prepared_at", "case_no"],
+                name="case_awaiting_approval",
+                condition=Q(status__in=["prepared", "awaiting_second_approval"]),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
