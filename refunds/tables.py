@@ -17,9 +17,11 @@ import django_tables2 as tables
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
+from django.middleware.csrf import get_token
 from django.template import Template, defaultfilters
 from django.template.base import render_value_in_context
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
@@ -48,6 +50,7 @@ from refunds.models import (
     ReturnedMail,
     Tariff,
 )
+from refunds.policies import approval_refusal
 
 
 class TemplateColumn(tables.TemplateColumn):
@@ -456,15 +459,48 @@ class ReviewTable(BaseTable):
     computed_amount_yen = yen_column(_("computed"))
     prepared_at = DateTimeColumn()
     status = CaseStatusColumn(verbose_name=_("status"))
-    evidence = TemplateColumn(
-        template_name="refunds/includes/evidence_toggle.html",
-        accessor="pk",  # the template reads the record; ``case.evidence`` is a related manager
-        verbose_name=_("evidence"),
-        orderable=False,
-    )
-    decide = TemplateColumn(
-        template_name="refunds/includes/review_actions.html", verbose_name="", orderable=False
-    )
+    # Written by the table's own methods (no template per cell: 50 rows × 2 cells a page).
+    evidence = tables.Column(accessor="pk", verbose_name=_("evidence"), orderable=False)
+    decide = tables.Column(accessor="pk", verbose_name="", orderable=False)
+
+    def render_evidence(self, record: Case) -> SafeString:
+        """The case's evidence, fetched when opened."""
+        return format_html(
+            '<details class="small"><summary hx-get="{}" hx-trigger="click once" '
+            'hx-target="next .evidence" hx-swap="innerHTML">{}</summary>'
+            '<div class="evidence"></div></details>',
+            reverse("refunds:case_evidence", args=[record.pk]),
+            _("show"),
+        )
+
+    def render_decide(self, record: Case) -> SafeString:
+        """Approve (when the duties allow this supervisor: ``policies.approval_refusal``, else
+        why not) and reject."""
+        request = getattr(self, "request", None)
+        refusal = approval_refusal(record, request.user) if request is not None else "-"
+        if refusal:
+            mine = request is not None and record.prepared_by_id == request.user.pk
+            label = _("your preparation") if mine else _("not yours to approve")
+            decide = format_html(
+                '<span class="badge text-bg-light border" title="{}">{}</span>', refusal, label
+            )
+        else:
+            assert request is not None  # no refusal without a signed-in supervisor
+            decide = format_html(
+                '<form method="post" action="{}" class="d-inline js-once">'
+                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+                '<button class="btn btn-sm btn-success" type="submit">{}</button></form>',
+                reverse("refunds:case_approve", args=[record.pk]),
+                get_token(request),
+                _("Approve"),
+            )
+        return format_html(
+            '<div class="text-nowrap">{} <a class="btn btn-sm btn-outline-danger" href="{}">{}'
+            "</a></div>",
+            decide,
+            reverse("refunds:case_reject", args=[record.pk]),
+            _("Reject"),
+        )
 
     class Meta(BaseTable.Meta):
         model = Case

@@ -534,3 +534,19 @@ def test_the_review_queues_index_covers_exactly_the_states_it_lists():
     index = next(i for i in Case._meta.indexes if i.name == "case_awaiting_approval")
     (lookup, states) = index.condition.children[0]
     assert lookup == "status__in" and set(states) == {str(s) for s in APPROVABLE}
+
+
+def test_the_review_queue_offers_approve_only_where_the_duties_allow(people):
+    from django.test import Client
+    from django.urls import reverse
+
+    case = claimed_case(people)
+    review.case_prepare(case=case, user=people["staff"])
+    mine, other = Client(), Client()
+    mine.force_login(people["a"])
+    other.force_login(people["b"])
+    approve = reverse("refunds:case_approve", args=[case.pk])
+    case.amount_set_by = people["a"]
+    case.save(update_fields=["amount_set_by"])
+    assert approve not in mine.get(reverse("refunds:review_queue")).content.decode()
+    assert approve in other.get(reverse("refunds:review_queue")).content.decode()
