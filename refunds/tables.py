@@ -486,12 +486,14 @@ class ReviewTable(BaseTable):
             )
         else:
             assert request is not None  # no refusal without a signed-in supervisor
+            if not hasattr(self, "_csrf_token"):  # one masked token for the page's forms
+                self._csrf_token = get_token(request)
             decide = format_html(
                 '<form method="post" action="{}" class="d-inline js-once">'
                 '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
                 '<button class="btn btn-sm btn-success" type="submit">{}</button></form>',
                 reverse("refunds:case_approve", args=[record.pk]),
-                get_token(request),
+                self._csrf_token,
                 _("Approve"),
             )
         return format_html(
