@@ -146,3 +146,36 @@ def test_english_and_back(live_server, login):
     page.select_option(".js-language-form select", "ja")
     page.wait_for_selector("html[lang=ja]")
     assert "お振込先の口座をお伺いでき次第" in page.inner_text("#member-cases")
+
+
+def test_a_call_with_the_keyboard_only(live_server, login):
+    """Search, open, check the caller and end the call without the mouse."""
+    member = MemberFactory(
+        name="長谷川　花子",
+        name_kana="ハセガワ　ハナコ",
+        phone="092-479-5938",
+        birth_date=datetime.date(1968, 2, 29),
+    )
+    CaseFactory(contract=ContractFactory(member=member), category=1, status="notified")
+    UserFactory(username="op-keys", roles=["staff"])
+    page = login("op-keys")
+    keys = page.keyboard
+    keys.press("/")  # the search box, from anywhere
+    keys.type("ﾊｾｶﾞﾜ 5938")
+    keys.press("Enter")
+    page.wait_for_selector("table.search-results")
+    keys.press("ArrowDown")  # from the box to the result
+    keys.press("Enter")
+    page.wait_for_selector("#call-panel")
+    # The cursor is in the identity check: the name, then Tab on to the phone (past the birth
+    # date's day, month and year and the postal code or address, left empty), Enter.
+    keys.type("はせがわ はなこ")
+    for _ in range(8):
+        keys.press("Tab")
+        if page.evaluate("document.activeElement.name") == "verified_phone":
+            break
+    assert page.evaluate("document.activeElement.name") == "verified_phone"
+    keys.type("+81 92-479-5938")
+    keys.press("Enter")
+    page.wait_for_selector("#identity-status.text-bg-success")
+    assert Inquiry.objects.get(member=member).identity_verified
