@@ -1,7 +1,6 @@
 """Call-center forms. They validate and show errors; the services do the writing."""
 
 import datetime
-import re
 import uuid
 from typing import Any
 
@@ -54,7 +53,16 @@ def callback_at_field() -> forms.TypedChoiceField:
     )
 
 
-PHONE_CHARS = re.compile(r"\+?[0-9０-９()（）\s‐－-]+")
+def phone_field() -> forms.RegexField:
+    """A phone number as a caller gives it: digits (full-width too), + - ( ) and spaces."""
+    return forms.RegexField(
+        label=_("phone"),
+        regex=r"^\+?[0-9０-９()（）\s‐－-]+$",
+        required=False,
+        max_length=40,
+        widget=forms.TextInput({"type": "tel"}),
+        error_messages={"invalid": _("A phone number has digits only (and - + ( ) spaces).")},
+    )
 
 
 class IdentityCheckForm(forms.Form):
@@ -78,9 +86,7 @@ class IdentityCheckForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     verified_address = forms.CharField(label=_("postal code or address"), required=False)
-    verified_phone = forms.CharField(
-        label=_("phone"), required=False, max_length=40, widget=forms.TextInput({"type": "tel"})
-    )
+    verified_phone = phone_field()
     channel = forms.ChoiceField(
         label=_("channel"),
         choices=Channel.choices,
@@ -99,12 +105,6 @@ class IdentityCheckForm(forms.Form):
         if day and day > timezone.localdate():
             raise ValidationError(_("A birth date cannot be in the future."))
         return day
-
-    def clean_verified_phone(self) -> str:
-        phone = self.cleaned_data.get("verified_phone", "").strip()
-        if phone and not PHONE_CHARS.fullmatch(phone):
-            raise ValidationError(_("A phone number has digits only (and - + ( ) spaces)."))
-        return phone
 
     def answers(self) -> dict[str, object]:
         return {item: self.cleaned_data.get(item) for item in IDENTITY_ITEMS if item in self.fields}
@@ -370,9 +370,7 @@ class GuidanceForm(forms.ModelForm):
 class ContactUpdateForm(forms.Form):
     """The member's new contact details as the caller gives them (empty: unchanged)."""
 
-    phone = forms.CharField(
-        label=_("phone"), required=False, max_length=40, widget=forms.TextInput({"type": "tel"})
-    )
+    phone = phone_field()
     postal_code = forms.RegexField(
         label=_("postal code"),
         regex=r"^[0-9]{3}-?[0-9]{4}$",
@@ -382,12 +380,6 @@ class ContactUpdateForm(forms.Form):
     )
     address = forms.CharField(label=_("address"), required=False, max_length=400)
     email = forms.EmailField(label=_("email"), required=False, max_length=254)
-
-    def clean_phone(self) -> str:
-        phone = self.cleaned_data.get("phone", "").strip()
-        if phone and not PHONE_CHARS.fullmatch(phone):
-            raise ValidationError(_("A phone number has digits only (and - + ( ) spaces)."))
-        return phone
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
