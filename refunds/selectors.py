@@ -321,27 +321,26 @@ def escalations_waiting() -> QuerySet[Inquiry]:
 
 
 def program_for_call(
-    *, member: Member | None, case: Case | None = None
+    *, member: Member | None, case: Case | None = None, cases: list[Case] | None = None
 ) -> RemediationProgram | None:
-    """The program a call is about: its case's, else the member's latest case's, else the
-    active program (for a caller the data does not know)."""
+    """The program a call is about: its case's, else the member's latest case's (``cases``:
+    the member's cases already read, with their program), else the active program (for a
+    caller the data does not know)."""
     if case is not None:
         return case.program
-    if member is not None:
+    if cases is None and member is not None:
         latest = Case.objects.filter(member=member).select_related("program").order_by("-pk")
-        found = latest.first()
-        if found is not None:
-            return found.program
+        cases = list(latest[:1])
+    found = max(cases or [], key=lambda c: c.pk, default=None)
+    if found is not None:
+        return found.program
     return RemediationProgram.objects.filter(is_active=True).order_by("code", "-version").first()
 
 
 def line_hours(case: Case | None = None) -> OpeningHours:
     """The free-dial line's hours for a call about ``case`` (its program's), else the active
     program's, else ``FREE_DIAL_HOURS``."""
-    if case is not None:
-        return OpeningHours.for_program(case.program)
-    program = RemediationProgram.objects.filter(is_active=True).order_by("code", "-version")
-    return OpeningHours.for_program(program.first())
+    return OpeningHours.for_program(program_for_call(member=None, case=case))
 
 
 def free_callback_slots(

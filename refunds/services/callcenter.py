@@ -61,9 +61,11 @@ from refunds.workflow import PAYEE_CHANGE_LEADS_TO
 PERSONAL_FIELDS = ("birth_date", "phone", "email", "postal_code", "address")
 
 
-def identity_rule(member: Member | None, case: Case | None = None) -> IdentityRule:
-    """The identity check of the program the call is about."""
-    return IdentityRule.of(program_for_call(member=member, case=case))
+def identity_rule(
+    member: Member | None, case: Case | None = None, cases: list[Case] | None = None
+) -> IdentityRule:
+    """The identity check of the program the call is about (``selectors.program_for_call``)."""
+    return IdentityRule.of(program_for_call(member=member, case=case, cases=cases))
 
 
 def _check_identity(

@@ -111,14 +111,7 @@ class MemberDetailView(ObjectDetailView):
         if view.verified is not None:  # a step in the call: the identity check lasts on
             services.inquiry_touch(inquiry=view.verified)
         context["view"] = view
-        # The program the call is about: the member's latest case's (already read), else the
-        # active program's.
-        latest = max((row.case for row in view.cases), key=lambda case: case.pk, default=None)
-        rule = (
-            policies.IdentityRule.of(latest.program)
-            if latest is not None
-            else services.identity_rule(self.object)
-        )
+        rule = services.identity_rule(self.object, cases=[row.case for row in view.cases])
         context["required_items"] = rule.required
         context["identity_form"] = IdentityCheckForm(items=rule.items)
         context["close_form"] = InquiryCloseForm(member=self.object)
