@@ -132,20 +132,40 @@ def may_reveal(*, user: User, verified: Inquiry | None) -> bool:
     return is_supervisor(user) or verified is not None
 
 
-def may_see_amounts(*, user: User, member: Member | None) -> bool:
+class Unread(enum.Enum):
+    """``verified`` not read yet by the caller of a rule below: the rule reads it."""
+
+    VERIFIED = "unread"
+
+
+def _verified(
+    user: User, member: Member | None, verified: Inquiry | Unread | None
+) -> Inquiry | None:
+    if verified is Unread.VERIFIED:
+        return verified_inquiry(user=user, member=member)
+    return verified
+
+
+def may_see_amounts(
+    *, user: User, member: Member | None, verified: Inquiry | Unread | None = Unread.VERIFIED
+) -> bool:
     """Supervisors and admins see amounts; staff once the caller's identity is confirmed and
-    the caller may hear them (a family member hears the state, not the amount)."""
+    the caller may hear them (a family member hears the state, not the amount). ``verified``:
+    the user's ``verified_inquiry`` for the member, when the page read it already."""
     if is_supervisor(user):
         return True
-    inquiry = verified_inquiry(user=user, member=member)
+    inquiry = _verified(user, member, verified)
     return inquiry is not None and caller_rule(inquiry).amounts
 
 
-def may_take_payee(*, user: User, member: Member | None) -> bool:
-    """Bank details are taken by supervisors, or by staff from a verified caller who may."""
+def may_take_payee(
+    *, user: User, member: Member | None, verified: Inquiry | Unread | None = Unread.VERIFIED
+) -> bool:
+    """Bank details are taken by supervisors, or by staff from a verified caller who may
+    (``verified`` as for ``may_see_amounts``)."""
     if member is None or is_supervisor(user):
         return True
-    inquiry = verified_inquiry(user=user, member=member)
+    inquiry = _verified(user, member, verified)
     return inquiry is not None and caller_rule(inquiry).claim
 
 

@@ -178,6 +178,7 @@ def member_view(*, member: Member, user: User) -> MemberView:
             | Q(object_type="refunds.claim", object_id__in=[str(c.pk) for c in claims])
         ).select_related("actor")[:100]
     )
+    verified = verified_inquiry(user=user, member=member)
     return MemberView(
         member=member,
         timelines=contract_timelines(contracts),
@@ -187,8 +188,8 @@ def member_view(*, member: Member, user: User) -> MemberView:
         contacts=contacts,
         events=events,
         open_inquiry=open_inquiry,
-        verified=verified_inquiry(user=user, member=member),
-        show_amounts=may_see_amounts(user=user, member=member),
+        verified=verified,
+        show_amounts=may_see_amounts(user=user, member=member, verified=verified),
         scripts=scripts_for(cases, open_inquiry),
     )
 

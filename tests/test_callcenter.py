@@ -305,9 +305,9 @@ class TestMemberPage:
         member = _member()
         for _ in range(8):
             CaseFactory(contract=ContractFactory(member=member))
-        # 18: one asks whether a letter came back from the member's address, one reads the
+        # 17: one asks whether a letter came back from the member's address, one reads the
         # talk scripts for the member's situation.
-        with django_assert_max_num_queries(18):
+        with django_assert_max_num_queries(17):
             assert staff_client.get(member.get_absolute_url()).status_code == 200
 
 

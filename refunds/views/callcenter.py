@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
+from accounts.models import User
 from accounts.roles import ALL_ROLES, SUPERVISORS
 from refunds import columns, identity, payee, policies, selectors
 from refunds.filters import ClaimFilter, InquiryFilter, InvestigationFilter, only
@@ -451,6 +452,17 @@ class ClaimListView(ObjectListView):
         return kwargs
 
 
+def _payee_context(user: User, member: Member | None) -> dict[str, Any]:
+    """What the payee form shows of the caller's check: the call, whether bank details may be
+    taken, whether amounts show (the verified call read once for all three)."""
+    verified = policies.verified_inquiry(user=user, member=member)
+    return {
+        "verified": verified,
+        "needs_identity": not policies.may_take_payee(user=user, member=member, verified=verified),
+        "show_amounts": policies.may_see_amounts(user=user, member=member, verified=verified),
+    }
+
+
 class ClaimCreateView(ServiceFormView):
     """Take a claim for a case: the payee, once the caller's identity is confirmed."""
 
@@ -469,13 +481,7 @@ class ClaimCreateView(ServiceFormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["verified"] = policies.verified_inquiry(user=self.user, member=self.object.member)
-        context["needs_identity"] = not policies.may_take_payee(
-            user=self.user, member=self.object.member
-        )
-        context["show_amounts"] = policies.may_see_amounts(
-            user=self.user, member=self.object.member
-        )
+        context.update(_payee_context(self.user, self.object.member))
         return context
 
     def perform(self, form: ClaimForm) -> HttpResponse:
@@ -532,9 +538,7 @@ class PayeeChangeView(ServiceFormView):
         context = super().get_context_data(**kwargs)
         member = self.object.case.member
         context["case"] = self.object.case
-        context["verified"] = policies.verified_inquiry(user=self.user, member=member)
-        context["needs_identity"] = not policies.may_take_payee(user=self.user, member=member)
-        context["show_amounts"] = policies.may_see_amounts(user=self.user, member=member)
+        context.update(_payee_context(self.user, member))
         context["changing"] = True
         return context
 
