@@ -29,6 +29,7 @@ from refunds.models import (
 )
 from refunds.payee import BankDetails
 from refunds.selectors import free_callback_slots, line_hours
+from refunds.services.guidance import FIELDS as GUIDANCE_FIELDS
 
 
 def _blank_choice(choices: Any) -> list[tuple[str, Any]]:
@@ -363,7 +364,7 @@ class GuidanceForm(forms.ModelForm):
 
     class Meta:
         model = Guidance
-        fields = ["situation", "title", "body", "position"]
+        fields = list(GUIDANCE_FIELDS)
         widgets = {"body": forms.Textarea(attrs={"rows": 10})}
 
 
