@@ -40,6 +40,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def login(live_server, page):
     def _login(username: str, password: str = "pw-for-tests-1"):
+        page.context.clear_cookies()  # whoever was signed in before
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)

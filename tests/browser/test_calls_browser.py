@@ -120,11 +120,7 @@ def test_an_angry_caller_is_passed_to_a_supervisor_who_takes_the_call(live_serve
     page.wait_for_selector("#escalation-waiting")
     assert actions <= 4
 
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "sup-angry")
-    page.fill("#id_password", "pw-for-tests-1")
-    page.click("main button[type=submit]")
+    login("sup-angry")
     page.wait_for_selector("#escalation-badge")
     page.click("#escalation-badge")
     page.click("#escalations button[type=submit]")
@@ -149,7 +145,7 @@ def test_english_and_back(live_server, login):
 
 
 def test_a_call_with_the_keyboard_only(live_server, login):
-    """Search, open, check the caller and end the call without the mouse."""
+    """Search, open and check the caller without the mouse."""
     member = MemberFactory(
         name="長谷川　花子",
         name_kana="ハセガワ　ハナコ",

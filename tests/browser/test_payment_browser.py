@@ -12,10 +12,9 @@ from refunds.services import callcenter, qa
 from tests.factories import CaseFactory, ContractFactory, MemberFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "pw-for-tests-1"
 
 
-def test_prepare_two_approvals_zengin_file_and_result(live_server, page, tmp_path):
+def test_prepare_two_approvals_zengin_file_and_result(live_server, page, login, tmp_path):
     staff = UserFactory(username="prep-b", roles=["staff"])
     UserFactory(username="sup-a-b", roles=["supervisor"])
     UserFactory(username="sup-b-b", roles=["supervisor"])
@@ -42,14 +41,6 @@ def test_prepare_two_approvals_zengin_file_and_result(live_server, page, tmp_pat
             }
         ),
     )
-
-    def login(username):
-        page.context.clear_cookies()
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
 
     case_url = f"{live_server.url}{case.get_absolute_url()}"
     login("prep-b")
