@@ -119,6 +119,26 @@ def open_transfer_dates(cases: list[Case]) -> dict[int, datetime.date]:
     )
 
 
+def is_this_call(inquiry: Inquiry, user: User) -> bool:
+    """ "This call": the user's open inquiry with a step in the last
+    ``CALL_ABANDONED_AFTER_MINUTES``; an older one is an abandoned call (it stays in the
+    user's open inquiries to close)."""
+    since = timezone.now() - datetime.timedelta(minutes=settings.CALL_ABANDONED_AFTER_MINUTES)
+    return (
+        inquiry.ended_at is None
+        and inquiry.created_by_id == user.pk
+        and (inquiry.active_at or inquiry.started_at) >= since
+    )
+
+
+def this_call(*, member: Member, user: User) -> Inquiry | None:
+    """The user's call with ``member`` (``is_this_call``), read on its own."""
+    candidates = Inquiry.objects.filter(
+        member=member, created_by=user, ended_at__isnull=True
+    ).order_by("-started_at", "-id")
+    return next((i for i in candidates if is_this_call(i, user)), None)
+
+
 def member_view(*, member: Member, user: User) -> MemberView:
     """Everything the member page shows, in a fixed number of queries."""
     contracts = list(member.contracts.order_by("applied_on", "contract_no"))
@@ -156,19 +176,7 @@ def member_view(*, member: Member, user: User) -> MemberView:
         .select_related("created_by", "case")
         .order_by("-started_at", "-id")[:100]
     )
-    # "This call": the user's open inquiry for this member with a step in the last hour; an
-    # older one is an abandoned call (it stays in the user's open inquiries to close).
-    since = timezone.now() - datetime.timedelta(minutes=settings.CALL_ABANDONED_AFTER_MINUTES)
-    open_inquiry = next(
-        (
-            i
-            for i in inquiries
-            if i.ended_at is None
-            and i.created_by_id == user.pk
-            and (i.active_at or i.started_at) >= since
-        ),
-        None,
-    )
+    open_inquiry = next((i for i in inquiries if is_this_call(i, user)), None)
     contacts = list(
         ContactAttempt.objects.filter(member=member).select_related("case", "sent_by")[:100]
     )

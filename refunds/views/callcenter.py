@@ -193,7 +193,7 @@ class InquiryStartView(ServiceFormView):
 
     def perform(self, form: IdentityCheckForm) -> HttpResponse:
         # A second check within the same call updates it (a new answer, a lapsed check).
-        ongoing = selectors.member_view(member=self.object, user=self.user).open_inquiry
+        ongoing = selectors.this_call(member=self.object, user=self.user)
         if ongoing is not None:
             inquiry = services.inquiry_verify(
                 inquiry=ongoing,
