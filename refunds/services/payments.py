@@ -683,7 +683,8 @@ def batch_apply_result_file(
 ) -> tuple[ResultFile, ReconcileOutcome]:
     """Read a result file and apply it (all of it or nothing); the file is kept either way,
     with its SHA-256, who uploaded it and when, and a refused one is an audit event with why."""
-    if is_zengin(data):
+    banks_own = is_zengin(data)
+    if banks_own:
         rows, errors = read_zengin_result_file(data, file_name, batch)
     else:
         rows, errors = read_result_file(data, file_name)
@@ -701,7 +702,7 @@ def batch_apply_result_file(
         failed=outcome.failed,
         errors=outcome.errors[:200],
     )
-    suffix = "txt" if is_zengin(data) else "csv"
+    suffix = "txt" if banks_own else "csv"
     kept.file.save(f"batch-{batch.pk}-{digest[:16]}.{suffix}", ContentFile(data), save=False)
     kept.save()
     if outcome.errors:
