@@ -110,6 +110,7 @@ class ClaimFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "refunds.Claim"
+        skip_postgeneration_save = True
 
     case = factory.SubFactory(CaseFactory, status="claim_received")
     member = factory.LazyAttribute(lambda o: o.case.member)
@@ -121,6 +122,13 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     account_number = "1234567"
     holder_name = "ヤマダ　タロウ"
     created_by = factory.SubFactory(UserFactory, roles=["staff"])
+
+    @factory.post_generation
+    def claimed(obj, create, extracted, **kwargs):
+        """The case keeps its claim's time, as ``claim_record`` writes it."""
+        if create:
+            type(obj.case).objects.filter(pk=obj.case_id).update(claimed_at=obj.received_at)
+            obj.case.claimed_at = obj.received_at
 
 
 class PaymentBatchFactory(factory.django.DjangoModelFactory):

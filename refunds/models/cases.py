@@ -188,6 +188,9 @@ class Case(models.Model):
     amount_set_by = _user_fk(_("amount set by"))
     amount_set_at = models.DateTimeField(_("amount set at"), null=True, blank=True)
     prepared_by = _user_fk(_("prepared by"))
+    # When its claim was received (the claim's own time): the claims list filters by the
+    # case's state and orders by this, which one index of the case table serves.
+    claimed_at = models.DateTimeField(_("claim received at"), null=True, blank=True)
     prepared_at = models.DateTimeField(_("prepared at"), null=True, blank=True)
     approved_by = _user_fk(_("approved by"))
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
@@ -244,6 +247,8 @@ class Case(models.Model):
                 name="case_awaiting_approval",
                 condition=Q(status__in=["prepared", "awaiting_second_approval"]),
             ),
+            # The claims list: claims whose case is in a state, the latest claim first.
+            models.Index(fields=["status", "-claimed_at"], name="case_status_claimed"),
         ]
         constraints = [
             models.UniqueConstraint(

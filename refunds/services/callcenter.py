@@ -577,7 +577,11 @@ def claim_record(
             actor=user,
             action=AuditAction.CASE_CLAIM_RECEIVED,
             changes={"claim": claim.pk},
+            fields={"claimed_at": claim.received_at},
         )
+    else:  # an investigation's case, opened claimed
+        case.claimed_at = claim.received_at
+        case.save(update_fields=["claimed_at", "updated_at"])
     return claim, True
 
 

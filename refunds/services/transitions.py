@@ -36,12 +36,16 @@ def case_move(
     action: AuditAction,
     reason: str = "",
     changes: dict[str, Any] | None = None,
+    fields: dict[str, Any] | None = None,
 ) -> None:
-    """Move a locked case to ``to`` (if the table allows it), save it and write the event."""
+    """Move a locked case to ``to`` (if the table allows it), save it and write the event;
+    ``fields`` are other values of the case the move sets, saved with it."""
     check_transition(case, to)
     before = case.status
     case.status = to
-    case.save(update_fields=["status", "updated_at"])
+    for name, value in (fields or {}).items():
+        setattr(case, name, value)
+    case.save(update_fields=["status", "updated_at", *(fields or {})])
     audit_record(
         actor=actor,
         action=action,

@@ -437,7 +437,9 @@ class ClaimListView(ObjectListView):
     export_name = "claims"
 
     def get_queryset(self) -> QuerySet[Claim]:
-        return selectors.claims()
+        # Ordered by the case's copy of the received time: filtered by the case's state, the
+        # list reads one index of the case table (case_status_claimed) at any size.
+        return selectors.claims().order_by("-case__claimed_at", "-received_at", "-pk")
 
     def get_table_kwargs(self) -> dict[str, Any]:
         # Staff see an amount on the member page once the caller's identity is confirmed.
