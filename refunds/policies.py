@@ -11,6 +11,7 @@ import enum
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,11 +25,13 @@ from refunds.models import (
     CaseOrigin,
     CaseStatus,
     Claim,
+    ContactKind,
     Inquiry,
     Member,
     PaymentBatch,
     QaStatus,
     RemediationProgram,
+    ReturnedMail,
 )
 from refunds.workflow import CLAIMABLE, PAYEE_CHANGE_LEADS_TO
 
@@ -361,3 +364,35 @@ def results_refusal(batch: PaymentBatch, user: User) -> str:
     if not is_supervisor(user):
         return _("Only a supervisor may apply a bank's results.")
     return duty_refusal(Duty.APPLY_RESULTS, user, run_duties(batch))
+
+
+# -- letters due ------------------------------------------------------------------------------
+_BY_LETTER = (ContactKind.LETTER, ContactKind.REMINDER)
+
+
+def notices_due() -> QuerySet[Case]:
+    """Detected cases (categories 1 and 2) whose member has not been told yet (and can be: no
+    letter came back from their current address)."""
+    return Case.objects.filter(status=S.DETECTED, member__isnull=False).exclude(
+        ReturnedMail.at_current_address()
+    )
+
+
+def reminders_due(now: datetime.datetime | None = None) -> QuerySet[Case]:
+    """Category 2 cases told by letter but still without a claim, whose last letter is older
+    than ``REMINDER_AFTER_DAYS``, and that have had fewer than ``REMINDERS_MAX`` reminders."""
+    now = now or timezone.now()
+    since = now - datetime.timedelta(days=settings.REMINDER_AFTER_DAYS)
+    return (
+        Case.objects.filter(status=S.NOTIFIED, category=2, claims__isnull=True)
+        .exclude(ReturnedMail.at_current_address())
+        .annotate(
+            last_letter=Max(
+                "contact_attempts__sent_at", filter=Q(contact_attempts__kind__in=_BY_LETTER)
+            ),
+            reminders=Count(
+                "contact_attempts", filter=Q(contact_attempts__kind=ContactKind.REMINDER)
+            ),
+        )
+        .filter(last_letter__lt=since, reminders__lt=settings.REMINDERS_MAX)
+    )

@@ -29,14 +29,17 @@ from refunds.models import (
     Claim,
     ContactAttempt,
     ContactKind,
+    Contract,
     DashboardSnapshot,
     DataProblem,
     DetectionRun,
     Inquiry,
+    Member,
     RemediationProgram,
     ReturnedMail,
     RunStatus,
 )
+from refunds.policies import notices_due, reminders_due
 
 S = CaseStatus
 AGING_BUCKETS = ((0, 30), (31, 90), (91, 180), (181, None))
@@ -166,6 +169,12 @@ class Dashboard:
     unclaimed_total: dict[str, int] = field(default_factory=dict)
     data_problems: int = 0
     totals: dict[str, int] = field(default_factory=dict)
+    # Letters due (the letters page): notices by category ("1", "2"), and reminders.
+    notices_due: dict[str, int] = field(default_factory=dict)
+    reminders_due: int = 0
+    # The data on record (the home page).
+    members: int = 0
+    contracts: int = 0
     computed_at: datetime.datetime | None = None
 
     def figures(self) -> dict[str, Any]:
@@ -301,7 +310,18 @@ def compute_dashboard(*, days: int = 60) -> Dashboard:
     board.past_target = _claims_past_target()
     _unclaimed_by_age(board)
     board.data_problems = _open_data_problems()
+    _letters_due(board)
+    board.members = Member.objects.count()
+    board.contracts = Contract.objects.count()
     return board
+
+
+def _letters_due(board: Dashboard) -> None:
+    """How many notices (by category) and reminders are due: counting them reads every
+    detected and notified case, so the letters page shows these figures with their time."""
+    notices = notices_due().values("category").annotate(n=Count("pk")).order_by("category")
+    board.notices_due = {str(row["category"]): row["n"] for row in notices}
+    board.reminders_due = reminders_due().count()
 
 
 # Claims not yet paid: a claim in one of these states counts against the target.

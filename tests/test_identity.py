@@ -319,7 +319,7 @@ def test_new_contact_details_need_the_check_are_kept_with_history_and_reach_lett
     ReturnedMail.objects.create(
         member=member, address=member.address, reason="moved", recorded_by=staff_user
     )
-    assert not letters.notices_due().filter(pk=case.pk).exists()  # unreachable by letter
+    assert not policies.notices_due().filter(pk=case.pk).exists()  # unreachable by letter
     url = reverse("refunds:member_contact_update", args=[member.pk])
     new = {"postal_code": "150-0001", "address": "東京都渋谷区神宮前2-2-2", "phone": "03-9999-0000"}
     refused = staff_client.post(url, new)
@@ -332,7 +332,7 @@ def test_new_contact_details_need_the_check_are_kept_with_history_and_reach_lett
     assert member.address == new["address"] and member.phone_rev == "0399990000"[::-1]
     before = dict(MemberContactChange.objects.values_list("field", "old_value"))
     assert before["address"] == "福岡県福岡市中央区天神1丁目2番3号" and before["email"] == ""
-    assert letters.notices_due().filter(pk=case.pk).exists()  # the new address takes letters
+    assert policies.notices_due().filter(pk=case.pk).exists()  # the new address takes letters
     assert "東京都渋谷区神宮前2-2-2" in letters.render_letters_html([case], "notice")
     assert AuditEvent.objects.get(action="member.contact_changed").changes["fields"]
 

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from refunds import policies
 from refunds.models import AuditEvent, Case, ContactAttempt, LetterRun, LetterTemplate
 from refunds.services import letters
 from tests.factories import CaseFactory, ContractFactory, MemberFactory, UserFactory
@@ -77,14 +78,14 @@ def test_two_reminders_at_most_after_the_set_days(settings):
     case = _case(status="notified")
     old = timezone.now() - datetime.timedelta(days=settings.REMINDER_AFTER_DAYS + 1)
     ContactAttempt.objects.create(case=case, member=case.member, kind="letter", sent_at=old)
-    assert list(letters.reminders_due()) == [case]
+    assert list(policies.reminders_due()) == [case]
     user = UserFactory(roles=["staff"])
     letters.letters_send(case_ids=[case.pk], user=user, kind="reminder")
-    assert not letters.reminders_due().exists()  # the reminder is recent
+    assert not policies.reminders_due().exists()  # the reminder is recent
     ContactAttempt.objects.filter(kind="reminder").update(sent_at=old)
     letters.letters_send(case_ids=[case.pk], user=user, kind="reminder")
     ContactAttempt.objects.filter(kind="reminder").update(sent_at=old)
-    assert not letters.reminders_due().exists()  # two reminders sent
+    assert not policies.reminders_due().exists()  # two reminders sent
 
 
 def test_a_run_is_chosen_and_previewed_before_it_is_printed(staff_client):
@@ -202,7 +203,7 @@ def test_a_returned_letter_leaves_the_member_out_until_the_address_changes(staff
     assert response.status_code == 302
     returned = ReturnedMail.objects.get()
     assert (returned.address, returned.reason, returned.case) == (member.address, "moved", case)
-    assert not letters.notices_due().filter(pk=case.pk).exists()
+    assert not policies.notices_due().filter(pk=case.pk).exists()
     assert AuditEvent.objects.filter(action="member.mail_returned").count() == 1
     page = staff_client.get(member.get_absolute_url()).content.decode()
     assert 'id="mail-returned"' in page
@@ -212,8 +213,29 @@ def test_a_returned_letter_leaves_the_member_out_until_the_address_changes(staff
     assert figures["mail_returned"]["count"] == 1
     # A new address (the import or a call) lifts it: the next run writes to it.
     type(member).objects.filter(pk=member.pk).update(address="大阪府大阪市北区梅田1-1-1")
-    assert letters.notices_due().filter(pk=case.pk).exists()
+    assert policies.notices_due().filter(pk=case.pk).exists()
     assert (
         member.member_no
         not in staff_client.get(reverse("refunds:returned_mail_list")).content.decode()
     )
+
+
+def test_the_letters_due_come_from_the_stored_figures_with_their_time(
+    staff_client, django_assert_max_num_queries
+):
+    from refunds.reports import refresh_dashboard
+
+    for category in (1, 2, 2):
+        _case(category=category)
+    refresh_dashboard()
+    _case(category=1)  # due after the figures were computed: counted at the next refresh
+    url = reverse("refunds:letters")
+    with django_assert_max_num_queries(12):
+        page = staff_client.get(url).content.decode()
+
+    def due(page: str) -> str:
+        return re.search(r'id="notices-due">[^<0-9]*([0-9]+)', page).group(1)
+
+    assert due(page) == "3" and 'id="letters-due-as-of"' in page
+    refresh_dashboard()
+    assert due(staff_client.get(url).content.decode()) == "4"

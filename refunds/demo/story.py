@@ -374,10 +374,10 @@ class Story:
 
     def notice_letters(self, day: int) -> None:
         """A letter run over the cases not told yet (the Letters page's run)."""
-        self.letter_run(day, LetterKind.NOTICE, letters.notices_due(), "notice letters")
+        self.letter_run(day, LetterKind.NOTICE, policies.notices_due(), "notice letters")
 
     def reminder_letters(self, day: int) -> None:
-        self.letter_run(day, LetterKind.REMINDER, letters.reminders_due(), "reminder letters")
+        self.letter_run(day, LetterKind.REMINDER, policies.reminders_due(), "reminder letters")
 
     def letter_run(self, day: int, kind: str, due: QuerySet[Case], counted_as: str) -> None:
         ids = list(due.order_by("pk").values_list("pk", flat=True))

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import QuerySet
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -41,11 +41,11 @@ from refunds.models import (
     ReturnReason,
 )
 from refunds.models.audit import AuditAction
+from refunds.policies import notices_due, reminders_due
 from refunds.services.audit import audit_record
 from refunds.services.transitions import CaseRow, cases_move, lock_cases
 
 S = CaseStatus
-_BY_LETTER = (ContactKind.LETTER, ContactKind.REMINDER)
 
 
 def _japanese_date(day: datetime.date) -> str:
@@ -175,34 +175,6 @@ def _cases_for(ids: Sequence[int]) -> list[Case]:
         .select_related("member", "contract", "program")
         .prefetch_related("evidence")
         .order_by("pk")
-    )
-
-
-def notices_due() -> QuerySet[Case]:
-    """Detected cases (categories 1 and 2) whose member has not been told yet (and can be: no
-    letter came back from their current address)."""
-    return Case.objects.filter(status=S.DETECTED, member__isnull=False).exclude(
-        ReturnedMail.at_current_address()
-    )
-
-
-def reminders_due(now: datetime.datetime | None = None) -> QuerySet[Case]:
-    """Category 2 cases told by letter but still without a claim, whose last letter is older
-    than ``REMINDER_AFTER_DAYS``, and that have had fewer than ``REMINDERS_MAX`` reminders."""
-    now = now or timezone.now()
-    since = now - datetime.timedelta(days=settings.REMINDER_AFTER_DAYS)
-    return (
-        Case.objects.filter(status=S.NOTIFIED, category=2, claims__isnull=True)
-        .exclude(ReturnedMail.at_current_address())
-        .annotate(
-            last_letter=Max(
-                "contact_attempts__sent_at", filter=Q(contact_attempts__kind__in=_BY_LETTER)
-            ),
-            reminders=Count(
-                "contact_attempts", filter=Q(contact_attempts__kind=ContactKind.REMINDER)
-            ),
-        )
-        .filter(last_letter__lt=since, reminders__lt=settings.REMINDERS_MAX)
     )
 
 

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +17,7 @@ from django.views.generic import UpdateView
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
-from refunds import selectors
+from refunds import reports, selectors
 from refunds.filters import ReturnedMailFilter
 from refunds.forms.letters import LetterRunForm, ReturnedMailForm
 from refunds.models import Case, LetterKind, LetterRun, LetterTemplate, Member, ReturnedMail
@@ -51,13 +51,15 @@ class LetterRunView(RoleRequiredMixin, View):
                 "first": Case.objects.filter(pk__in=ids[:10]).order_by("pk"),
                 "query": request.GET.urlencode(),
             }
-        notices = (
-            letters.notices_due().values("category").annotate(n=Count("pk")).order_by("category")
-        )
+        # Counting what is due reads every detected and notified case: the figures come with
+        # the dashboard's, computed in the background, and say when (the preview counts anew).
+        board = reports.dashboard()
+        notices = [{"category": int(k), "n": n} for k, n in sorted(board.notices_due.items())]
         context.update(
-            notices=list(notices),
+            notices=notices,
             notices_total=sum(row["n"] for row in notices),
-            reminders_total=letters.reminders_due().count(),
+            reminders_total=board.reminders_due,
+            due_as_of=board.computed_at,
             limit=settings.LETTER_RUN_LIMIT,
             templates=LetterTemplate.objects.order_by("kind"),
             runs=LetterRun.objects.select_related("created_by")[:20],
