@@ -382,7 +382,12 @@ def guidance(query: str = "") -> QuerySet[Guidance]:
     entries = Guidance.objects.select_related("updated_by")
     query = query.strip()
     if query:
-        entries = entries.filter(Q(title__icontains=query) | Q(body__icontains=query))
+        entries = entries.filter(
+            Q(title__icontains=query)
+            | Q(body__icontains=query)
+            | Q(title_en__icontains=query)
+            | Q(body_en__icontains=query)
+        )
     return entries
 
 

@@ -1,6 +1,7 @@
 """The call-center workspace: search, identity, inquiries, claims and payees, investigations."""
 
 import datetime
+import re
 import uuid
 import zoneinfo
 
@@ -723,3 +724,27 @@ class TestInvestigations:
             {"program": RemediationProgram.objects.first().pk, "caller_name": "x", "story": ""},
         )
         assert response.status_code == 200 and not Case.objects.exists()
+
+
+def test_ending_a_call_links_it_to_the_cases_it_was_about(staff_client, staff_user):
+    from refunds.models import Inquiry
+    from refunds.services import callcenter as call_services
+    from tests.factories import CaseFactory, ContractFactory, MemberFactory
+
+    member = MemberFactory()
+    first = CaseFactory(contract=ContractFactory(member=member))
+    second = CaseFactory(contract=ContractFactory(member=member))
+    inquiry = call_services.inquiry_start(user=staff_user, member=member, answers={}, case=first)
+    url = reverse("refunds:inquiry_close", args=[inquiry.pk])
+    form = staff_client.get(url).content.decode()
+    assert f'value="{first.pk}"' in form and f'value="{second.pk}"' in form
+    assert re.search(rf'value="{first.pk}"[^>]*checked', form)  # the case it was opened for
+    response = staff_client.post(
+        url, {"reason": "amount", "outcome": "answered", "cases": [first.pk, second.pk]}
+    )
+    assert response.status_code == 302
+    inquiry = Inquiry.objects.get(pk=inquiry.pk)
+    assert set(inquiry.cases.all()) == {first, second}
+    page = staff_client.get(reverse("refunds:inquiry_detail", args=[inquiry.pk])).content.decode()
+    about = page.split('id="inquiry-cases">')[1].split("</dd>")[0]
+    assert first.case_no in about and second.case_no in about

@@ -50,15 +50,38 @@ def test_an_admin_edits_a_script_and_the_change_is_audited(admin_client_role, ad
     entry = Guidance.objects.get(situation="complaint")
     response = admin_client_role.post(
         reverse("refunds:guidance_edit", args=[entry.pk]),
-        {"situation": "complaint", "title": entry.title, "body": "新しい文面", "position": 0},
+        {
+            "situation": "complaint",
+            "title": entry.title,
+            "body": "新しい文面",
+            "title_en": entry.title_en,
+            "body_en": entry.body_en,
+            "position": entry.position,
+        },
     )
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.body == "新しい文面" and entry.updated_by == admin_user
     event = AuditEvent.objects.get(action="guidance.changed")
-    assert event.changes["body"][1] == "新しい文面" and "title" not in event.changes
+    assert event.changes["body"][1] == "新しい文面" and set(event.changes) == {"body"}
     with pytest.raises(PermissionDenied):
         guidance_save(
             user=UserFactory(roles=["supervisor"]),
             data={"situation": "faq", "title": "x", "body": "y", "position": 0},
         )
+
+
+def test_the_english_interface_shows_the_english_text_and_finds_it(staff_client):
+    from django.utils import translation
+
+    staff_client.cookies["django_language"] = "en"
+    page = staff_client.get(reverse("refunds:guidance")).content.decode()
+    assert "Who is affected?" in page and "0120-78-8221, 9:00 to 18:00" in page
+    assert "対象になるのはどのような人ですか" not in page
+    found = staff_client.get(reverse("refunds:guidance"), {"q": "letter of authority"})
+    assert "Can a family member claim instead?" in found.content.decode()
+    entry = Guidance.objects.create(situation="faq", title="英語のない質問", body="本文")
+    with translation.override("en"):
+        assert entry.shown_title == "英語のない質問"  # no English written: the Japanese text
+    with translation.override("ja"):
+        assert Guidance.objects.get(title__contains="受付時間").shown_title.startswith("問い合わせ")

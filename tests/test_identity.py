@@ -247,19 +247,31 @@ def test_only_the_operator_on_the_call_passes_it_on_and_only_once(staff_user):
 # -- calls on record ---------------------------------------------------------------------------
 
 
-def test_an_inquiry_is_about_its_callers_case_never_another_members(staff_user):
+def test_an_inquiry_is_about_its_callers_cases_never_another_members(staff_user):
     member = _member()
     mine = CaseFactory(contract=ContractFactory(member=member))
+    also_mine = CaseFactory(contract=ContractFactory(member=member))
     theirs = CaseFactory()
     inquiry = services.inquiry_start(user=staff_user, member=member, answers={})
     with pytest.raises(ValidationError, match="another member"):
         services.inquiry_close(
-            inquiry=inquiry, user=staff_user, reason="amount", outcome="answered", case=theirs
+            inquiry=inquiry,
+            user=staff_user,
+            reason="amount",
+            outcome="answered",
+            cases=[mine, theirs],
         )
     closed = services.inquiry_close(
-        inquiry=inquiry, user=staff_user, reason="amount", outcome="answered", case=mine
+        inquiry=inquiry,
+        user=staff_user,
+        reason="amount",
+        outcome="answered",
+        cases=[mine, also_mine],
     )
-    assert closed.case == mine
+    assert closed.case == mine and set(closed.cases.all()) == {mine, also_mine}
+    assert list(also_mine.inquiries_about.all()) == [closed]
+    event = AuditEvent.objects.get(action="inquiry.closed")
+    assert event.changes["cases"] == [mine.pk, also_mine.pk]
     with pytest.raises(ValidationError, match="another member"):
         services.inquiry_log(user=staff_user, reason="amount", member=member, case=theirs)
 

@@ -20,6 +20,7 @@ from refunds.models import (
     Contract,
     Direction,
     Guidance,
+    Inquiry,
     InquiryOutcome,
     InquiryReason,
     Member,
@@ -121,20 +122,31 @@ class RevealForm(forms.Form):
 
 
 class InquiryCloseForm(forms.Form):
-    """How an open inquiry ended: reason, outcome, the case it was about and a note."""
+    """How an open inquiry ended: reason, outcome, the cases it was about and a note."""
 
-    case = forms.ModelChoiceField(
-        label=_("about the case"), queryset=Case.objects.none(), required=False
+    cases = forms.ModelMultipleChoiceField(
+        label=_("about the cases"),
+        queryset=Case.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, member: Member | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        member: Member | None = None,
+        inquiry: Inquiry | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        case = self.fields["case"]
-        assert isinstance(case, forms.ModelChoiceField)
+        cases = self.fields["cases"]
+        assert isinstance(cases, forms.ModelMultipleChoiceField)
         if member is None:
-            del self.fields["case"]
+            del self.fields["cases"]
         else:
-            case.queryset = Case.objects.filter(member=member).order_by("case_no")
+            cases.queryset = Case.objects.filter(member=member).order_by("case_no")
+            if inquiry is not None and inquiry.case_id is not None:
+                cases.initial = [inquiry.case_id]
 
     reason = forms.ChoiceField(label=_("reason"), choices=_blank_choice(InquiryReason.choices))
     outcome = forms.ChoiceField(label=_("outcome"), choices=_blank_choice(InquiryOutcome.choices))
@@ -365,7 +377,10 @@ class GuidanceForm(forms.ModelForm):
     class Meta:
         model = Guidance
         fields = list(GUIDANCE_FIELDS)
-        widgets = {"body": forms.Textarea(attrs={"rows": 10})}
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 10}),
+            "body_en": forms.Textarea(attrs={"rows": 6}),
+        }
 
 
 class ContactUpdateForm(forms.Form):

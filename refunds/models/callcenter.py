@@ -78,6 +78,7 @@ class Inquiry(models.Model):
         related_name="inquiries",
         verbose_name=_("member"),
     )
+    # The case the call was opened for (its program's hours and identity rule apply) ...
     case = models.ForeignKey(
         Case,
         on_delete=models.PROTECT,
@@ -85,6 +86,10 @@ class Inquiry(models.Model):
         blank=True,
         related_name="inquiries",
         verbose_name=_("case"),
+    )
+    # ... and every case the call was about (the member's, chosen when it ends; with ``case``).
+    cases = models.ManyToManyField(
+        Case, blank=True, related_name="inquiries_about", verbose_name=_("about the cases")
     )
     channel = models.CharField(
         _("channel"), max_length=16, choices=Channel.choices, default=Channel.PHONE

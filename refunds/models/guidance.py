@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -23,6 +24,9 @@ class Guidance(models.Model):
     situation = models.CharField(_("situation"), max_length=16, choices=Situation.choices)
     title = models.CharField(_("title or question"), max_length=200)
     body = models.TextField(_("text"))
+    # The same in English, for the English interface (the Japanese text when left empty).
+    title_en = models.CharField(_("title or question (English)"), max_length=200, blank=True)
+    body_en = models.TextField(_("text (English)"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
@@ -45,4 +49,17 @@ class Guidance(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.shown_title
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the interface's language (Japanese when no English is written)."""
+        return self.title_en if self.title_en and _english() else self.title
+
+    @property
+    def shown_body(self) -> str:
+        return self.body_en if self.body_en and _english() else self.body
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")

@@ -6,7 +6,7 @@ order) and writes an audit event.
 
 import datetime
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -353,15 +353,20 @@ def inquiry_close(
     follow_up_needed: bool = False,
     callback_requested: bool = False,
     callback_at: datetime.datetime | None = None,
-    case: Case | None = None,
+    cases: Sequence[Case] = (),
 ) -> Inquiry:
-    """End an open inquiry with its reason, outcome, the case it was about and a note."""
-    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    """End an open inquiry with its reason, outcome, the cases it was about (the caller's own,
+    with the one it was opened for) and a note."""
+    inquiry = Inquiry.objects.select_for_update(of=("self",)).get(pk=inquiry.pk)
     if inquiry.ended_at is not None:
         raise ValidationError(_("This inquiry is already closed."))
-    if case is not None:
+    for case in cases:
         _check_case_of(case, inquiry.member)
-        inquiry.case = case
+    about: list[int] = sorted({case.pk for case in cases})
+    if inquiry.case_id is not None and inquiry.case_id not in about:
+        about = sorted([*about, inquiry.case_id])
+    if inquiry.case_id is None and about:
+        inquiry.case_id = about[0]
     inquiry.ended_at = max(timezone.now(), inquiry.started_at)
     inquiry.reason = reason
     inquiry.outcome = outcome
@@ -369,11 +374,12 @@ def inquiry_close(
     inquiry.follow_up_needed = follow_up_needed
     _apply_follow_up_rules(inquiry, callback_requested=callback_requested, callback_at=callback_at)
     inquiry.save()
+    inquiry.cases.set(about)
     audit_record(
         actor=user,
         action=AuditAction.INQUIRY_CLOSED,
         obj=inquiry,
-        changes=_inquiry_changes(inquiry),
+        changes={**_inquiry_changes(inquiry), "cases": about},
     )
     return inquiry
 

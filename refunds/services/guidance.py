@@ -12,7 +12,7 @@ from refunds.models import Guidance
 from refunds.models.audit import AuditAction
 from refunds.services.audit import audit_record
 
-FIELDS = ("situation", "title", "body", "position")
+FIELDS = ("situation", "title", "body", "title_en", "body_en", "position")
 
 
 @transaction.atomic

@@ -115,7 +115,7 @@ class MemberDetailView(ObjectDetailView):
         rule = services.identity_rule(self.object, cases=[row.case for row in view.cases])
         context["required_items"] = rule.required
         context["identity_form"] = IdentityCheckForm(items=rule.items)
-        context["close_form"] = InquiryCloseForm(member=self.object)
+        context["close_form"] = InquiryCloseForm(member=self.object, inquiry=view.open_inquiry)
         context["revealed"] = False
         context["reveal_form"] = RevealForm()
         context["may_reveal"] = policies.may_reveal(user=self.user, verified=view.verified)
@@ -234,6 +234,7 @@ class InquiryCloseView(ServiceFormView):
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
         kwargs["member"] = self.object.member
+        kwargs["inquiry"] = self.object
         return kwargs
 
     def get_queryset(self) -> QuerySet[Inquiry]:
@@ -293,6 +294,7 @@ class InquiryDetailView(ObjectDetailView):
         context["follow_up_form"] = FollowUpDoneForm()
         context["complaint_form"] = ComplaintCloseForm()
         context["claims"] = self.object.claims.select_related("case")
+        context["about"] = self.object.cases.order_by("case_no")
         return context
 
 

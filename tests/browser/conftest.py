@@ -83,6 +83,6 @@ def seeded_texts(request):
     from django.apps import apps
 
     request.getfixturevalue("transactional_db")
-    for name in ("0016_letter_templates", "0038_guidance_seed"):
+    for name in ("0016_letter_templates", "0038_guidance_seed", "0043_guidance_english"):
         importlib.import_module(f"refunds.migrations.{name}").seed(apps, None)
     yield
