@@ -151,12 +151,13 @@ def members_file(members: int) -> Path:
 
 
 def counts(database: str) -> tuple[int, int, int] | None:
+    """Members, contracts and detected cases (the extras' investigations are not counted)."""
     if not pg_query(f"SELECT 1 FROM pg_database WHERE datname = '{database}'", "postgres"):
         return None
     try:
         row = pg_query(
             "SELECT (SELECT COUNT(*) FROM refunds_member), (SELECT COUNT(*) FROM refunds_contract),"
-            " (SELECT COUNT(*) FROM refunds_case)",
+            " (SELECT COUNT(*) FROM refunds_case WHERE origin = 'detection')",
             database,
         )[0]
     except psycopg2.Error:
