@@ -82,3 +82,16 @@ def test_check_deploy_fails_while_the_letters_sender_is_the_example():
         **example,
     )
     assert result.returncode != 0 and "refunds.E002" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    """An instance started with the defaults never shows Django's debug pages (every URL
+    pattern to an anonymous visitor); ``DJANGO_DEBUG=1`` turns them on for a developer."""
+    show = "from django.conf import settings; print(settings.DEBUG)"
+    assert _manage("shell", "-c", show).stdout.split()[-1] == "False"
+    assert _manage("shell", "-c", show, DJANGO_DEBUG="1").stdout.split()[-1] == "True"
+    probe = (
+        "from django.test import Client; r = Client(HTTP_HOST='localhost').get('/no-such-page/');"
+        "print(r.status_code, b'URLconf' in r.content)"
+    )
+    assert _manage("shell", "-c", probe).stdout.strip().endswith("404 False")
