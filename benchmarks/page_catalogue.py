@@ -46,6 +46,7 @@ CATALOGUE: dict[str, Timed | NotTimed] = {
     # -- the site and accounts
     "home": Timed("staff"),
     "healthz": Timed("anonymous"),
+    "readyz": Timed("supervisor"),
     "favicon": NotTimed("a redirect to the static icon"),
     "accounts:login": Timed("anonymous"),
     "accounts:logout": NotTimed(POST),

@@ -5,12 +5,13 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from refunds.views.account import LogoutEverywhereView
-from refunds.views.health import HealthView
+from refunds.views.health import HealthView, ReadinessView
 from refunds.views.home import HomeView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("healthz", HealthView.as_view(), name="healthz"),
+    path("readyz", ReadinessView.as_view(), name="readyz"),
     # Browsers ask for /favicon.ico on pages without a link to the icon (files, the API's pages).
     path(
         "favicon.ico",

@@ -4,8 +4,21 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_in_process(client):
-    response = client.get(reverse("healthz"))
+def test_healthz_is_liveness_and_asks_nothing(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get(reverse("healthz"))
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_readyz_needs_a_session_or_the_token(client, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.HEALTH_TOKEN = "monitor-secret"
+    assert client.get(reverse("readyz")).status_code == 403
+    wrong = client.get(reverse("readyz"), HTTP_AUTHORIZATION="Bearer guess")
+    assert wrong.status_code == 403
+    response = client.get(reverse("readyz"), HTTP_AUTHORIZATION="Bearer monitor-secret")
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
@@ -15,17 +28,30 @@ def test_healthz_in_process(client):
     }
 
 
-def test_healthz_says_when_the_broker_is_down(client, settings):
+def test_readyz_says_when_the_broker_is_down_and_reuses_its_answer(staff_client, settings):
+    from unittest import mock
+
+    from django.core.cache import cache
+
+    from refunds.views import health
+
+    cache.clear()
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     from config.celery_app import app
 
     app.conf.broker_url = settings.CELERY_BROKER_URL
     try:
-        response = client.get(reverse("healthz"))
+        with mock.patch.object(
+            health, "_broker_and_workers", wraps=health._broker_and_workers
+        ) as asked:
+            first = staff_client.get(reverse("readyz"))
+            second = staff_client.get(reverse("readyz"))
     finally:
         app.conf.broker_url = ""
-    assert response.status_code == 503
-    assert response.json()["broker"].startswith("unavailable")
+        cache.clear()
+    assert first.status_code == second.status_code == 503
+    assert first.json()["broker"].startswith("unavailable")
+    assert asked.call_count == 1  # the second probe within HEALTH_CACHE_SECONDS is answered
 
 
 def test_sessions_expire_when_idle(settings):

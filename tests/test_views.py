@@ -373,6 +373,7 @@ def test_every_page_is_in_the_permission_table():
         "accounts:password_change_done",
         "set_language",
         "healthz",  # public: tests/test_health.py
+        "readyz",  # a session or the token: tests/test_health.py
         "favicon",  # public: tests/test_health.py
     }
     # The API has its own route × role matrix in tests/test_api.py.

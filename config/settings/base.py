@@ -309,6 +309,10 @@ LETTER_RUN_LIMIT = env.int("LETTER_RUN_LIMIT", default=500)
 
 # Dashboard and progress report.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
+# /readyz: the bearer token a monitor sends (signed-in users need none), and how long one
+# answer of the database, broker and worker checks is reused.
+HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
+HEALTH_CACHE_SECONDS = env.int("HEALTH_CACHE_SECONDS", default=5)
 # A claim not paid within this many days counts as past the target on the dashboard.
 CASE_TARGET_DAYS = env.int("CASE_TARGET_DAYS", default=30)
 # The progress report is generated and kept every this many days (Celery beat).
