@@ -12,6 +12,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 
@@ -41,14 +42,17 @@ class RequestIdMiddleware:
             response = self.get_response(request)
             response["X-Request-ID"] = rid
             user = getattr(request, "user", None)
+            # The path as it came over the wire (percent-encoded): a %0A in a URL cannot start
+            # a forged line of the plain log.
+            path = quote(request.path, safe="/:@!$&'()*+,;=~")
             log.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": round((time.monotonic() - started) * 1000, 1),
                     "user_id": getattr(user, "pk", None),

@@ -88,6 +88,16 @@ def test_each_request_has_an_id_in_its_response_and_its_log_lines(client, caplog
     assert len(fresh) == 32 and fresh != "bad id with spaces"
 
 
+
+def test_a_line_break_in_a_url_cannot_forge_a_log_line(client, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="refund_desk.request")
+    client.get("/nothing%0A2026-12-06 INFO refund_desk.request GET /admin 200")
+    line = next(r for r in caplog.records if r.name == "refund_desk.request")
+    assert "\n" not in line.getMessage() and "%0A" in line.getMessage()
+
+
 def test_json_log_lines_carry_the_request_id():
     import json
     import logging
