@@ -155,3 +155,17 @@ def test_every_task_a_service_names_is_registered_in_a_fresh_process():
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.stdout.strip() == "ok", done.stderr[-500:]
+
+
+def test_nothing_a_signed_in_user_sees_is_kept_by_a_cache(staff_client, supervisor_client, client):
+    from tests.factories import MemberFactory
+
+    member = MemberFactory()
+    for response in (
+        staff_client.get(reverse("refunds:member_detail", args=[member.pk])),
+        staff_client.get(reverse("refunds:member_list")),
+        supervisor_client.get(reverse("refunds:case_list"), {"export": "csv"}),
+        supervisor_client.get("/api/members/"),
+        client.get("/api/members/"),
+    ):
+        assert "no-store" in response["Cache-Control"], response.request["PATH_INFO"]
