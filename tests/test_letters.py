@@ -239,3 +239,12 @@ def test_the_letters_due_come_from_the_stored_figures_with_their_time(
     assert due(page) == "3" and 'id="letters-due-as-of"' in page
     refresh_dashboard()
     assert due(staff_client.get(url).content.decode()) == "4"
+
+
+def test_a_name_with_markup_characters_is_printed_as_written():
+    case = _case()
+    case.member.name = "山田 & Co's <株>"
+    case.member.save()
+    html = letters.render_letters_html([case], "notice")
+    assert "山田 &amp; Co&#x27;s &lt;株&gt;" in html
+    assert "&amp;amp;" not in html and "&amp;#x27;" not in html

@@ -152,7 +152,8 @@ def render_letters_html(cases: Sequence[Case], kind: str) -> str:
                 "case": case,
                 "member": case.member,
                 "subject": template.subject,
-                "paragraphs": _paragraphs(body.render(Context(context))),
+                # Plain text: letter.html escapes it, once.
+                "paragraphs": _paragraphs(body.render(Context(context, autoescape=False))),
                 "date": _japanese_date(today),
                 "claim_form": needs_claim_form(case, claim),
                 "context": context,
