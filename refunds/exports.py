@@ -7,7 +7,6 @@ would run as a formula (``=``, ``+``, ``-``, ``@``) is prefixed with a quote; pe
 masked unless the user's role may see it (supervisors and admins).
 """
 
-import csv
 import datetime
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -17,7 +16,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 
-from refunds.csvcells import escape_cell
+from refunds import csvcells
 from refunds.localtime import stamp
 from refunds.policies import may_see_personal_data
 
@@ -61,7 +60,7 @@ def export_rows(
     values = queryset.order_by("pk").values_list(*(column.path for column in columns))
     for record in values.iterator(chunk_size=CHUNK):
         yield [
-            escape_cell(fn(value) if fn else ("" if value is None else value))
+            fn(value) if fn else ("" if value is None else value)
             for fn, value in zip(convert, record, strict=True)
         ]
 
@@ -74,7 +73,7 @@ class _Echo:
 def csv_response(
     rows: Iterable[list[Any]], filename: str, encoding: str = "utf-8"
 ) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    writer = csvcells.writer(_Echo())
     cp932 = encoding.lower() in ("cp932", "shift_jis", "sjis")
 
     def lines() -> Iterator[bytes]:
@@ -97,7 +96,7 @@ def write_xlsx(rows: Iterable[list[Any]], path: str, title: str = "export") -> N
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
     for row in rows:
-        sheet.append(row)
+        sheet.append([csvcells.xlsx_cell(cell) for cell in row])
     book.save(path)
 
 

@@ -130,3 +130,24 @@ def test_someone_elses_export_is_not_found(staff_client):
         created_by=UserFactory(roles=["staff"]), list_name="refunds:case_list", format="csv"
     )
     assert staff_client.get(job.get_absolute_url()).status_code == 404
+
+
+def test_control_characters_do_not_break_an_xlsx_export(supervisor_client):
+    """Text the import, forms and API let in (a vertical tab, an escape) is written, visibly,
+    instead of failing the file; the audit log's export with such a reason too."""
+    from openpyxl import load_workbook
+
+    from refunds.models import AuditEvent
+
+    MemberFactory(name="山田\x0b太郎\x1b")
+    AuditEvent.objects.create(action="case.held", object_type="refunds.case", object_id="1",
+                              object_repr="SH10-1", reason="待ち\x0b=1+1")  # fmt: skip
+    members = supervisor_client.get(reverse("refunds:member_list"), {"export": "xlsx"})
+    names = [row[1] for row in load_workbook(io.BytesIO(_body(members))).active.iter_rows(
+        min_row=2, values_only=True)]  # fmt: skip
+    assert "山田\\x0b太郎\\x1b" in names
+    audit = supervisor_client.get(reverse("refunds:audit_list"), {"export": "xlsx"})
+    assert audit.status_code == 200
+    cells = [c for row in load_workbook(io.BytesIO(_body(audit))).active.iter_rows(
+        values_only=True) for c in row]  # fmt: skip
+    assert "待ち\\x0b=1+1" in cells

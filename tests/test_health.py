@@ -88,7 +88,6 @@ def test_each_request_has_an_id_in_its_response_and_its_log_lines(client, caplog
     assert len(fresh) == 32 and fresh != "bad id with spaces"
 
 
-
 def test_a_line_break_in_a_url_cannot_forge_a_log_line(client, caplog):
     import logging
 

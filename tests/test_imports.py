@@ -356,3 +356,20 @@ def test_second_import_of_the_same_kind_is_refused_while_one_is_open(tmp_path, s
     path = write(tmp_path, "b.csv", "contract_no,period,item,amount_yen\nC000000001,2001-01,x,1\n")
     code, out, err = run_import("billing", path)
     assert code == 1 and "another billing import is queued or running" in err
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["plain", "quoted"])
+def test_a_field_over_one_mebibyte_is_refused_with_its_line_and_column(tmp_path, quoted):
+    huge = "x" * (1 << 20 | 1)
+    cell = f'"{huge}"' if quoted else huge
+    path = write(
+        tmp_path,
+        "m.csv",
+        MEMBERS_HEADER + "SN1,佐藤,サトウ,,,,,,active,,\n" + f"SN2,{cell},スズキ,,,,,,active,,\n",
+    )
+    code, out, err = run_import("members", path)
+    assert code == 1 and "Traceback" not in err
+    # Read by the csv reader, the field stops it (its line); split as text, its column is named.
+    why = err.split("m.csv:3:")[1]
+    assert "1,048,576" in why if quoted else why.startswith(" name: longer than 200")
+    assert Member.objects.count() == 0

@@ -1,5 +1,8 @@
 """Every page for every role, the upload flow, and constant query counts on list pages."""
 
+import csv
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -257,21 +260,40 @@ def test_upload_runs_the_import_and_redirects_to_the_result(
 
 def test_upload_refused_while_another_import_of_the_kind_is_open(admin_client_role):
     ImportBatch.objects.create(kind="members", file_name="x.csv", status=ImportStatus.RUNNING)
-    upload = SimpleUploadedFile("members.csv", b"member_no\n1\n")
+    upload = SimpleUploadedFile("refused-by-the-lock.csv", b"member_no\n1\n")
     response = admin_client_role.post(
         reverse("refunds:import_create"), {"kind": "members", "file": upload, "encoding": "auto"}
     )
     assert response.status_code == 200
     assert ImportBatch.objects.count() == 1
+    from pathlib import Path
+
+    from django.conf import settings
+
+    stored = [p.name for p in Path(settings.MEDIA_ROOT).rglob("refused-by-the-lock*")]
+    assert stored == []  # the refused upload was not left on disk
+
+
+def test_an_upload_over_the_limit_is_refused_with_its_size(admin_client_role, settings):
+    settings.IMPORT_MAX_UPLOAD_BYTES = 1024
+    upload = SimpleUploadedFile("members.csv", b"member_no\n" + b"1\n" * 1000)
+    response = admin_client_role.post(
+        reverse("refunds:import_create"), {"kind": "members", "file": upload, "encoding": "auto"}
+    )
+    assert response.status_code == 200 and not ImportBatch.objects.exists()
+    assert "0 MB" in response.content.decode()
 
 
 def test_errors_download_is_a_csv_with_escaped_cells(supervisor_client):
     batch = _batch()
-    batch.row_errors.create(line=3, column="name", reason="=cmd|' /C calc'!A0")
+    batch.file_name = "=1+2+cmd|calc!A0.csv"
+    batch.save()
+    batch.row_errors.create(line=3, column="@SUM(1)", reason="=cmd|' /C calc'!A0")
     response = supervisor_client.get(reverse("refunds:import_errors_csv", args=[batch.pk]))
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufefffile,line,column,reason")
-    assert "'=cmd" in body
+    row = list(csv.reader(io.StringIO(body)))[1]
+    assert row == ["'=1+2+cmd|calc!A0.csv", "3", "'@SUM(1)", "'=cmd|' /C calc'!A0"]
 
 
 @pytest.mark.parametrize(

@@ -309,6 +309,9 @@ LETTER_SENDER_REQUIRED = env.bool("LETTER_SENDER_REQUIRED", default=False)
 LETTER_RUN_LIMIT = env.int("LETTER_RUN_LIMIT", default=500)
 
 # Dashboard and progress report.
+# The largest file the upload page takes (bytes; a 10,000,000-line billing file is about 400 MB;
+# larger files go through ``manage.py import_csv``). The proxy in front may set its own limit.
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=1024 * 2**20)
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 # /readyz: the bearer token a monitor sends (signed-in users need none), and how long one
 # answer of the database, broker and worker checks is reused.

@@ -19,7 +19,6 @@ would double the time the demo takes. QA's draw is a keyed hash of the case and 
 preparation, so the same seed plays the same story.
 """
 
-import csv
 import dataclasses
 import datetime
 import heapq
@@ -41,7 +40,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from refunds import bankdays, policies
+from refunds import bankdays, csvcells, policies
 from refunds.identity import answers_of
 from refunds.models import (
     BatchStatus,
@@ -920,7 +919,7 @@ class Story:
             self.rng.sample([i.pk for i in items], min(len(items) - 1, max(2, len(items) // 40)))
         )
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csvcells.writer(out)
         writer.writerow(["reference", "result", "amount_yen", "reason"])
         for item in items:
             if item.pk in refused:
@@ -935,7 +934,7 @@ class Story:
         if batch is None:
             return
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csvcells.writer(out)
         writer.writerow(["reference", "result", "amount_yen", "reason"])
         for item in batch.items.order_by("pk"):
             writer.writerow([f"{item.pk:010d}", "paid", item.amount_yen, ""])

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from refunds.models import ImportKind
@@ -17,3 +20,13 @@ class ImportUploadForm(forms.Form):
     partial = forms.BooleanField(
         label=_("Import the good rows even when some are rejected"), required=False
     )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES
+        if upload is not None and (upload.size or 0) > limit:
+            raise forms.ValidationError(
+                _("The file is %(size)s MB; an upload may be at most %(limit)s MB.")
+                % {"size": f"{upload.size / 2**20:,.0f}", "limit": f"{limit / 2**20:,.0f}"}
+            )
+        return upload

@@ -15,7 +15,15 @@ from .errors import FileRefused
 
 ENCODINGS = ("auto", "utf-8", "cp932")
 _SNIFF_BYTES = 1 << 20
-csv.field_size_limit(1 << 20)
+FIELD_LIMIT = 1 << 20  # characters in one field
+csv.field_size_limit(FIELD_LIMIT)
+
+
+def _unreadable(exc: csv.Error) -> str:
+    """Why the csv reader gave up, in the user's language where the reason is known."""
+    if "field larger than field limit" in str(exc):
+        return _("a field is longer than %(limit)s characters") % {"limit": f"{FIELD_LIMIT:,}"}
+    return _("not a readable CSV: %(reason)s") % {"reason": exc}
 
 
 def _decodes_wholly(fh: BinaryIO, encoding: str, *, refuse_nul: bool = False) -> bool:
@@ -112,7 +120,10 @@ def _split(text: str, count: int, start: int, width: int) -> Batch | None:
     if quoted:
         # A quoted field not closed on its line would take in the next line given here: the
         # lone quote after the last one shows whether that happened (one record more, or not).
-        records = list(csv.reader([*(lines[i] + "\n" for i in quoted), '"\n'], strict=False))
+        try:
+            records = list(csv.reader([*(lines[i] + "\n" for i in quoted), '"\n'], strict=False))
+        except csv.Error:  # a field over the limit: the csv path names its line
+            return None
         if len(records) != len(quoted) + 1 or any(len(r) != width for r in records[:-1]):
             return None
         placeholder = "," * (width - 1)
@@ -233,7 +244,7 @@ class CsvStream:
                 values.append(next(reader))
         except csv.Error as exc:
             raise FileRefused(
-                _("not a readable CSV: %(reason)s") % {"reason": exc},
+                _unreadable(exc),
                 line=start + sum(_spans(values)) + 1,
             ) from None
         except StopIteration:
@@ -248,7 +259,7 @@ class CsvStream:
                 values.extend(itertools.islice(reader, size))
             except csv.Error as exc:  # the records before the bad one are in ``values``
                 raise FileRefused(
-                    _("not a readable CSV: %(reason)s") % {"reason": exc},
+                    _unreadable(exc),
                     line=start + sum(_spans(values)) + 1,
                 ) from None
             if not values:

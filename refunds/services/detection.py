@@ -10,7 +10,6 @@ problems written with ``INSERT … SELECT``, case numbers reserved beforehand in
 transaction of their own.
 """
 
-import csv
 import io
 import logging
 from collections import Counter, defaultdict
@@ -26,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from refunds import csvcells
 from refunds.detection.rule import (
     Finding,
     Parameters,
@@ -861,7 +861,7 @@ def plan_csv(plan: Plan, *, program: RemediationProgram) -> str:
         ).values_list("pk", "contract_no")
     )
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvcells.writer(out)
     writer.writerow(
         [
             "action",

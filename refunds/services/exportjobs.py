@@ -1,6 +1,5 @@
 """Large exports: the same rows as a streamed export, written to a file by a Celery task."""
 
-import csv
 import tempfile
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 
 from accounts.models import User
+from refunds import csvcells
 from refunds.exports import export_rows, write_xlsx
 from refunds.localtime import file_stamp
 from refunds.models import ExportJob
@@ -81,7 +81,7 @@ def export_run(*, job_id: int) -> ExportJob:
                     errors="replace",
                     newline="",
                 ) as out:
-                    csv.writer(out, lineterminator="\r\n").writerows(counted())
+                    csvcells.writer(out).writerows(counted())
             handle.seek(0)
             extension = "xlsx" if job.format == "xlsx" else "csv"
             job.file.save(f"{stamp}.{extension}", File(handle), save=False)

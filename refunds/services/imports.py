@@ -70,10 +70,14 @@ def _release_stale_lock(kind: str) -> None:
 def _open_batch(**fields: Any) -> ImportBatch:
     kind = fields["kind"]
     _release_stale_lock(kind)
+    batch = ImportBatch(**fields)
     try:
         with transaction.atomic():
-            return ImportBatch.objects.create(**fields)
+            batch.save()  # stores an uploaded file before the row is written
+            return batch
     except IntegrityError:
+        if batch.file:  # refused by the lock: the stored upload goes too
+            batch.file.delete(save=False)
         raise ImportLocked(
             _("another %(kind)s import is queued or running; try again when it has finished")
             % {"kind": kind}

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from refunds import bankdays, payee, zengin
+from refunds import bankdays, csvcells, payee, zengin
 from refunds.models import (
     BatchStatus,
     Case,
@@ -289,7 +289,7 @@ def _file_for(batch: PaymentBatch, items: list[PaymentItem]) -> tuple[str, bytes
         )
         return f"zengin-{batch.pk}-{batch.transfer_date:%Y%m%d}.txt", data
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvcells.writer(out)
     writer.writerow(["reference", "member_no", "contract_no", "amount_yen", "case_no", "batch"])
     for item in items:
         writer.writerow(

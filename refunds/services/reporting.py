@@ -1,6 +1,5 @@
 """Progress reports: generated on demand or by Celery beat, kept, and written as CSV/XLSX/PDF."""
 
-import csv
 import io
 from typing import Any
 
@@ -9,6 +8,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from refunds import csvcells
 from refunds.models import Category, ProgressReport
 from refunds.models.audit import AuditAction
 from refunds.reports import REPORT_ROWS, progress_report
@@ -50,7 +50,7 @@ def report_table(report: ProgressReport) -> tuple[list[str], list[list[Any]]]:
 def report_csv(report: ProgressReport) -> bytes:
     header, rows = report_table(report)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvcells.writer(out)
     writer.writerow(header)
     writer.writerows(rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
@@ -69,7 +69,7 @@ def report_xlsx(report: ProgressReport) -> bytes:
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append([csvcells.xlsx_cell(cell) for cell in row])
     for column in sheet.iter_cols(min_col=2, min_row=3):
         for cell in column:
             cell.number_format = "#,##0"

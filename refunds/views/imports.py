@@ -1,4 +1,3 @@
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -11,7 +10,7 @@ from django.views.generic import DetailView, FormView
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import SUPERVISORS, Role
-from refunds.csvcells import escape_cell
+from refunds import csvcells
 from refunds.filters import ImportBatchFilter
 from refunds.forms.imports import ImportUploadForm
 from refunds.imports.errors import ImportLocked
@@ -89,14 +88,12 @@ class ImportErrorsCsvView(RoleRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> StreamingHttpResponse:
         batch = get_object_or_404(ImportBatch, pk=pk)
-        writer = csv.writer(_Echo())
+        writer = csvcells.writer(_Echo())
 
         def rows() -> Any:
             yield "\ufeff" + writer.writerow(["file", "line", "column", "reason"])
             for error in batch.row_errors.order_by("line", "id").iterator(chunk_size=2000):
-                yield writer.writerow(
-                    [batch.file_name, error.line, error.column, escape_cell(error.reason)]
-                )
+                yield writer.writerow([batch.file_name, error.line, error.column, error.reason])
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'

@@ -1,10 +1,9 @@
-import csv
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from refunds.csvcells import escape_cell
+from refunds import csvcells
 from refunds.models import Case, RemediationProgram
 
 COLUMNS = ("case_no", "program", "member_no", "contract_no", "category", "amount_yen", "status")
@@ -41,9 +40,9 @@ class Command(BaseCommand):
         )
         count = 0
         with output.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
+            writer = csvcells.writer(fh)
             writer.writerow(COLUMNS)
             for row in rows.iterator(chunk_size=5000):
-                writer.writerow([escape_cell("" if value is None else value) for value in row])
+                writer.writerow(["" if value is None else value for value in row])
                 count += 1
         self.stdout.write(f"cases={count}")

@@ -5,7 +5,6 @@ more than ``RETENTION_YEARS`` (5) years ago, and nothing happened to them since.
 CSV on stdout: member number, cases, when the last one closed, inquiries and claims on record.
 """
 
-import csv
 import datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from refunds import csvcells
 from refunds.models import CaseStatus, Member
 
 CLOSED = (CaseStatus.PAID, CaseStatus.REJECTED, CaseStatus.NO_LONGER_AFFECTED)
@@ -39,7 +39,7 @@ class Command(BaseCommand):
     help = "List members whose personal data is due for deletion under the retention period."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        writer = csv.writer(self.stdout)
+        writer = csvcells.writer(self.stdout)
         writer.writerow(["member_no", "cases", "last_closed", "inquiries", "claims"])
         count = 0
         for member in members_due().iterator(chunk_size=2000):
