@@ -139,6 +139,15 @@ class TestAuthentication:
         assert response.status_code == 404
         assert response.json() == {"detail": "Not found."}
 
+    def test_a_post_to_an_unknown_path_is_a_json_404_not_the_csrf_page(self, people):
+        from django.test import Client
+
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(people["staff"])
+        for path in ("/api/no-such-thing/", "/api/cases/1/no-such-action/"):
+            response = client.post(path, {"x": "1"})
+            assert response.status_code == 404 and response["Content-Type"] == "application/json"
+
 
 # -- every route and every role ------------------------------------------------------------
 
