@@ -49,6 +49,18 @@ def is_supervisor(user: User) -> bool:
     return bool(user.has_role(*SUPERVISORS))
 
 
+def readable_inquiries(user: User) -> Q:
+    """The inquiries ``user`` may read (page and API): supervisors all of them; an operator
+    their own calls, and the calls of the member they are serving now (an open call of theirs
+    with that member). Others' notes and callers are not for reading across the floor."""
+    if is_supervisor(user):
+        return Q()
+    serving = Inquiry.objects.filter(
+        created_by=user, ended_at__isnull=True, member__isnull=False
+    ).values("member_id")
+    return Q(created_by=user) | Q(member__in=serving)
+
+
 def require_supervisor(user: User) -> None:
     """Refuse (PermissionDenied) unless ``user`` is a supervisor or an admin."""
     if not is_supervisor(user):

@@ -748,3 +748,31 @@ def test_ending_a_call_links_it_to_the_cases_it_was_about(staff_client, staff_us
     page = staff_client.get(reverse("refunds:inquiry_detail", args=[inquiry.pk])).content.decode()
     about = page.split('id="inquiry-cases">')[1].split("</dd>")[0]
     assert first.case_no in about and second.case_no in about
+
+
+def test_an_operator_reads_their_own_calls_and_those_of_the_member_they_serve(
+    staff_client, staff_user, supervisor_client
+):
+    from refunds.services import callcenter as call_services
+    from tests.factories import MemberFactory, UserFactory
+
+    member = MemberFactory()
+    colleague = UserFactory(roles=["staff"])
+    theirs = call_services.inquiry_log(
+        user=colleague,
+        reason="amount",
+        member=member,
+        note="家族の事情",
+        caller_phone="090-1234-5678",
+    )
+    page = reverse("refunds:inquiry_detail", args=[theirs.pk])
+    assert staff_client.get(page).status_code == 404  # another operator's call
+    assert staff_client.get("/api/inquiries/").json()["results"] == []
+    assert staff_client.get(f"/api/inquiries/{theirs.pk}/").status_code == 404
+    # Serving the same member now, the operator reads the member's earlier calls.
+    call_services.inquiry_start(user=staff_user, member=member, answers={})
+    shown = staff_client.get(page).content.decode()
+    assert "家族の事情" in shown and "090-1234-5678" not in shown and "5678" in shown
+    assert staff_client.get(f"/api/inquiries/{theirs.pk}/").status_code == 200
+    # Supervisors read every call, the caller's number in full.
+    assert "090-1234-5678" in supervisor_client.get(page).content.decode()

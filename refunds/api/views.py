@@ -230,6 +230,10 @@ class InquiryViewSet(
     serializer_class = InquirySerializer
     filterset_class = filters.InquiryFilter
 
+    def get_queryset(self) -> QuerySet[Inquiry]:
+        user = signed_in_user(self.request)
+        return super().get_queryset().filter(policies.readable_inquiries(user))
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = InquiryCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -16,7 +16,7 @@ from django.views import View
 from accounts.mixins import RoleRequiredMixin
 from accounts.models import User
 from accounts.roles import ALL_ROLES, SUPERVISORS
-from refunds import columns, identity, payee, policies, selectors
+from refunds import columns, identity, payee, policies, privacy, selectors
 from refunds.filters import ClaimFilter, InquiryFilter, InvestigationFilter, only
 from refunds.forms.callcenter import (
     ClaimForm,
@@ -287,10 +287,18 @@ class InquiryDetailView(ObjectDetailView):
     template_name = "refunds/inquiry_detail.html"
 
     def get_queryset(self) -> QuerySet[Inquiry]:
-        return selectors.inquiries().select_related("follow_up_done_by", "complaint_closed_by")
+        return (
+            selectors.inquiries()
+            .filter(policies.readable_inquiries(self.user))
+            .select_related("follow_up_done_by", "complaint_closed_by")
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        phone = self.object.caller_phone
+        context["caller_phone"] = (
+            phone if policies.is_supervisor(self.user) else privacy.mask_phone(phone)
+        )
         context["follow_up_form"] = FollowUpDoneForm()
         context["complaint_form"] = ComplaintCloseForm()
         context["claims"] = self.object.claims.select_related("case")
