@@ -30,7 +30,7 @@ from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from refunds.exports import ExportColumn, label_of, local_time
+from refunds.exports import ExportColumn, hidden, label_of, local_time
 from refunds.localtime import zone_name
 from refunds.models import (
     AuditEvent,
@@ -63,11 +63,6 @@ class In(enum.Flag):
 EVERYWHERE = In.TABLE | In.EXPORT | In.API
 LISTS = In.TABLE | In.EXPORT
 SHOWN = In.TABLE | In.API  # a list without an export
-
-
-def hidden(value: object) -> str:
-    """What an export writes for a value its reader may not see at all."""
-    return ""
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,19 @@ class ExportColumn:
     # Applied instead of the value when the user may not see personal data.
     mask: Callable[[Any], Any] | None = None
 
+    @property
+    def personal(self) -> bool:
+        """A member's personal data (a masked phone, address, birth date…), not an amount that
+        some readers may not see."""
+        return self.mask is not None and self.mask is not hidden
+
 
 # -- masks and formats ----------------------------------------------------------------------
+
+
+def hidden(value: object) -> str:
+    """What an export writes for a value its reader may not see at all (an amount for staff)."""
+    return ""
 
 
 def local_time(value: Any) -> str:
@@ -47,6 +58,11 @@ def label_of(choices: Any) -> Callable[[Any], str]:
 
 
 # -- rows and responses ---------------------------------------------------------------------
+
+
+def carries_personal_data(columns: Sequence[ExportColumn], user: Any) -> bool:
+    """Whether an export of ``columns`` by ``user`` holds personal data unmasked."""
+    return may_see_personal_data(user) and any(column.personal for column in columns)
 
 
 def export_rows(

@@ -151,3 +151,37 @@ def test_control_characters_do_not_break_an_xlsx_export(supervisor_client):
     cells = [c for row in load_workbook(io.BytesIO(_body(audit))).active.iter_rows(
         values_only=True) for c in row]  # fmt: skip
     assert "待ち\\x0b=1+1" in cells
+
+
+def test_an_unmasked_export_of_personal_data_is_logged_with_its_list_filter_and_rows(
+    supervisor_client, staff_client, settings
+):
+    from refunds.models import AuditEvent
+
+    for _ in range(3):
+        MemberFactory(status="active")
+    staff_client.get(reverse("refunds:member_list"), {"export": "csv"})  # masked: not logged
+    assert not AuditEvent.objects.filter(action="personal_data.exported").exists()
+    response = supervisor_client.get(
+        reverse("refunds:member_list"), {"status": "active", "export": "csv"}
+    )
+    assert len(_csv(response)) == 4
+    event = AuditEvent.objects.get(action="personal_data.exported")
+    assert event.changes == {
+        "list": "refunds:member_list",
+        "filter": "status=active",
+        "rows": 3,
+        "format": "csv",
+    }
+    # Above the limit the export asks why first, and keeps the reason with the event.
+    settings.EXPORT_REASON_ABOVE = 2
+    asked = supervisor_client.get(reverse("refunds:member_list"), {"export": "xlsx"})
+    page = asked.content.decode()
+    assert 'id="export-reason-form"' in page and 'name="export" value="xlsx"' in page
+    assert AuditEvent.objects.filter(action="personal_data.exported").count() == 1
+    given = supervisor_client.get(
+        reverse("refunds:member_list"), {"export": "xlsx", "reason": "返送先の一括確認"}
+    )
+    assert given["Content-Type"].startswith("application/vnd.openxmlformats")
+    last = AuditEvent.objects.filter(action="personal_data.exported").latest("pk")
+    assert last.reason == "返送先の一括確認" and last.changes["rows"] == 3

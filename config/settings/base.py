@@ -331,6 +331,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # An export of more rows than this runs in the background with a progress page.
 EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=50_000)
+# An export of unmasked personal data of more rows than this asks why (it is logged anyway).
+EXPORT_REASON_ABOVE = env.int("EXPORT_REASON_ABOVE", default=1_000)
 
 # Sessions end after this many idle minutes; every request starts the count again.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60

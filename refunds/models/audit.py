@@ -52,6 +52,7 @@ class AuditAction(models.TextChoices):
     CLAIM_RECORDED = "claim.recorded", _("Claim recorded")
     CLAIM_PAYEE_CHANGED = "claim.payee_changed", _("Claim's payee changed")
     MEMBER_REVEALED = "member.revealed", _("Personal data revealed")
+    PERSONAL_DATA_EXPORTED = "personal_data.exported", _("Personal data exported")
     MEMBER_CONTACT_CHANGED = "member.contact_changed", _("Contact details changed")
     MEMBER_MAIL_RETURNED = "member.mail_returned", _("Letter returned")
     # Payments

@@ -3,19 +3,24 @@
 import tempfile
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.http import QueryDict
 from django.test import RequestFactory
 from django.urls import resolve, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from refunds import csvcells
 from refunds.exports import export_rows, write_xlsx
 from refunds.localtime import file_stamp
 from refunds.models import ExportJob
+from refunds.models.audit import AuditAction
 from refunds.queue import EXPORT_JOB, send
+from refunds.services.audit import Entry, audit_record_many
 
 PROGRESS_EVERY = 5000
 
@@ -35,6 +40,31 @@ def _view_rows(job: ExportJob) -> tuple[Any, Any]:
         else filterset.queryset.none()
     )
     return queryset, view.export_columns
+
+
+@transaction.atomic
+def personal_data_export_record(
+    *, user: User, list_name: str, query: str, fmt: str, rows: int, reason: str = ""
+) -> None:
+    """An export of unmasked personal data, logged like a reveal: who, which list, which
+    filter, how many rows, why. Above ``EXPORT_REASON_ABOVE`` rows a reason is required."""
+    if rows > settings.EXPORT_REASON_ABOVE and not reason.strip():
+        raise ValidationError(
+            {"reason": _("Say why %(rows)s rows of personal data are exported.") % {"rows": rows}}
+        )
+    audit_record_many(
+        actor=user,
+        action=AuditAction.PERSONAL_DATA_EXPORTED,
+        entries=[
+            Entry(
+                object_type="list",
+                object_id=list_name,
+                object_repr=list_name.split(":")[-1],
+                changes={"list": list_name, "filter": query, "rows": rows, "format": fmt},
+                reason=reason.strip(),
+            )
+        ],
+    )
 
 
 def export_enqueue(

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
 from django_filters.filterset import filterset_factory
@@ -18,11 +18,17 @@ from django_tables2 import SingleTableMixin
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
-from refunds.exports import ExportColumn, csv_response, export_rows, xlsx_response
+from refunds.exports import (
+    ExportColumn,
+    carries_personal_data,
+    csv_response,
+    export_rows,
+    xlsx_response,
+)
 from refunds.localtime import file_stamp
 from refunds.pagination import CURSOR_PARAM, KeysetPaginator
 from refunds.queue import BackgroundUnavailable
-from refunds.services.exportjobs import export_enqueue
+from refunds.services.exportjobs import export_enqueue, personal_data_export_record
 from refunds.workflow import TransitionNotAllowed
 
 
@@ -46,8 +52,13 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponseBase:
         fmt = self.request.GET.get("export")
         if fmt and self.export_columns:
-            if self.object_list.count() > settings.EXPORT_SYNC_LIMIT:
-                return self.export_in_background(fmt)
+            total = self.object_list.count()
+            if carries_personal_data(self.export_columns, self.user):
+                refused = self.record_personal_data_export(fmt, total)
+                if refused is not None:
+                    return refused
+            if total > settings.EXPORT_SYNC_LIMIT:
+                return self.export_in_background(fmt, total)
             rows = export_rows(self.object_list, self.export_columns, self.request.user)
             stamp = f"{self.export_name}-{file_stamp()}"
             if fmt == "xlsx":
@@ -55,9 +66,33 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
             return csv_response(rows, stamp, self.request.GET.get("encoding", "utf-8"))
         return super().render_to_response(context, **kwargs)
 
-    def export_in_background(self, fmt: str) -> HttpResponseBase:
+    def record_personal_data_export(self, fmt: str, total: int) -> HttpResponseBase | None:
+        """Log an export of unmasked personal data (above ``EXPORT_REASON_ABOVE`` rows with its
+        reason); None to go on, else the page that asks why."""
+        query = self.request.GET.copy()
+        reason = query.pop("reason", [""])[0]
+        query.pop("export", None)
+        try:
+            personal_data_export_record(
+                user=self.user,
+                list_name=self.request.resolver_match.view_name,  # type: ignore[union-attr]
+                query=query.urlencode(),
+                fmt=fmt,
+                rows=total,
+                reason=reason,
+            )
+        except ValidationError:
+            return render(
+                self.request,
+                "refunds/export_reason.html",
+                {"title": self.title, "rows": total, "query": self.request.GET},
+            )
+        return None
+
+    def export_in_background(self, fmt: str, total: int) -> HttpResponseBase:
         query = self.request.GET.copy()
         query.pop("export", None)
+        query.pop("reason", None)
         encoding = query.pop("encoding", [""])[0]
         kind = "xlsx" if fmt == "xlsx" else ("csv-cp932" if encoding == "cp932" else "csv")
         try:
@@ -66,7 +101,7 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
                 list_name=self.request.resolver_match.view_name,  # type: ignore[union-attr]
                 query=query.urlencode(),
                 fmt=kind,
-                rows_total=self.object_list.count(),
+                rows_total=total,
             )
         except BackgroundUnavailable as exc:
             messages.error(self.request, str(exc))
