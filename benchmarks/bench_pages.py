@@ -189,7 +189,7 @@ PREPARED = (
     "'prepared', 'awaiting_second_approval', 'approved', 'in_payment', 'paid', "
     "'payment_failed', 'rejected'"
 )
-APPROVED = "'approved', 'in_payment', 'paid', 'payment_failed'"
+APPROVED = "'awaiting_second_approval', 'approved', 'in_payment', 'paid', 'payment_failed'"
 
 
 def build_sql(cases: int, users: dict[str, int]) -> list[tuple[str, str]]:
@@ -671,8 +671,21 @@ def pages(cases: int) -> list[Page]:
             .values_list("pk", flat=True)
         )
 
-    members = _spread(ids(Member, REPEAT), REPEAT)
-    case_ids = _spread(ids(Case, REPEAT), REPEAT)
+    # The staff user's calls in progress (identity checked): the pages as an operator sees
+    # them during a call, amounts and evidence shown.
+    in_call = list(
+        Inquiry.objects.filter(
+            created_by__username=USERS["staff"], ended_at__isnull=True, member__isnull=False
+        )
+        .order_by("pk")
+        .values_list("member_id", "case_id")[:REPEAT]
+    )
+
+    # The member and case pages outside a call: members with no call in progress.
+    busy = {member for member, _case in in_call}
+    members = [pk for pk in _spread(ids(Member, REPEAT), REPEAT) if pk not in busy]
+    case_ids = [pk for pk in _spread(ids(Case, REPEAT), REPEAT)
+                if pk not in {case for _member, case in in_call}]  # fmt: skip
     sample = list(
         Member.objects.filter(pk__in=members[:: max(len(members) // 50, 1)])
         .order_by("pk")
@@ -697,16 +710,6 @@ def pages(cases: int) -> list[Page]:
 
     def q(base: str, **params: Any) -> str:
         return f"{base}?{urlencode(params)}"
-
-    # The staff user's calls in progress (identity checked): the pages as an operator sees
-    # them during a call, amounts and evidence shown.
-    in_call = list(
-        Inquiry.objects.filter(
-            created_by__username=USERS["staff"], ended_at__isnull=True, member__isnull=False
-        )
-        .order_by("pk")
-        .values_list("member_id", "case_id")[:REPEAT]
-    )
 
     return [
         Page("case list: first page", "supervisor", [cases_url]),

@@ -75,6 +75,10 @@ class TariffFactory(factory.django.DjangoModelFactory):
     monthly_fee_yen = 6720
 
 
+APPROVED_STATES = {"awaiting_second_approval", "approved", "in_payment", "paid", "payment_failed"}
+PREPARED_STATES = {"prepared"} | APPROVED_STATES
+
+
 class CaseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "refunds.Case"
@@ -90,6 +94,23 @@ class CaseFactory(factory.django.DjangoModelFactory):
     computed_amount_yen = 6720
     amount_yen = 6720
     status = "detected"
+    # A case in a state of an approval carries it (the database's CHECK): a preparer, and an
+    # approver (another person) once approved.
+    prepared_by = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.status in PREPARED_STATES),
+        yes_declaration=factory.SubFactory(UserFactory, roles=["staff"]),
+        no_declaration=None,
+    )
+    approved_by = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.status in APPROVED_STATES),
+        yes_declaration=factory.SubFactory(UserFactory, roles=["supervisor"]),
+        no_declaration=None,
+    )
+    approved_at = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.status in APPROVED_STATES),
+        yes_declaration=factory.LazyFunction(timezone.now),
+        no_declaration=None,
+    )
 
 
 class InquiryFactory(factory.django.DjangoModelFactory):
@@ -140,3 +161,20 @@ class PaymentBatchFactory(factory.django.DjangoModelFactory):
     method = "bank_transfer"
     transfer_date = factory.LazyFunction(timezone.localdate)
     created_by = factory.SubFactory(UserFactory, roles=["supervisor"])
+
+
+def set_status(cases, status: str, **fields):
+    """Put ``cases`` (a queryset) straight into ``status`` — a test's shortcut past the
+    services — with the approvals the state carries (the database's CHECKs ask for them)."""
+    User = __import__("django.contrib.auth", fromlist=["x"]).get_user_model()
+    extra = {}
+    if status in PREPARED_STATES:
+        extra["prepared_by"] = User.objects.filter(username="test-preparer").first() or UserFactory(
+            username="test-preparer", roles=["staff"]
+        )
+    if status in APPROVED_STATES:
+        extra["approved_by"] = User.objects.filter(username="test-approver").first() or UserFactory(
+            username="test-approver", roles=["supervisor"]
+        )
+        extra["approved_at"] = timezone.now()
+    return cases.update(status=status, **{**extra, **fields})

@@ -893,3 +893,24 @@ def test_every_refusal_code_is_a_rule_of_the_policies():
     for duty, earlier in DUTIES.items():
         for before in earlier:
             assert f"duty.{duty.value}_after_{before.value}" in REFUSAL_CODES
+
+
+class TestSchemaCache:
+    def test_the_schema_is_made_once_and_never_served_without_a_role(self, people):
+        from unittest import mock
+
+        from django.core.cache import cache
+        from drf_spectacular.views import SpectacularAPIView
+
+        cache.clear()
+        client = api_client(people["staff"])
+        with mock.patch.object(
+            SpectacularAPIView, "get", autospec=True, side_effect=SpectacularAPIView.get
+        ) as made:
+            first = client.get(reverse("api:schema"), {"format": "json"})
+            second = client.get(reverse("api:schema"), {"format": "json"})
+            japanese = client.get(reverse("api:schema"), {"format": "json", "lang": "ja"})
+        assert first.content == second.content and made.call_count == 2  # en once, ja once
+        assert first.content != japanese.content
+        assert api_client().get(reverse("api:schema"), {"format": "json"}).status_code == 401
+        cache.clear()

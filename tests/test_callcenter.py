@@ -25,7 +25,7 @@ from refunds.models import (
 from refunds.payee import BankDetails
 from refunds.search.query import search
 from refunds.services import callcenter as services
-from tests.factories import CaseFactory, ContractFactory, MemberFactory, UserFactory
+from tests.factories import CaseFactory, ContractFactory, MemberFactory, UserFactory, set_status
 
 pytestmark = pytest.mark.django_db
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
@@ -636,7 +636,7 @@ class TestClaims:
         claim, _ = services.claim_record(
             case=case, user=supervisor_user, method="bank_transfer", bank=BankDetails(**BANK)
         )
-        Case.objects.filter(pk=case.pk).update(status="prepared")
+        set_status(Case.objects.filter(pk=case.pk), "prepared")
         _verified(staff_user, case.member)
         response = staff_client.post(
             reverse("refunds:payee_change", args=[claim.pk]),
@@ -660,8 +660,8 @@ class TestClaims:
         claim, _ = services.claim_record(
             case=case, user=supervisor_user, method="bank_transfer", bank=BankDetails(**BANK)
         )
-        Case.objects.filter(pk=case.pk).update(
-            status="paid", paid_at=timezone.now(), paid_amount_yen=6720
+        set_status(
+            Case.objects.filter(pk=case.pk), "paid", paid_at=timezone.now(), paid_amount_yen=6720
         )
         with pytest.raises(ValidationError, match="no longer"):
             services.claim_change_payee(

@@ -24,6 +24,7 @@ from tests.factories import (
     ContractFactory,
     MemberFactory,
     TariffFactory,
+    set_status,
 )
 
 pytestmark = pytest.mark.django_db
@@ -282,7 +283,7 @@ def test_second_run_changes_nothing(program):
 def test_new_billing_updates_untouched_and_flags_reviewed_cases(program):
     a, b = contract(), contract()
     detect(program)
-    Case.objects.filter(contract=b).update(status=CaseStatus.PREPARED)
+    set_status(Case.objects.filter(contract=b), CaseStatus.PREPARED)
     for c in (a, b):
         BillingLineFactory(contract=c, period=dt.date(2009, 9, 1), amount_yen=6720)
     run = detect(program)
@@ -313,7 +314,7 @@ def test_case_no_longer_found_is_closed_then_reopened(program):
 def test_reviewed_case_no_longer_found_is_flagged_not_closed(program):
     c = contract()
     detect(program)
-    Case.objects.filter(contract=c).update(status=CaseStatus.APPROVED)
+    set_status(Case.objects.filter(contract=c), CaseStatus.APPROVED)
     BillingLineFactory(contract=c, period=dt.date(2009, 9, 1), item="refund", amount_yen=-6720)
     run = detect(program)
     case = case_of(c)
@@ -501,7 +502,7 @@ def _matrix(program):
                 contract=c, period=dt.date(2009, 9, 1), item="refund", amount_yen=-6720
             )
         difference = {"same": 0, "more": 6720, "gone": -6720}[variant]
-        fields = {"status": status}
+        fields = {}
         if status == "paid":
             fields.update(paid_at=timezone.now(), paid_amount_yen=6720)
         if flag == "matching":
@@ -510,7 +511,7 @@ def _matrix(program):
             fields.update(flagged=True, flag_difference_yen=123)
         elif flag == "no_amount" and status not in ("detected", "paid", "no_longer_affected"):
             fields.update(amount_yen=None)
-        Case.objects.filter(contract=c).update(**fields)
+        set_status(Case.objects.filter(contract=c), status, **fields)
     return made
 
 

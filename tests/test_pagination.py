@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from refunds.models import Case
 from refunds.pagination import KeysetPaginator, encode_cursor, ordering_keys, seek
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, set_status
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +46,11 @@ def _walk(client, url: str, rel: str) -> tuple[list[int], int]:
 def many_cases(db):
     statuses = ["detected", "notified", "claim_received", "awaiting_claim"]
     made = [CaseFactory(status=statuses[n % 4], category=1 + n % 3) for n in range(123)]
-    Case.objects.filter(status="claim_received").update(
-        status="paid", paid_at=timezone.now(), paid_amount_yen=F("amount_yen")
+    set_status(
+        Case.objects.filter(status="claim_received"),
+        "paid",
+        paid_at=timezone.now(),
+        paid_amount_yen=F("amount_yen"),
     )
     return made
 

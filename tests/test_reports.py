@@ -11,7 +11,7 @@ from django.utils import timezone
 from refunds.models import Case, CaseStatus, Claim, ContactAttempt
 from refunds.reports import dashboard, progress_report
 from refunds.services import reporting
-from tests.factories import CaseFactory, InquiryFactory
+from tests.factories import CaseFactory, InquiryFactory, set_status
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +29,8 @@ def cases(db):
     made = [CaseFactory(category=1, status="detected", amount_yen=6720) for _ in range(3)]
     made += [CaseFactory(category=3, status="awaiting_claim", amount_yen=3402) for _ in range(2)]
     paid = CaseFactory(category=2, status="claim_received", amount_yen=4000)
-    Case.objects.filter(pk=paid.pk).update(
-        status="paid", paid_at=timezone.now(), paid_amount_yen=4000
+    set_status(
+        Case.objects.filter(pk=paid.pk), "paid", paid_at=timezone.now(), paid_amount_yen=4000
     )
     CaseFactory(category=2, status="rejected", amount_yen=999)
     CaseFactory(category=2, status="claim_received", amount_yen=None, computed_amount_yen=None)

@@ -14,7 +14,7 @@ from refunds.payee import BankDetails
 from refunds.services import callcenter, payments, qa, review
 from refunds.services.payments import ResultRow
 from refunds.workflow import TransitionNotAllowed
-from tests.factories import CaseFactory, ContractFactory, MemberFactory, UserFactory
+from tests.factories import CaseFactory, ContractFactory, MemberFactory, UserFactory, set_status
 
 pytestmark = pytest.mark.django_db
 BANK = {
@@ -244,7 +244,7 @@ class TestReviewFindings:
 
     def test_a_payee_fixed_after_a_failed_payment_is_prepared_again_by_the_fixer(self, people):
         case = approved_case(people)
-        Case.objects.filter(pk=case.pk).update(status="payment_failed")
+        set_status(Case.objects.filter(pk=case.pk), "payment_failed")
         claim = case.claims.get()
         callcenter.claim_change_payee(
             claim=claim,
@@ -550,3 +550,18 @@ def test_the_review_queue_offers_approve_only_where_the_duties_allow(people):
     case.save(update_fields=["amount_set_by"])
     assert approve not in mine.get(reverse("refunds:review_queue")).content.decode()
     assert approve in other.get(reverse("refunds:review_queue")).content.decode()
+
+
+def test_the_database_refuses_an_approved_state_without_its_approval():
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from refunds.models import Case
+    from tests.factories import CaseFactory
+
+    case = CaseFactory(status="claim_received")
+    for status in ("approved", "in_payment", "paid", "awaiting_second_approval", "prepared"):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Case.objects.filter(pk=case.pk).update(
+                status=status, paid_at=timezone.now(), paid_amount_yen=1
+            )

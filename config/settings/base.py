@@ -317,6 +317,8 @@ DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 # answer of the database, broker and worker checks is reused.
 HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
 HEALTH_CACHE_SECONDS = env.int("HEALTH_CACHE_SECONDS", default=5)
+# The API's OpenAPI schema, generated once and kept this long (it changes with a release).
+SCHEMA_CACHE_SECONDS = env.int("SCHEMA_CACHE_SECONDS", default=300)
 # A claim not paid within this many days counts as past the target on the dashboard.
 CASE_TARGET_DAYS = env.int("CASE_TARGET_DAYS", default=30)
 # The progress report is generated and kept every this many days (Celery beat).

@@ -4,14 +4,17 @@ from typing import Any
 
 from csp.decorators import csp_update
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.template.response import SimpleTemplateResponse
 from django.urls import include, path, re_path
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -39,6 +42,26 @@ class SchemaView(SpectacularAPIView):
             # Rendered here: the schema's lazy texts are translated in this language.
             if isinstance(response, SimpleTemplateResponse):
                 response.render()
+        return response
+
+    @extend_schema(exclude=True)  # the schema is not one of its own endpoints
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # After the API's authentication and permission checks: the schema is the same for
+        # everyone until the next release, so it is generated and rendered once (50 ms and
+        # more) and kept per language and format for SCHEMA_CACHE_SECONDS.
+        renderer = request.accepted_renderer
+        key = f"api-schema:{translation.get_language()}:{renderer.format}"
+        kept = cache.get(key)
+        if kept is not None:
+            content, content_type = kept
+            return HttpResponse(content, content_type=content_type)
+        response = super().get(request, *args, **kwargs)
+        response.accepted_renderer = renderer
+        response.accepted_media_type = request.accepted_media_type
+        response.renderer_context = self.get_renderer_context()
+        response.render()
+        kept = (response.content, response["Content-Type"])
+        cache.set(key, kept, settings.SCHEMA_CACHE_SECONDS)
         return response
 
 

@@ -286,6 +286,30 @@ class Case(models.Model):
                 | (Q(paid_at__isnull=False) & Q(paid_amount_yen__gt=0)),
                 name="case_paid_has_date_and_amount",
             ),
+            # The states of an approval carry it: prepared by someone, approved by another, when
+            # (the database refuses a case set to approved, or paid, with nobody's approval).
+            models.CheckConstraint(
+                condition=~Q(status__in=[CaseStatus.PREPARED, CaseStatus.AWAITING_SECOND_APPROVAL])
+                | Q(prepared_by__isnull=False),
+                name="case_prepared_has_preparer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(
+                    status__in=[
+                        CaseStatus.AWAITING_SECOND_APPROVAL,
+                        CaseStatus.APPROVED,
+                        CaseStatus.IN_PAYMENT,
+                        CaseStatus.PAID,
+                        CaseStatus.PAYMENT_FAILED,
+                    ]
+                )
+                | (
+                    Q(prepared_by__isnull=False)
+                    & Q(approved_by__isnull=False)
+                    & Q(approved_at__isnull=False)
+                ),
+                name="case_approved_has_approver",
+            ),
             # A detected case is about a contract; an investigation may not know one yet.
             models.CheckConstraint(
                 condition=Q(origin=CaseOrigin.INVESTIGATION) | Q(contract__isnull=False),
@@ -299,8 +323,10 @@ class Case(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("refunds:case_detail", args=[self.pk])
 
-    def restart_review(self, *, preparer: Any = None) -> None:
-        """Clear the approvals and, given a preparer, record who prepares the case now; saved.
+    def restart_review(self, *, preparer: Any = None, save: bool = True) -> dict[str, Any]:
+        """Clear the approvals and, given a preparer, record who prepares the case now; saved
+        unless ``save`` is False (a move to another state saves them with it: an approved case
+        never stands without its approval, the database's CHECK). The values set, by field.
 
         Every path back to ``prepared`` (a change of amount, payee or QA result, a reopening)
         goes through here, so no earlier approval survives a change."""
@@ -310,7 +336,9 @@ class Case(models.Model):
         if preparer is not None:
             self.prepared_by, self.prepared_at = preparer, timezone.now()
             fields += ["prepared_by", "prepared_at"]
-        self.save(update_fields=fields)
+        if save:
+            self.save(update_fields=fields)
+        return {name: getattr(self, name) for name in fields}
 
 
 class CaseEvidence(models.Model):

@@ -649,13 +649,16 @@ def claim_change_payee(
     )
     if leads_to != case.status:
         # Whoever fixes the payee prepares the case anew: approvals start again.
-        case.restart_review(preparer=user if leads_to == CaseStatus.PREPARED else None)
+        restarted = case.restart_review(
+            preparer=user if leads_to == CaseStatus.PREPARED else None, save=False
+        )
         case_move(
             case=case,
             to=leads_to,
             actor=user,
             action=AuditAction.CASE_PAYEE_CHANGED,
             reason=reason.strip(),
+            fields=restarted,
         )
         if leads_to == CaseStatus.PREPARED:
             qa_draw(case)

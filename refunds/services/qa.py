@@ -94,13 +94,13 @@ def qa_record(*, case: Case, user: User, passed: bool, reason: str = "") -> QaRe
         reason=reason.strip(),
     )
     if not passed and case.status in (CaseStatus.AWAITING_SECOND_APPROVAL, CaseStatus.APPROVED):
-        case.restart_review()
         case_move(
             case=case,
             to=CaseStatus.PREPARED,
             actor=user,
             action=AuditAction.CASE_QA_RETURNED,
             reason=reason,
+            fields=case.restart_review(save=False),
         )
     return review
 

@@ -51,12 +51,17 @@ def case_prepare(*, case: Case, user: User, note: str = "") -> Case:
     problem = payout_problem(case, case.claims.first())
     if problem:
         raise ValidationError(problem)
-    case.restart_review(preparer=user)
+    restarted = case.restart_review(preparer=user, save=corrected)
     if corrected:  # prepared again where it stands: the check's failure is answered
         audit_record(actor=user, action=AuditAction.CASE_PREPARED, obj=case, reason=note)
     else:
         case_move(
-            case=case, to=S.PREPARED, actor=user, action=AuditAction.CASE_PREPARED, reason=note
+            case=case,
+            to=S.PREPARED,
+            actor=user,
+            action=AuditAction.CASE_PREPARED,
+            reason=note,
+            fields=restarted,
         )
     qa_draw(case, again=case.qa_status == QaStatus.FAILED)
     return case
@@ -126,8 +131,15 @@ def case_reopen(*, case: Case, user: User, reason: str) -> Case:
     case = _lock(case)
     if case.status != S.REJECTED:
         raise ValidationError(_("Only a rejected case can be reopened."))
-    case.restart_review(preparer=user)
-    case_move(case=case, to=S.PREPARED, actor=user, action=AuditAction.CASE_REOPENED, reason=reason)
+    restarted = case.restart_review(preparer=user, save=False)
+    case_move(
+        case=case,
+        to=S.PREPARED,
+        actor=user,
+        action=AuditAction.CASE_REOPENED,
+        reason=reason,
+        fields=restarted,
+    )
     return case
 
 
@@ -198,7 +210,7 @@ def case_change_amount(
     changes = {"amount_yen": [before, amount_yen]}
     why = reason.strip() + (f" / {justification.strip()}" if justification.strip() else "")
     if case.status in (S.AWAITING_SECOND_APPROVAL, S.APPROVED, S.PREPARED):
-        case.restart_review(preparer=user)
+        restarted = case.restart_review(preparer=user, save=case.status == S.PREPARED)
         if case.status != S.PREPARED:
             case_move(
                 case=case,
@@ -207,6 +219,7 @@ def case_change_amount(
                 action=AuditAction.CASE_AMOUNT_CHANGED,
                 reason=why,
                 changes=changes,
+                fields=restarted,
             )
             return case
     audit_record(
