@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_DIR := var/demo
 DEMO_MEMBERS ?= 3000
 
-.PHONY: venv demo serve test lint format typecheck check messages bench bench-import bench-detect bench-search bench-payments bench-pages bench-pages-compare bench-runs bench-load clean
+.PHONY: venv demo serve test lint format typecheck check messages bench bench-import bench-import-bad bench-detect bench-search bench-payments bench-pages bench-pages-compare bench-runs bench-load clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,10 +49,13 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l ja -l en --ignore=.venv --ignore=var --ignore=benchmarks --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
 
-bench: bench-import bench-detect bench-search bench-payments bench-runs bench-pages
+bench: bench-import bench-import-bad bench-detect bench-search bench-payments bench-runs bench-pages
 
 bench-import: $(STAMP)
 	$(PY) benchmarks/bench_import.py
+
+bench-import-bad: $(STAMP)
+	$(PY) benchmarks/bench_bad_rows.py
 
 bench-detect: $(STAMP)
 	$(PY) benchmarks/bench_detect.py

@@ -13,6 +13,7 @@ from refunds.services.detection import (
 )
 from refunds.services.exportjobs import export_run
 from refunds.services.imports import import_run_batch
+from refunds.services.jobs import jobs_fail_stale
 from refunds.services.reporting import report_generate
 
 
@@ -89,3 +90,8 @@ def dashboard_refresh_task(days: int = 60) -> str:
 def audit_seal_task() -> int:
     """Chain the audit events written since the last run (Celery beat, every minute)."""
     return audit_seal()
+
+
+@shared_task(acks_late=True, name="refunds.jobs_fail_stale")
+def jobs_fail_stale_task() -> int:
+    return jobs_fail_stale()

@@ -373,3 +373,29 @@ def test_a_field_over_one_mebibyte_is_refused_with_its_line_and_column(tmp_path,
     why = err.split("m.csv:3:")[1]
     assert "1,048,576" in why if quoted else why.startswith(" name: longer than 200")
     assert Member.objects.count() == 0
+
+
+def test_a_file_of_bad_rows_is_refused_after_the_error_limit_without_reading_on(tmp_path, settings):
+    settings.IMPORT_MAX_ERRORS = 50
+    bad = "".join(f"SN{n},佐藤,サトウ,1999-02-30,,,,,active,,\n" for n in range(20_000))
+    path = write(tmp_path, "m.csv", MEMBERS_HEADER + bad)
+    code, out, err = run_import("members", path)
+    assert code == 1 and Member.objects.count() == 0
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportStatus.REJECTED and batch.row_errors.count() == 50
+    assert 50 <= batch.rejected < 20_000 and batch.rows_total < 20_000  # it stopped reading
+    assert "stopped_after_line=" in out and len(err.strip().splitlines()) == 50
+
+
+def test_a_partial_import_counts_every_rejected_row_and_keeps_the_first(tmp_path, settings):
+    settings.IMPORT_MAX_ERRORS = 50
+    rows = "".join(
+        f"SN{n},佐藤,サトウ,{'1999-02-30' if n % 2 else '1999-02-01'},,,,,active,,\n"
+        for n in range(2_000)
+    )
+    path = write(tmp_path, "m.csv", MEMBERS_HEADER + rows)
+    code, out, err = run_import("members", path, "--partial")
+    assert Member.objects.count() == 1_000
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportStatus.PARTIAL and batch.rejected == 1_000
+    assert batch.row_errors.count() == 50 and "1,000" in batch.message

@@ -174,11 +174,12 @@ def test_old_figures_are_shown_while_one_refresh_is_queued(cases):
     before = dashboard().totals["count"]
     _make_stale()
     CaseFactory(category=1, status="detected")
-    with mock.patch.object(dashboard_refresh_task, "delay") as delay:
+    with mock.patch.object(dashboard_refresh_task, "apply_async") as queued:
         assert dashboard().totals["count"] == before  # the stored figures, with their time
         _make_stale()
         dashboard()  # a refresh is already queued: not a second one
-    delay.assert_called_once_with(60)
+    queued.assert_called_once()
+    assert queued.call_args.args[0] == (60,)
     assert DashboardSnapshot.objects.get().refreshing_since is not None
     dashboard_refresh_task(60)
     snapshot = DashboardSnapshot.objects.get()
@@ -203,6 +204,8 @@ def test_broker_down_keeps_the_old_figures_and_no_refresh_marked(cases):
     before = dashboard().totals["count"]
     _make_stale()
     CaseFactory(category=1, status="detected")
-    with mock.patch.object(dashboard_refresh_task, "delay", side_effect=OperationalError("down")):
+    with mock.patch.object(
+        dashboard_refresh_task, "apply_async", side_effect=OperationalError("down")
+    ):
         assert dashboard().totals["count"] == before
     assert DashboardSnapshot.objects.get().refreshing_since is None

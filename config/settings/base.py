@@ -179,22 +179,40 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that does not answer is given up on in seconds (refunds/queue.py: one quick retry).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 
-# The cache carries import progress between the worker and the web process.
-CACHES = {
-    "default": env.cache_url(
-        "CACHE_URL",
-        default=(
-            CELERY_BROKER_URL
-            if CELERY_BROKER_URL.startswith("redis")
-            else f"filecache://{VAR_DIR / 'cache'}"
-        ),
-    )
-}
+# The cache carries import progress between the worker and the web process. On Redis it is
+# django-redis's, which answers "not cached" when Redis is down (IGNORE_EXCEPTIONS) instead of
+# failing the page: the pages keep working from the database, only slower.
+_CACHE = env.cache_url(
+    "CACHE_URL",
+    default=(
+        CELERY_BROKER_URL
+        if CELERY_BROKER_URL.startswith("redis")
+        else f"filecache://{VAR_DIR / 'cache'}"
+    ),
+)
+if _CACHE["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    _CACHE = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": _CACHE["LOCATION"],
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+        },
+    }
+CACHES = {"default": _CACHE}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # Refund Desk settings
 IMPORT_STALE_AFTER_SECONDS = env.int("IMPORT_STALE_AFTER_SECONDS", default=600)
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=5000)
+# Row errors an import keeps to list (every one is counted); an all-or-nothing import stops
+# reading once it has this many, since the file is refused whatever follows.
+IMPORT_MAX_ERRORS = env.int("IMPORT_MAX_ERRORS", default=1000)
 DETECTION_CHUNK_CONTRACTS = env.int("DETECTION_CHUNK_CONTRACTS", default=20000)
 DETECTION_STALE_AFTER_SECONDS = env.int("DETECTION_STALE_AFTER_SECONDS", default=1800)
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
@@ -330,7 +348,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The audit log's hash chain takes in the events of the last minute.
     "audit-seal": {"task": "refunds.audit_seal", "schedule": datetime.timedelta(minutes=1)},
+    # Imports and exports left queued with no worker to take them are failed.
+    "jobs-fail-stale": {
+        "task": "refunds.jobs_fail_stale",
+        "schedule": datetime.timedelta(minutes=5),
+    },
 }
+# A job queued this long without a worker taking it is failed (refunds/services/jobs.py).
+JOB_QUEUE_TIMEOUT_SECONDS = env.int("JOB_QUEUE_TIMEOUT_SECONDS", default=900)
 # An export of more rows than this runs in the background with a progress page.
 EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=50_000)
 # An export of unmasked personal data of more rows than this asks why (it is logged anyway).

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .direct import DirectWrite
-from .errors import FileRefused, RowError
+from .errors import FileRefused, RowError, RowErrors
 from .reader import Batch, CsvStream, detect_encoding
 from .rows import Cell, CopySource, ProgressCallback, Rows, cells, read_header, sqlite_insert
 from .schema import Column, CrossCheck, ImportSpec, Reference
@@ -38,17 +38,23 @@ class ImportOutcome:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: RowErrors = field(default_factory=lambda: RowErrors(settings.IMPORT_MAX_ERRORS))
     taken: bool = False
+    # An all-or-nothing import stops reading once IMPORT_MAX_ERRORS rows are rejected: the
+    # line it stopped after (0: read to the end).
+    stopped_after_line: int = 0
 
     @property
     def rejected(self) -> int:
-        return len({e.line for e in self.errors})
+        return self.errors.lines
 
     def summary(self) -> str:
+        stopped = (
+            f" stopped_after_line={self.stopped_after_line}" if self.stopped_after_line else ""
+        )
         return (
             f"created={self.created} updated={self.updated} "
-            f"unchanged={self.unchanged} rejected={self.rejected}"
+            f"unchanged={self.unchanged} rejected={self.rejected}{stopped}"
         )
 
 
@@ -126,38 +132,50 @@ class _Stage:
         )
 
     def _check(
-        self, cursor: Any, select: str, make_error: Callable[[tuple[Any, ...]], RowError]
-    ) -> list[RowError]:
+        self,
+        cursor: Any,
+        select: str,
+        make_error: Callable[[tuple[Any, ...]], RowError],
+        errors: RowErrors,
+    ) -> int:
+        """Add the rows ``select`` finds to ``errors`` (read in batches: a million bad rows are
+        counted, not held); how many."""
         cursor.execute(select)
-        found = [make_error(row) for row in cursor.fetchall()]
+        found = 0
+        while rows := cursor.fetchmany(2000):
+            found += len(rows)
+            errors.extend(map(make_error, rows))
         if found:
             self._mark_bad(cursor, select)
         return found
 
-    def validate(self, cursor: Any) -> list[RowError]:
-        errors: list[RowError] = []
-        errors += self._check_duplicates(cursor)
+    def validate(self, cursor: Any, errors: RowErrors) -> int:
+        """The set-based checks (duplicates, references, cross-field rules) into ``errors``;
+        how many rows they rejected."""
+        found = self._check_duplicates(cursor, errors)
         for ref in self.spec.references:
-            errors += self._check(
+            found += self._check(
                 cursor,
                 f"SELECT s.line, s.{ref.column} FROM {self.name} s "
                 f"LEFT JOIN {ref.table} r ON r.{ref.table_key} = s.{ref.column} "
                 f"WHERE r.id IS NULL AND {self._good('s')}",
                 _reference_error(ref),
+                errors,
             )
         for check in self.spec.checks:
             values = self._resolved_values(check.uses)
-            errors += self._check(
+            found += self._check(
                 cursor,
                 f"SELECT v.line FROM ({values}) v WHERE {check.condition}",
                 _check_error(check),
+                errors,
             )
-        return errors
+        return found
 
     def _good(self, alias: str) -> str:
         return f"NOT {alias}.bad" if self.postgres else f"{alias}.bad = 0"
 
-    def _check_duplicates(self, cursor: Any) -> list[RowError]:
+    def _check_duplicates(self, cursor: Any, errors: RowErrors) -> int:
         key = ", ".join(self.spec.key)
         on = " AND ".join(f"s.{k} = f.{k}" for k in self.spec.key)
         select = (
@@ -171,6 +189,7 @@ class _Stage:
             lambda row: RowError(
                 row[0], "-", _("duplicate key: same as line %(line)s") % {"line": row[1]}
             ),
+            errors,
         )
 
     def _resolved_values(self, uses: Iterable[str]) -> str:
@@ -331,12 +350,21 @@ def run_import(
                 outcome.errors,
                 numbered=False,
                 progress=progress,
+                stop_when_full=not partial,
             )
             if write.run(rows):
                 return _finish(outcome, rows, partial, (rows.good, 0, 0))
             stream, present, plans, width, batches = _open(fh, file_name, encoding, spec)
             outcome = ImportOutcome(encoding=encoding)
-        rows = Rows(stream, batches, plans, width, outcome.errors, progress=progress)
+        rows = Rows(
+            stream,
+            batches,
+            plans,
+            width,
+            outcome.errors,
+            progress=progress,
+            stop_when_full=not partial,
+        )
         stage = _Stage(spec, present)
         with connection.cursor() as cursor:
             stage.create(cursor)
@@ -345,11 +373,11 @@ def run_import(
             if rows.rows_total == 0:
                 raise FileRefused(_("the file has a header but no data rows"))
             counts = (0, 0, 0)
-            with stage.bulk_settings(cursor):
-                set_based_errors = stage.validate(cursor)
-                outcome.errors += set_based_errors
-                if partial or not outcome.errors:
-                    counts = stage.upsert(cursor, rows.good - len(set_based_errors))
+            if not rows.stopped_after_line:  # a refused file needs no more checks
+                with stage.bulk_settings(cursor):
+                    set_based = stage.validate(cursor, outcome.errors)
+                    if partial or not outcome.errors:
+                        counts = stage.upsert(cursor, rows.good - set_based)
             stage.drop(cursor)
         return _finish(outcome, rows, partial, counts)
 
@@ -373,6 +401,7 @@ def _finish(
 ) -> ImportOutcome:
     """Inside the import's transaction: roll it back when a row was rejected (unless partial)."""
     outcome.rows_total = rows.rows_total
+    outcome.stopped_after_line = rows.stopped_after_line
     if outcome.rows_total == 0:
         raise FileRefused(_("the file has a header but no data rows"))
     outcome.errors.sort()

@@ -16,7 +16,7 @@ from django.apps import apps
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from .errors import FileRefused, RowError
+from .errors import FileRefused, RowError, RowErrors
 from .normalize import CellError
 from .reader import Batch, CsvStream, Record
 from .schema import Column, ImportSpec
@@ -197,10 +197,11 @@ class Rows:
         batches: Iterator[Batch],
         cells: list[Cell],
         width: int,
-        errors: list[RowError],
+        errors: RowErrors,
         *,
         numbered: bool = True,
         progress: ProgressCallback | None = None,
+        stop_when_full: bool = False,
     ) -> None:
         self.stream = stream
         self.batches = batches
@@ -212,12 +213,19 @@ class Rows:
         self.kinds = (["integer"] if numbered else []) + [k for c in cells for k in c.kinds]
         self.rows_total = 0
         self.good = 0
+        # All or nothing: once ``errors`` is full the file is refused whatever follows, so
+        # reading stops after that batch (the last line read; 0 while reading on).
+        self.stop_when_full = stop_when_full
+        self.stopped_after_line = 0
 
     def _each(self) -> Iterator[Batch]:
         for batch in self.batches:
             yield batch
             if self.progress:
                 self.progress(self.stream.bytes_read, self.rows_total)
+            if self.stop_when_full and self.errors.full:
+                self.stopped_after_line = batch.lines[-1] if batch.lines else 0
+                return
 
     def copy_texts(self) -> Iterator[str]:
         for batch in self._each():

@@ -66,6 +66,7 @@ class AuditAction(models.TextChoices):
     PROGRAM_UPDATED = "program.updated", _("Program changed")
     PROGRAM_VERSIONED = "program.versioned", _("Program's rule versioned")
     IMPORT_FINISHED = "import.finished", _("Import finished")
+    JOB_TIMED_OUT = "job.timed_out", _("Background job failed: no worker took it")
     REPORT_GENERATED = "report.generated", _("Progress report generated")
     LETTER_TEMPLATE_CHANGED = "letter_template.changed", _("Letter text changed")
     LETTER_RUN_PRINTED = "letter_run.printed", _("Letter run printed")

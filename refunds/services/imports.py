@@ -235,6 +235,17 @@ def _finish(
                 batch.status = ImportStatus.PARTIAL
             else:
                 batch.status = ImportStatus.REJECTED
+            if outcome.stopped_after_line:
+                batch.message = _(
+                    "Refused after %(count)s rejected rows, at line %(line)s: nothing was "
+                    "imported and the rest of the file was not read. The first %(count)s are "
+                    "listed."
+                ) % {"count": f"{outcome.errors.limit:,}", "line": outcome.stopped_after_line}
+            elif outcome.errors.total > len(outcome.errors):
+                batch.message = _("%(total)s row errors; the first %(count)s are listed.") % {
+                    "total": f"{outcome.errors.total:,}",
+                    "count": f"{len(outcome.errors):,}",
+                }
             ImportRowError.objects.bulk_create(
                 (
                     ImportRowError(batch=batch, line=e.line, column=e.column, reason=e.reason[:500])

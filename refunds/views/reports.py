@@ -20,6 +20,7 @@ from refunds.filters import ProgressReportFilter
 from refunds.localtime import file_stamp
 from refunds.models import CaseStatus, Category, ExportJob, ProgressReport, RemediationProgram
 from refunds.services import reporting
+from refunds.services.jobs import jobs_fail_stale
 from refunds.tables import ProgressReportTable
 
 from .base import ObjectDetailView, ObjectListView
@@ -127,6 +128,7 @@ class ExportDetailView(ObjectDetailView):
     template_name = "refunds/export_detail.html"
 
     def get_queryset(self) -> QuerySet[ExportJob]:
+        jobs_fail_stale()  # a job no worker took says so instead of waiting for ever
         return visible_exports(self.user)
 
     def get_template_names(self) -> list[str]:
