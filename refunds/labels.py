@@ -16,6 +16,7 @@ from django.apps import apps
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.encoding import force_str
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -97,7 +98,34 @@ CHANGE_LABELS = {
     "fields": gettext_lazy("what"),
     "reason": gettext_lazy("reason"),
     "cases": gettext_lazy("cases"),
+    "list": gettext_lazy("list"),
+    "filter": gettext_lazy("filter"),
+    "rows": gettext_lazy("rows"),
+    "format": gettext_lazy("format"),
 }
+
+# Objects of an event that are not a model (an export is of a list, named by its view).
+OBJECT_TYPE_LABELS = {"list": gettext_lazy("list")}
+
+
+def object_type_label(object_type: str) -> str:
+    """``refunds.case`` as 案件: the model's name, or the label of a kind that is no model."""
+    if object_type in OBJECT_TYPE_LABELS:
+        return str(OBJECT_TYPE_LABELS[object_type])
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type
+
+
+def list_title(view_name: str) -> str:
+    """A list page's title from its view name (``refunds:member_list`` → 会員)."""
+    try:
+        view = resolve(reverse(view_name)).func
+    except NoReverseMatch:
+        return view_name
+    title = getattr(getattr(view, "view_class", None), "title", "")
+    return str(title) or view_name
 
 
 def _field_of(object_type: str, key: str) -> "models.Field[Any, Any] | None":
@@ -129,7 +157,9 @@ def describe_changes(object_type: str, changes: dict[str, Any]) -> list[tuple[st
     for key, value in changes.items():
         field = _field_of(object_type, key)
         label = field.verbose_name if field is not None else CHANGE_LABELS.get(key, key)
-        if key == "attempt":
+        if key == "list":
+            text = list_title(str(value))
+        elif key == "attempt":
             action = _field_of("refunds.auditevent", "action")
             text = _value_text(action, value)
         elif key == "fields" and isinstance(value, list):  # personal data shown: which fields

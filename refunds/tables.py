@@ -31,7 +31,14 @@ from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.utils import signature
 
 from refunds import columns
-from refunds.labels import choice_label, code_label, status_badge, yen
+from refunds.labels import (
+    choice_label,
+    code_label,
+    list_title,
+    object_type_label,
+    status_badge,
+    yen,
+)
 from refunds.models import (
     AuditEvent,
     Case,
@@ -585,6 +592,13 @@ class QaTable(ReviewTable):
 class AuditEventTable(BaseTable):
     created_at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("when"))
     object_repr = tables.Column(verbose_name=_("object"))
+
+    def render_object_type(self, value: str) -> str:
+        return object_type_label(value)
+
+    def render_object_repr(self, record: AuditEvent, value: str) -> str:
+        return list_title(record.object_id) if record.object_type == "list" else value
+
     changes = TemplateColumn(
         '{% load refunds_tags %}<span class="small">{{ record|changes_text|truncatechars:240 }}'
         "</span>",

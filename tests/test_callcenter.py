@@ -776,3 +776,38 @@ def test_an_operator_reads_their_own_calls_and_those_of_the_member_they_serve(
     assert staff_client.get(f"/api/inquiries/{theirs.pk}/").status_code == 200
     # Supervisors read every call, the caller's number in full.
     assert "090-1234-5678" in supervisor_client.get(page).content.decode()
+
+
+def test_the_member_page_in_a_call_has_no_element_id_twice(staff_client, staff_user):
+    from collections import Counter
+
+    from refunds.services import callcenter as call_services
+    from tests.factories import CaseFactory, ContractFactory, MemberFactory
+
+    member = MemberFactory()
+    CaseFactory(contract=ContractFactory(member=member))
+    call_services.inquiry_start(user=staff_user, member=member, answers={})
+    page = staff_client.get(member.get_absolute_url()).content.decode()
+    twice = [i for i, n in Counter(re.findall(r'\sid="([^"]+)"', page)).items() if n > 1]
+    assert twice == []
+
+
+def test_a_case_claimed_in_the_call_is_linked_to_it_without_a_tick(staff_user):
+    from refunds.models import Claim
+    from refunds.services import callcenter as call_services
+    from tests.factories import CaseFactory, ContractFactory, MemberFactory
+
+    member = MemberFactory()
+    case = CaseFactory(contract=ContractFactory(member=member), status="notified")
+    other = CaseFactory(contract=ContractFactory(member=member), status="notified")
+    call = call_services.inquiry_start(user=staff_user, member=member, answers={})
+    Claim.objects.create(case=case, member=member, inquiry=call, received_at=call.started_at,
+                         method="bill_credit", created_by=staff_user)  # fmt: skip
+    from refunds.forms.callcenter import InquiryCloseForm
+
+    form = InquiryCloseForm(member=member, inquiry=call, claimed=[case.pk])
+    assert form.fields["cases"].initial == [case.pk]
+    closed = call_services.inquiry_close(
+        inquiry=call, user=staff_user, reason="amount", outcome="claim_taken", cases=[]
+    )
+    assert list(closed.cases.all()) == [case] and other not in closed.cases.all()

@@ -185,3 +185,9 @@ def test_an_unmasked_export_of_personal_data_is_logged_with_its_list_filter_and_
     assert given["Content-Type"].startswith("application/vnd.openxmlformats")
     last = AuditEvent.objects.filter(action="personal_data.exported").latest("pk")
     assert last.reason == "返送先の一括確認" and last.changes["rows"] == 3
+    # The audit log reads it in words: the list's title, the labels of the changes.
+    supervisor_client.cookies["django_language"] = "ja"
+    log = supervisor_client.get(reverse("refunds:audit_list"), {"action": "personal_data"})
+    table = log.content.decode().split("<tbody")[1].split("</tbody>")[0]
+    assert "個人情報を出力" in table and "会員" in table and "行数: 3" in table
+    assert "refunds:member_list" not in table and ">list<" not in table

@@ -2,6 +2,7 @@
 
 import datetime
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -115,6 +116,11 @@ class IdentityCheckForm(forms.Form):
 class RevealForm(forms.Form):
     """Why the unmasked data is needed, and the operator's confirmation (the reveal is logged)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # It shares the member page with the call's close form, which has a reason too.
+        kwargs.setdefault("auto_id", "id_reveal_%s")
+        super().__init__(*args, **kwargs)
+
     reason = forms.CharField(label=_("why you need it"), max_length=300)
     confirm = forms.BooleanField(
         label=_("I need this data for the member's case; this is logged with my name.")
@@ -136,8 +142,11 @@ class InquiryCloseForm(forms.Form):
         *args: Any,
         member: Member | None = None,
         inquiry: Inquiry | None = None,
+        claimed: Iterable[int] = (),
         **kwargs: Any,
     ) -> None:
+        """``claimed``: the cases whose claim was taken in this call; they are checked, with
+        the case the call was opened for (or the member's only case)."""
         super().__init__(*args, **kwargs)
         cases = self.fields["cases"]
         assert isinstance(cases, forms.ModelMultipleChoiceField)
@@ -145,8 +154,10 @@ class InquiryCloseForm(forms.Form):
             del self.fields["cases"]
         else:
             cases.queryset = Case.objects.filter(member=member).order_by("case_no")
+            checked = set(claimed)
             if inquiry is not None and inquiry.case_id is not None:
-                cases.initial = [inquiry.case_id]
+                checked.add(inquiry.case_id)
+            cases.initial = sorted(checked)
 
     reason = forms.ChoiceField(label=_("reason"), choices=_blank_choice(InquiryReason.choices))
     outcome = forms.ChoiceField(label=_("outcome"), choices=_blank_choice(InquiryOutcome.choices))

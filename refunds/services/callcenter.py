@@ -362,7 +362,9 @@ def inquiry_close(
         raise ValidationError(_("This inquiry is already closed."))
     for case in cases:
         _check_case_of(case, inquiry.member)
-    about: list[int] = sorted({case.pk for case in cases})
+    # The cases chosen, with the one it was opened for and those claimed in this call.
+    claimed = set(Claim.objects.filter(inquiry=inquiry).values_list("case_id", flat=True))
+    about: list[int] = sorted({case.pk for case in cases} | claimed)
     if inquiry.case_id is not None and inquiry.case_id not in about:
         about = sorted([*about, inquiry.case_id])
     if inquiry.case_id is None and about:

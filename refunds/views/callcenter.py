@@ -115,7 +115,13 @@ class MemberDetailView(ObjectDetailView):
         rule = services.identity_rule(self.object, cases=[row.case for row in view.cases])
         context["required_items"] = rule.required
         context["identity_form"] = IdentityCheckForm(items=rule.items)
-        context["close_form"] = InquiryCloseForm(member=self.object, inquiry=view.open_inquiry)
+        call = view.open_inquiry
+        context["close_form"] = InquiryCloseForm(
+            member=self.object,
+            inquiry=call,
+            claimed=[c.case_id for c in view.claims if call and c.inquiry_id == call.pk]
+            or ([view.cases[0].case.pk] if len(view.cases) == 1 else []),
+        )
         context["revealed"] = False
         context["reveal_form"] = RevealForm()
         context["may_reveal"] = policies.may_reveal(user=self.user, verified=view.verified)
@@ -235,6 +241,7 @@ class InquiryCloseView(ServiceFormView):
         kwargs = super().get_form_kwargs()
         kwargs["member"] = self.object.member
         kwargs["inquiry"] = self.object
+        kwargs["claimed"] = self.object.claims.values_list("case_id", flat=True)
         return kwargs
 
     def get_queryset(self) -> QuerySet[Inquiry]:
