@@ -426,3 +426,13 @@ def test_the_case_page_runs_the_same_queries_whatever_the_state(staff_client):
             )
         counts.append(len(ctx.captured_queries))
     assert counts[1] == counts[2]
+
+
+def test_an_objects_link_is_the_one_reverse_gives():
+    from django.urls import reverse
+
+    from refunds.links import object_url
+
+    for name in ("refunds:member_detail", "refunds:case_detail", "refunds:inquiry_detail"):
+        for pk in (1, 42, 1_000_001):
+            assert object_url(name, pk) == reverse(name, args=[pk])

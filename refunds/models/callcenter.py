@@ -5,10 +5,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from refunds import privacy
+from refunds.links import object_url
 from refunds.localtime import stamp
 from refunds.payee import AccountType
 
@@ -213,7 +213,7 @@ class Inquiry(models.Model):
         return _("Inquiry %(id)s") % {"id": self.pk}
 
     def get_absolute_url(self) -> str:
-        return reverse("refunds:inquiry_detail", args=[self.pk])
+        return object_url("refunds:inquiry_detail", self.pk)
 
     @property
     def is_open(self) -> bool:

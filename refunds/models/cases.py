@@ -3,9 +3,10 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from refunds.links import object_url
 
 from .billing import BillingLine
 from .contracts import Contract
@@ -128,7 +129,7 @@ class DetectionRun(models.Model):
         return f"{self.program} #{self.pk}"
 
     def get_absolute_url(self) -> str:
-        return reverse("refunds:detection_detail", args=[self.pk])
+        return object_url("refunds:detection_detail", self.pk)
 
     def summary(self) -> str:
         return (
@@ -321,7 +322,7 @@ class Case(models.Model):
         return self.case_no
 
     def get_absolute_url(self) -> str:
-        return reverse("refunds:case_detail", args=[self.pk])
+        return object_url("refunds:case_detail", self.pk)
 
     def restart_review(self, *, preparer: Any = None, save: bool = True) -> dict[str, Any]:
         """Clear the approvals and, given a preparer, record who prepares the case now; saved

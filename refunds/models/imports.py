@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from refunds.links import object_url
 
 
 class ImportKind(models.TextChoices):
@@ -82,7 +83,7 @@ class ImportBatch(models.Model):
         return f"{self.get_kind_display()} {self.file_name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("refunds:import_detail", args=[self.pk])
+        return object_url("refunds:import_detail", self.pk)
 
     @property
     def is_open(self) -> bool:

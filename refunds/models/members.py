@@ -1,10 +1,10 @@
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from refunds import privacy
+from refunds.links import object_url
 from refunds.search import keys
 
 
@@ -88,7 +88,7 @@ class Member(models.Model):
         return f"{self.member_no} {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("refunds:member_detail", args=[self.pk])
+        return object_url("refunds:member_detail", self.pk)
 
     @property
     def is_active(self) -> bool:

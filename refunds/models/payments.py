@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from refunds.links import object_url
 
 from .callcenter import PayoutMethod
 from .cases import Case
@@ -98,7 +99,7 @@ class PaymentBatch(models.Model):
         return _("Payment batch %(id)s") % {"id": self.pk}
 
     def get_absolute_url(self) -> str:
-        return reverse("refunds:batch_detail", args=[self.pk])
+        return object_url("refunds:batch_detail", self.pk)
 
 
 class PaymentItem(models.Model):

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from refunds.links import object_url
 from refunds.localtime import stamp
 
 
@@ -30,7 +30,7 @@ class ProgressReport(models.Model):
         return _("Progress report %(when)s") % {"when": stamp(self.generated_at, zone=True)}
 
     def get_absolute_url(self) -> str:
-        return reverse("refunds:report_detail", args=[self.pk])
+        return object_url("refunds:report_detail", self.pk)
 
 
 class ExportJob(models.Model):
@@ -68,7 +68,7 @@ class ExportJob(models.Model):
         return _("Export %(id)s") % {"id": self.pk}
 
     def get_absolute_url(self) -> str:
-        return reverse("refunds:export_detail", args=[self.pk])
+        return object_url("refunds:export_detail", self.pk)
 
     @property
     def percent(self) -> int:
