@@ -1,9 +1,16 @@
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django_otp import user_has_device
+
+from accounts.roles import needs_second_factor
 
 
 class LanguageMiddleware:
@@ -45,3 +52,46 @@ class NoStoreMiddleware:
         ):
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+# Where a signed-in user who still owes the second factor may go: the code page, the setup
+# page, signing out, the language switch and the health probes.
+SECOND_FACTOR_OPEN = {
+    "second_factor",
+    "second_factor_setup",
+    "accounts:logout",
+    "set_language",
+    "healthz",
+    "readyz",
+}
+
+
+class SecondFactorMiddleware:
+    """A user whose role signs in with a second factor (``needs_second_factor``) reaches no page
+    before giving it: the code page if an authenticator is set up, else its setup page; the
+    API (a session) answers 403. API tokens are not sessions and are not asked."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and needs_second_factor(user)
+            and not user.is_verified()
+            and not request.path.startswith(settings.STATIC_URL or "/static/")
+        ):
+            try:
+                name = resolve(request.path_info).view_name
+            except Resolver404:
+                name = ""
+            if name not in SECOND_FACTOR_OPEN:
+                if request.path.startswith("/api/"):
+                    return JsonResponse(
+                        {"detail": _("Sign in with your second factor first.")}, status=403
+                    )
+                target = "second_factor" if user_has_device(user) else "second_factor_setup"
+                return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)

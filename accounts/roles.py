@@ -33,3 +33,11 @@ def sync_role_groups_after_migrate(sender: Any, **kwargs: Any) -> None:
     from django.contrib.auth.models import Group
 
     sync_role_groups(Group)
+
+
+def needs_second_factor(user: Any) -> bool:
+    """Whether ``user`` signs in with a code after the password (``TWO_FACTOR_ROLES``)."""
+    from django.conf import settings
+
+    wanted = [Role(name) for name in settings.TWO_FACTOR_ROLES]
+    return bool(wanted) and bool(user.has_role(*wanted))

@@ -54,6 +54,10 @@ CATALOGUE: dict[str, Timed | NotTimed] = {
     "accounts:password_change_done": Timed("staff"),
     "logout_everywhere": NotTimed(POST),
     "set_language": NotTimed(POST),
+    "second_factor": Timed("supervisor"),
+    "second_factor_setup": NotTimed(
+        "its GET makes the authenticator being set up (a write); tests/test_second_factor.py"
+    ),
     # -- the API (read routes as a supervisor; every action is a POST)
     "api:schema": Timed("supervisor"),
     "api:docs": Timed("supervisor"),

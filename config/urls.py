@@ -4,7 +4,7 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from refunds.views.account import LogoutEverywhereView
+from refunds.views.account import LogoutEverywhereView, SecondFactorSetupView, SecondFactorView
 from refunds.views.health import HealthView, ReadinessView
 from refunds.views.home import HomeView
 
@@ -23,6 +23,12 @@ urlpatterns = [
         "accounts/logout/everywhere/",
         LogoutEverywhereView.as_view(),
         name="logout_everywhere",
+    ),
+    path("accounts/second-factor/", SecondFactorView.as_view(), name="second_factor"),
+    path(
+        "accounts/second-factor/setup/",
+        SecondFactorSetupView.as_view(),
+        name="second_factor_setup",
     ),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("refunds.api.urls")),

@@ -396,6 +396,8 @@ def test_every_page_is_in_the_permission_table():
         "set_language",
         "healthz",  # public: tests/test_health.py
         "readyz",  # a session or the token: tests/test_health.py
+        "second_factor",  # any signed-in user: tests/test_second_factor.py
+        "second_factor_setup",  # any signed-in user: tests/test_second_factor.py
         "favicon",  # public: tests/test_health.py
     }
     # The API has its own route × role matrix in tests/test_api.py.

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "accounts",
     "refunds",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     *API_APPS,  # rest_framework, its token model, drf_spectacular and its vendored Swagger UI
 ]
@@ -51,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "accounts.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -331,6 +336,12 @@ LETTER_RUN_LIMIT = env.int("LETTER_RUN_LIMIT", default=500)
 # larger files go through ``manage.py import_csv``). The proxy in front may set its own limit.
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=1024 * 2**20)
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
+# Two-factor sign-in: the roles that give a code from an authenticator app (TOTP) after their
+# password, set up on their first sign-in, with ten recovery codes. Supervisors and admins
+# approve money and see everything; staff may be added (TWO_FACTOR_ROLES=staff,supervisor,admin).
+TWO_FACTOR_ROLES = env.list("TWO_FACTOR_ROLES", default=["supervisor", "admin"])
+OTP_TOTP_ISSUER = "Refund Desk"
+OTP_TOTP_THROTTLE_FACTOR = 1  # after each wrong code, twice as long to wait before the next
 # /readyz: the bearer token a monitor sends (signed-in users need none), and how long one
 # answer of the database, broker and worker checks is reused.
 HEALTH_TOKEN = env("HEALTH_TOKEN", default="")

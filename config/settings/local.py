@@ -10,6 +10,9 @@ from .base import *  # noqa: F403
 from .base import STATIC_ROOT, VAR_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# The demo signs in with the printed passwords alone unless TWO_FACTOR_ROLES is set; production
+# asks supervisors and admins for a code (config/settings/base.py).
+TWO_FACTOR_ROLES = env.list("TWO_FACTOR_ROLES", default=[])
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -71,6 +71,10 @@ class AuditAction(models.TextChoices):
     LETTER_TEMPLATE_CHANGED = "letter_template.changed", _("Letter text changed")
     LETTER_RUN_PRINTED = "letter_run.printed", _("Letter run printed")
     USER_LOGGED_OUT_EVERYWHERE = "user.logged_out_everywhere", _("Signed out everywhere")
+    USER_SECOND_FACTOR_SET_UP = "user.second_factor_set_up", _("Authenticator set up")
+    USER_SECOND_FACTOR_FAILED = "user.second_factor_failed", _("Wrong sign-in code")
+    USER_RECOVERY_CODE_USED = "user.recovery_code_used", _("Recovery code used")
+    USER_SECOND_FACTOR_RESET = "user.second_factor_reset", _("Second factor reset by an admin")
     # Refusals: who tried what, on which object, and why it was refused
     ATTEMPT_REFUSED = "attempt.refused", _("Attempt refused")
 
