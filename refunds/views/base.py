@@ -17,6 +17,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from accounts.mixins import RoleRequiredMixin
+from accounts.models import User
 from accounts.roles import Role
 from refunds.exports import (
     ExportColumn,
@@ -139,7 +140,9 @@ class ServiceFormView(RoleRequiredMixin, FormView):
     submit_label: Any = ""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if "pk" in kwargs and request.user.is_authenticated:
+        # The role first, the object after: a role that may not use the page is told 403
+        # whether the object exists or not (a 404 would tell it which numbers exist).
+        if "pk" in kwargs and isinstance(request.user, User) and self.test_func():
             self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
