@@ -168,3 +168,27 @@ def test_nothing_a_signed_in_user_sees_is_kept_by_a_cache(staff_client, supervis
         client.get("/api/members/"),
     ):
         assert "no-store" in response["Cache-Control"], response.request["PATH_INFO"]
+
+
+def test_behind_a_proxy_the_lockout_is_per_user_and_browser_and_cannot_be_spoofed(client, settings):
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    UserFactory(username="behind-proxy", roles=["staff"])
+    url = reverse("accounts:login")
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        # the attacker writes a new address of its own on the left each time: not taken
+        spoofed = {**proxy, "HTTP_X_FORWARDED_FOR": f"198.51.100.{n}, 203.0.113.9"}
+        Client().post(url, {"username": "behind-proxy", "password": "wrong"}, **spoofed)
+    locked = Client().post(
+        url, {"username": "behind-proxy", "password": "pw-for-tests-1"}, **attacker
+    )
+    assert locked.status_code == 429 or 'id="locked-out"' in locked.content.decode()
+    # The member of staff at another desk, through the same proxy, still signs in.
+    desk = {**proxy, "HTTP_X_FORWARDED_FOR": "192.0.2.50"}
+    fine = Client().post(url, {"username": "behind-proxy", "password": "pw-for-tests-1"}, **desk)
+    assert fine.status_code == 302

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from refunds import columns, privacy
+from refunds import columns, privacy, text
 from refunds.models import (
     IDENTITY_ITEMS,
     CallerRelation,
@@ -72,6 +72,21 @@ def _related(source: str) -> serializers.CharField:
 
 
 # -- members and contracts ------------------------------------------------------------------
+
+
+class TextChecked:
+    """An input serializer whose every text goes through ``refunds.text``: a control or
+    direction character is refused, naming the field (as the pages and the imports do)."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        refused = {
+            name: [why]
+            for name, value in attrs.items()
+            if isinstance(value, str) and (why := text.unsafe(value))
+        }
+        if refused:
+            raise serializers.ValidationError(refused)
+        return super().validate(attrs)  # type: ignore[misc]
 
 
 class MemberSerializer(serializers.ModelSerializer[Member]):
@@ -167,13 +182,13 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
         return data
 
 
-class NoteSerializer(serializers.Serializer[Any]):
+class NoteSerializer(TextChecked, serializers.Serializer[Any]):
     """An optional note (prepare, release)."""
 
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer[Any]):
+class ReasonSerializer(TextChecked, serializers.Serializer[Any]):
     """A required reason (reject, hold, reopen)."""
 
     reason = serializers.CharField(max_length=500)
@@ -204,11 +219,13 @@ class InquirySerializer(serializers.ModelSerializer[Inquiry]):
         return [name for name in IDENTITY_ITEMS if getattr(inquiry, name)]
 
 
-class InquiryCreateSerializer(serializers.Serializer[Any]):
+class InquiryCreateSerializer(TextChecked, serializers.Serializer[Any]):
     """A whole inquiry at once (``inquiry_log``), with the fields of the page's form."""
 
     reason = serializers.ChoiceField(choices=InquiryReason.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=text.TEXT_LIMIT
+    )
     outcome = serializers.ChoiceField(
         choices=InquiryOutcome.choices, required=False, allow_blank=True, default=""
     )
@@ -262,13 +279,13 @@ class InquiryCreateSerializer(serializers.Serializer[Any]):
         return value
 
 
-class RevealSerializer(serializers.Serializer[Any]):
+class RevealSerializer(TextChecked, serializers.Serializer[Any]):
     """Why the unmasked personal data is needed (kept in the reveal log)."""
 
     reason = serializers.CharField(max_length=300)
 
 
-class IdentityCheckSerializer(serializers.Serializer[Any]):
+class IdentityCheckSerializer(TextChecked, serializers.Serializer[Any]):
     """Who is calling and what the caller says (``inquiry_start``): each answer is compared
     with the member's data; the answer says which matched, never the stored value."""
 
@@ -303,7 +320,7 @@ class ClaimSerializer(serializers.ModelSerializer[Claim]):
         read_only_fields = fields
 
 
-class ClaimCreateSerializer(serializers.Serializer[Any]):
+class ClaimCreateSerializer(TextChecked, serializers.Serializer[Any]):
     """A member's claim (``claim_record``): the payee is checked again by the service."""
 
     case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.select_related("member"))
@@ -380,7 +397,7 @@ class PaymentBatchDetailSerializer(PaymentBatchSerializer):
         read_only_fields = fields
 
 
-class PaymentRunCreateSerializer(serializers.Serializer[Any]):
+class PaymentRunCreateSerializer(TextChecked, serializers.Serializer[Any]):
     """A run's proposal (``refunds.services.payments.Proposal``) and its transfer date."""
 
     method = serializers.ChoiceField(choices=PayoutMethod.choices)
@@ -394,7 +411,7 @@ class PaymentRunCreateSerializer(serializers.Serializer[Any]):
     approved_days = serializers.IntegerField(required=False, allow_null=True, min_value=0)
 
 
-class PaymentRunExcludeSerializer(serializers.Serializer[Any]):
+class PaymentRunExcludeSerializer(TextChecked, serializers.Serializer[Any]):
     items = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1)
     reason = serializers.CharField(max_length=300)
 

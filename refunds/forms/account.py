@@ -3,8 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from refunds.forms.base import Form
 
-class SecondFactorForm(forms.Form):
+
+class SecondFactorForm(Form):
     token = forms.CharField(
         label=_("code"),
         max_length=16,

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from refunds import payee
+from refunds import payee, text
+from refunds.forms.base import Form, ModelForm
 from refunds.localtime import stamp
 from refunds.models import (
     IDENTITY_ITEMS,
@@ -68,7 +69,7 @@ def phone_field() -> forms.RegexField:
     )
 
 
-class IdentityCheckForm(forms.Form):
+class IdentityCheckForm(Form):
     """Who is calling, and what the caller says; the service compares each answer with the
     member's data and answers match or no match (``refunds.identity``)."""
 
@@ -113,7 +114,7 @@ class IdentityCheckForm(forms.Form):
         return {item: self.cleaned_data.get(item) for item in IDENTITY_ITEMS if item in self.fields}
 
 
-class RevealForm(forms.Form):
+class RevealForm(Form):
     """Why the unmasked data is needed, and the operator's confirmation (the reveal is logged)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -127,7 +128,7 @@ class RevealForm(forms.Form):
     )
 
 
-class InquiryCloseForm(forms.Form):
+class InquiryCloseForm(Form):
     """How an open inquiry ended: reason, outcome, the cases it was about and a note."""
 
     cases = forms.ModelMultipleChoiceField(
@@ -162,7 +163,10 @@ class InquiryCloseForm(forms.Form):
     reason = forms.ChoiceField(label=_("reason"), choices=_blank_choice(InquiryReason.choices))
     outcome = forms.ChoiceField(label=_("outcome"), choices=_blank_choice(InquiryOutcome.choices))
     note = forms.CharField(
-        label=_("note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=text.TEXT_LIMIT,
     )
     follow_up_needed = forms.BooleanField(label=_("follow-up needed"), required=False)
     callback_requested = forms.BooleanField(
@@ -171,12 +175,15 @@ class InquiryCloseForm(forms.Form):
     callback_at = callback_at_field()
 
 
-class InquiryForm(forms.Form):
+class InquiryForm(Form):
     """A whole inquiry at once: three fields are enough, the rest is optional."""
 
     reason = forms.ChoiceField(label=_("reason"), choices=_blank_choice(InquiryReason.choices))
     note = forms.CharField(
-        label=_("note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=text.TEXT_LIMIT,
     )
     outcome = forms.ChoiceField(
         label=_("outcome"), choices=_blank_choice(InquiryOutcome.choices), required=False
@@ -211,17 +218,19 @@ class InquiryForm(forms.Form):
         return member
 
 
-class ComplaintCloseForm(forms.Form):
+class ComplaintCloseForm(Form):
     outcome = forms.CharField(
-        label=_("complaint outcome"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+        label=_("complaint outcome"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=text.TEXT_LIMIT,
     )
 
 
-class FollowUpDoneForm(forms.Form):
-    note = forms.CharField(label=_("note"), required=False, max_length=4000)
+class FollowUpDoneForm(Form):
+    note = forms.CharField(label=_("note"), required=False, max_length=text.TEXT_LIMIT)
 
 
-class PayeeForm(forms.Form):
+class PayeeForm(Form):
     """How the refund is paid: bank transfer (checked against the Zengin master) or bill credit."""
 
     method = forms.ChoiceField(
@@ -349,7 +358,7 @@ class PayeeChangeForm(PayeeForm):
     reason = forms.CharField(label=_("reason for the change"), max_length=1000)
 
 
-class InvestigationForm(forms.Form):
+class InvestigationForm(Form):
     program = forms.ModelChoiceField(
         label=_("program"), queryset=RemediationProgram.objects.filter(is_active=True)
     )
@@ -365,7 +374,9 @@ class InvestigationForm(forms.Form):
         label=_("contract number stated"), max_length=32, required=False
     )
     story = forms.CharField(
-        label=_("what the caller says"), widget=forms.Textarea(attrs={"rows": 4})
+        label=_("what the caller says"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=text.TEXT_LIMIT,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -375,14 +386,14 @@ class InvestigationForm(forms.Form):
             self.fields["program"].initial = programs.first()
 
 
-class SettleForm(forms.Form):
+class SettleForm(Form):
     amount_yen = forms.IntegerField(label=_("amount (yen)"), min_value=0, max_value=10_000_000)
     reason = forms.CharField(
         label=_("how the amount was established"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class GuidanceForm(forms.ModelForm):
+class GuidanceForm(ModelForm):
     """A talk script or an FAQ entry, as an admin writes it."""
 
     class Meta:
@@ -394,7 +405,7 @@ class GuidanceForm(forms.ModelForm):
         }
 
 
-class ContactUpdateForm(forms.Form):
+class ContactUpdateForm(Form):
     """The member's new contact details as the caller gives them (empty: unchanged)."""
 
     phone = phone_field()

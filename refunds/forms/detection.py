@@ -5,11 +5,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from refunds.detection.rule import Parameters
+from refunds.forms.base import Form
 from refunds.forms.programs import CodeListField
 from refunds.models import RemediationProgram
 
 
-class DetectionStartForm(forms.Form):
+class DetectionStartForm(Form):
     program = forms.ModelChoiceField(
         label=_("Program"),
         queryset=RemediationProgram.objects.filter(is_active=True),
@@ -20,7 +21,7 @@ class DetectionStartForm(forms.Form):
     )
 
 
-class ScopeTestForm(forms.Form):
+class ScopeTestForm(Form):
     """A program and, optionally, other parameters to try (blank: the program's own)."""
 
     program = forms.ModelChoiceField(

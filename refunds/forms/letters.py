@@ -5,12 +5,13 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from refunds.forms.base import Form
 from refunds.forms.review import category_field, program_field
 from refunds.models import Case, LetterKind, Member, ReturnReason
 from refunds.services.letters import Selection
 
 
-class LetterRunForm(forms.Form):
+class LetterRunForm(Form):
     """Which letters a run prints: a kind, a program, a category, at most so many."""
 
     kind = forms.ChoiceField(
@@ -39,7 +40,7 @@ class LetterRunForm(forms.Form):
         )
 
 
-class ReturnedMailForm(forms.Form):
+class ReturnedMailForm(Form):
     """A letter that came back: why, which case's letter it was, a note."""
 
     reason = forms.ChoiceField(label=_("why it came back"), choices=ReturnReason.choices)

@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from refunds.forms.base import ModelForm
 from refunds.models import IDENTITY_ITEMS, IDENTITY_LABELS, RemediationProgram
 from refunds.services.programs import EDITABLE_FIELDS
 
@@ -18,7 +19,7 @@ class CodeListField(forms.CharField):
         return [part.strip() for part in text.replace("、", ",").split(",") if part.strip()]
 
 
-class ProgramForm(forms.ModelForm):
+class ProgramForm(ModelForm):
     courses = CodeListField(label=_("courses in scope"), help_text=_("comma-separated codes"))
     identity_items = forms.MultipleChoiceField(
         label=_("identity items asked"),

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from refunds import bankdays
+from refunds.forms.base import Form
 from refunds.models import Category, PayoutMethod, RemediationProgram
 
 
@@ -30,19 +31,19 @@ def category_field() -> forms.TypedChoiceField:
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
     reason = forms.CharField(
         label=_("note"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(Form):
     reason = forms.CharField(
         label=_("reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class QaForm(forms.Form):
+class QaForm(Form):
     passed = forms.TypedChoiceField(
         label=_("result"),
         choices=[("1", _("Pass")), ("0", _("Fail"))],
@@ -57,7 +58,7 @@ class QaForm(forms.Form):
     )
 
 
-class AmountForm(forms.Form):
+class AmountForm(Form):
     amount_yen = forms.IntegerField(label=_("amount (yen)"), min_value=0, max_value=10_000_000)
     reason = forms.CharField(label=_("reason"), max_length=500)
     justification = forms.CharField(
@@ -68,7 +69,7 @@ class AmountForm(forms.Form):
     )
 
 
-class BatchCreateForm(forms.Form):
+class BatchCreateForm(Form):
     method = forms.ChoiceField(
         label=_("payout"), choices=PayoutMethod.choices, widget=forms.RadioSelect
     )
@@ -104,7 +105,7 @@ class BatchCreateForm(forms.Form):
         return day
 
 
-class ReconcileForm(forms.Form):
+class ReconcileForm(Form):
     file = forms.FileField(
         label=_("result file"),
         help_text=_(
@@ -115,7 +116,7 @@ class ReconcileForm(forms.Form):
     )
 
 
-class ExcludeForm(forms.Form):
+class ExcludeForm(Form):
     """Cases the builder takes out of a draft run, and why."""
 
     item = forms.TypedMultipleChoiceField(label=_("payments"), coerce=int, choices=())

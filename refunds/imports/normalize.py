@@ -55,7 +55,7 @@ def parse_period(text: str) -> datetime.date:
 def parse_amount(text: str) -> int:
     """Integer yen; thousands separators, full-width digits and a leading sign are normalised."""
     if text.isascii() and text.isdigit():
-        return int(text)
+        return _in_range(int(text), text)
     value = unicodedata.normalize("NFKC", text).replace(" ", "")
     sign = 1
     if value and (value[0] in _NEGATIVE_SIGNS or value[0] in _POSITIVE_SIGNS):
@@ -63,7 +63,19 @@ def parse_amount(text: str) -> int:
         value = value[1:]
     if not _AMOUNT_RE.match(value):
         raise CellError(_("“%(value)s” is not an amount in whole yen") % {"value": text})
-    return sign * int(value.replace(",", ""))
+    return _in_range(sign * int(value.replace(",", "")), text)
+
+
+# The amount columns are 32-bit integers in the database.
+AMOUNT_LIMIT = 2**31 - 1
+
+
+def _in_range(amount: int, text: str) -> int:
+    if not -AMOUNT_LIMIT <= amount <= AMOUNT_LIMIT:
+        raise CellError(
+            _("“%(value)s” is beyond the largest amount the data can hold") % {"value": text}
+        )
+    return amount
 
 
 def parse_kana(text: str) -> str:

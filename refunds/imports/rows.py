@@ -16,6 +16,8 @@ from django.apps import apps
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from refunds.text import unsafe
+
 from .errors import FileRefused, RowError, RowErrors
 from .normalize import CellError
 from .reader import Batch, CsvStream, Record
@@ -144,6 +146,8 @@ class Cell(NamedTuple):
             return str(exc)
         if self.limit and len(value) > self.limit:
             return _("longer than %(limit)s characters") % {"limit": self.limit}
+        if type(value) is str and (why := unsafe(value)):
+            return why
         return (value, *self.derive(text)) if self.derive else (value,)
 
 

@@ -11,6 +11,7 @@ from refunds import privacy
 from refunds.links import object_url
 from refunds.localtime import stamp
 from refunds.payee import AccountType
+from refunds.text import TEXT_LIMIT
 
 from .cases import Case
 from .contracts import Contract
@@ -100,7 +101,7 @@ class Inquiry(models.Model):
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=16, choices=InquiryReason.choices, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=TEXT_LIMIT)
     outcome = models.CharField(
         _("outcome"), max_length=16, choices=InquiryOutcome.choices, blank=True
     )
@@ -137,7 +138,7 @@ class Inquiry(models.Model):
     )
     # A complaint goes to the supervisors with a due date and gets its own outcome.
     complaint_due_at = models.DateTimeField(_("complaint due"), null=True, blank=True)
-    complaint_outcome = models.TextField(_("complaint outcome"), blank=True)
+    complaint_outcome = models.TextField(_("complaint outcome"), blank=True, max_length=TEXT_LIMIT)
     complaint_closed_at = models.DateTimeField(_("complaint closed at"), null=True, blank=True)
     complaint_closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -389,7 +390,7 @@ class Investigation(models.Model):
     caller_address = models.CharField(_("address"), max_length=400, blank=True)
     stated_member_no = models.CharField(_("member number stated"), max_length=32, blank=True)
     stated_contract_no = models.CharField(_("contract number stated"), max_length=32, blank=True)
-    story = models.TextField(_("what the caller says"))
+    story = models.TextField(_("what the caller says"), max_length=TEXT_LIMIT)
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
     settled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -399,7 +400,7 @@ class Investigation(models.Model):
         related_name="+",
         verbose_name=_("settled by"),
     )
-    settlement_reason = models.TextField(_("settlement reason"), blank=True)
+    settlement_reason = models.TextField(_("settlement reason"), blank=True, max_length=TEXT_LIMIT)
 
     class Meta:
         verbose_name = _("investigation")

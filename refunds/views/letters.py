@@ -19,6 +19,7 @@ from accounts.mixins import RoleRequiredMixin
 from accounts.roles import Role
 from refunds import reports, selectors
 from refunds.filters import ReturnedMailFilter
+from refunds.forms.base import ModelForm
 from refunds.forms.letters import LetterRunForm, ReturnedMailForm
 from refunds.models import Case, LetterKind, LetterRun, LetterTemplate, Member, ReturnedMail
 from refunds.models.audit import AuditAction
@@ -118,7 +119,7 @@ class CaseLetterView(RoleRequiredMixin, View):
         return response
 
 
-class LetterTemplateForm(forms.ModelForm):
+class LetterTemplateForm(ModelForm):
     class Meta:
         model = LetterTemplate
         fields = ["subject", "body"]
