@@ -3,6 +3,7 @@
 No database: everything here is pure Python over the ``zengin_code`` data.
 """
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -357,3 +358,37 @@ def test_importing_the_module_does_not_load_zengin_code():
         check=True,
     )
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.django_db
+def test_account_numbers_are_encrypted_at_rest_and_old_keys_still_read(settings):
+    """The database holds a Fernet token, not the digits; after a new key is put first the
+    rows written with the old one still read, and ``encrypt_again`` rewrites them so the old
+    key may go."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from refunds.models import Claim
+    from tests.factories import ClaimFactory
+
+    field = Claim._meta.get_field("account_number")
+
+    def keys_changed() -> None:  # the field derives its keys once per process
+        for name in ("keys", "f"):
+            field.__dict__.pop(name, None)
+
+    claim = ClaimFactory(account_number="7654321")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT account_number FROM refunds_claim WHERE id = %s", [claim.pk])
+        stored = cursor.fetchone()[0]
+    assert "7654321" not in stored and stored.startswith("gAAAA")
+    try:
+        settings.SALT_KEY = ["a-new-salt", *settings.SALT_KEY]
+        keys_changed()
+        assert Claim.objects.get(pk=claim.pk).account_number == "7654321"  # the old key reads
+        call_command("encrypt_again", stdout=io.StringIO())
+        settings.SALT_KEY = ["a-new-salt"]  # the old key removed
+        keys_changed()
+        assert Claim.objects.get(pk=claim.pk).account_number == "7654321"
+    finally:
+        keys_changed()

@@ -20,6 +20,13 @@ env = environ.Env()
 env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-key-change-me")
+# Earlier secret keys, still accepted (sessions, and the account numbers' keys until re-encrypted).
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+# Bank account numbers are encrypted at rest (django-fernet-encrypted-fields, Fernet): a key per
+# secret key and salt, derived with PBKDF2; the first salt (and SECRET_KEY) encrypts, every one
+# decrypts. To rotate, put a new salt first (or a new SECRET_KEY, the old one in the fallbacks)
+# and run ``manage.py encrypt_again``; then the old one may go (README, Security).
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["refund-desk-account-numbers"])
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 

@@ -3,9 +3,11 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedCharField
 
 from refunds import privacy
 from refunds.links import object_url
@@ -254,6 +256,9 @@ class PayeeReason(models.TextChoices):
     OTHER = "other", _("another reason (in the note)")
 
 
+ACCOUNT_DIGITS = RegexValidator(r"^[0-9]{7}$", _("An account number has 7 digits."))
+
+
 class Claim(models.Model):
     """A member's request for the refund of one case, with how it is to be paid (the payee)."""
 
@@ -293,7 +298,12 @@ class Claim(models.Model):
     account_type = models.CharField(
         _("account type"), max_length=1, choices=AccountType.choices, blank=True
     )
-    account_number = models.CharField(_("account number"), max_length=7, blank=True)
+    # Encrypted at rest (Fernet, keys from FIELD_ENCRYPTION_KEYS): the database holds a token;
+    # the digits are read in the payment file and on a logged reveal, masked everywhere else.
+    # (An empty value is stored as NULL: the field writes no token for nothing.)
+    account_number = EncryptedCharField(
+        _("account number"), max_length=7, blank=True, null=True, validators=[ACCOUNT_DIGITS]
+    )
     holder_name = models.CharField(_("account holder (kana)"), max_length=60, blank=True)
     # A bill credit goes on the member's next bill; a running contract may be named.
     credit_contract = models.ForeignKey(
@@ -350,7 +360,7 @@ class Claim(models.Model):
                     Q(account_type__in=AccountType.values)
                     & Q(bank_code__regex=r"^[0-9]{4}$")
                     & Q(branch_code__regex=r"^[0-9]{3}$")
-                    & Q(account_number__regex=r"^[0-9]{7}$")
+                    & Q(account_number__isnull=False)
                     & ~Q(holder_name="")
                 ),
                 name="claim_bank_details_complete",
@@ -364,8 +374,13 @@ class Claim(models.Model):
     def masked_account(self) -> str:
         return privacy.mask_account(self.account_number)
 
+    def payee_record(self) -> dict[str, str]:
+        """The payee as an audit event records it: the account number masked (the log is
+        kept for ever and read by supervisors; the number itself is encrypted at rest)."""
+        return {**self.payee_values(), "account_number": self.masked_account}
+
     def payee_values(self) -> dict[str, str]:
-        """The payee as an audit event records it (old and new values of a change)."""
+        """The payee, every value (what a change compares)."""
         return {
             "method": self.method,
             "bank_code": self.bank_code,

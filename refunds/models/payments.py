@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedCharField
 
 from refunds.links import object_url
 
@@ -128,7 +129,7 @@ class PaymentItem(models.Model):
     branch_code = models.CharField(max_length=3, blank=True)
     branch_kana = models.CharField(max_length=15, blank=True)
     account_type = models.CharField(max_length=1, blank=True)
-    account_number = models.CharField(max_length=7, blank=True)
+    account_number = EncryptedCharField(max_length=7, blank=True, null=True)  # as the claim's
     holder_kana = models.CharField(max_length=30, blank=True)
     member_no = models.CharField(max_length=32, blank=True)
     contract_no = models.CharField(max_length=32, blank=True)

@@ -576,7 +576,7 @@ def claim_record(
         actor=user,
         action=AuditAction.CLAIM_RECORDED,
         obj=claim,
-        changes={"payee": [None, claim.payee_values()]},
+        changes={"payee": [None, claim.payee_record()]},
     )
     if case.status != CaseStatus.CLAIM_RECEIVED:
         case_move(
@@ -633,7 +633,7 @@ def claim_change_payee(
     flag = _review_flag(
         member=case.member, inquiry=inquiry, values=values, payee_reason=payee_reason
     )
-    before = claim.payee_values()
+    before, recorded = claim.payee_values(), claim.payee_record()
     for name, value in values.items():
         setattr(claim, name, value)
     claim.payee_reason, claim.review_flag = payee_reason, flag
@@ -646,7 +646,7 @@ def claim_change_payee(
         actor=user,
         action=AuditAction.CLAIM_PAYEE_CHANGED,
         obj=claim,
-        changes={"payee": [before, after]},
+        changes={"payee": [recorded, claim.payee_record()]},
         reason=reason.strip(),
     )
     if leads_to != case.status:
