@@ -34,3 +34,9 @@ urlpatterns = [
     path("api/", include("refunds.api.urls")),
     path("", include("refunds.urls")),
 ]
+
+# JSON for every /api/ path, the site's own pages elsewhere (refunds/views/errors.py).
+handler400 = "refunds.views.errors.bad_request"
+handler403 = "refunds.views.errors.permission_denied"
+handler404 = "refunds.views.errors.page_not_found"
+handler500 = "refunds.views.errors.server_error"

@@ -914,3 +914,20 @@ class TestSchemaCache:
         assert first.content != japanese.content
         assert api_client().get(reverse("api:schema"), {"format": "json"}).status_code == 401
         cache.clear()
+
+
+class TestErrorsAreJson:
+    def test_a_server_error_under_api_is_json_and_elsewhere_the_sites_page(self, people):
+        from unittest import mock
+
+        from django.test import Client
+
+        client = Client(raise_request_exception=False)
+        client.force_login(people["a"])
+        with mock.patch("refunds.api.views.CaseViewSet.list", side_effect=RuntimeError("boom")):
+            api = client.get("/api/cases/")
+        assert api.status_code == 500 and api["Content-Type"] == "application/json"
+        assert "boom" not in api.content.decode()
+        with mock.patch("refunds.views.cases.CaseListView.get", side_effect=RuntimeError("boom")):
+            page = client.get("/cases/")
+        assert page.status_code == 500 and page["Content-Type"].startswith("text/html")

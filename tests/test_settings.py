@@ -95,3 +95,20 @@ def test_debug_is_off_unless_asked_for():
         "print(r.status_code, b'URLconf' in r.content)"
     )
     assert _manage("shell", "-c", probe).stdout.strip().endswith("404 False")
+
+
+def test_a_password_has_at_least_twelve_characters():
+    import django
+    from django.core.exceptions import ValidationError
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    django.setup()
+    from django.contrib.auth.password_validation import validate_password
+
+    try:
+        validate_password("kurumi-2010")  # 11 characters
+    except ValidationError as exc:
+        assert any("12" in message for message in exc.messages)
+    else:
+        raise AssertionError("an 11-character password was accepted")
+    validate_password("kurumi-2010-refund")
