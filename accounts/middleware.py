@@ -88,7 +88,7 @@ class SecondFactorMiddleware:
             except Resolver404:
                 name = ""
             if name not in SECOND_FACTOR_OPEN:
-                if request.path.startswith("/api/"):
+                if request.path.startswith("/api/") or request.headers.get("HX-Request"):
                     return JsonResponse(
                         {"detail": _("Sign in with your second factor first.")}, status=403
                     )

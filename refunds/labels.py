@@ -102,6 +102,7 @@ CHANGE_LABELS = {
     "filter": gettext_lazy("filter"),
     "rows": gettext_lazy("rows"),
     "format": gettext_lazy("format"),
+    "left": gettext_lazy("left"),
 }
 
 # Objects of an event that are not a model (an export is of a list, named by its view).

@@ -118,3 +118,13 @@ def test_the_reset_command_names_the_admin_and_refuses_a_supervisor():
         call_command("reset_second_factor", "lost-phone", "--by", "boss", "--reason", "lost")
     call_command("reset_second_factor", "lost-phone", "--by", "root-admin", "--reason", "lost")
     assert not TOTPDevice.objects.filter(user=user).exists()
+
+
+def test_before_the_code_no_menu_search_or_badge_shows_and_htmx_is_refused(client, required):
+    user = _signed_in(client, "supervisor")
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    page = client.get(reverse("second_factor")).content.decode()
+    assert "js-global-search" not in page and "escalations/badge" not in page
+    assert 'action="/accounts/logout/"' in page  # signing out stays possible
+    polled = client.get(reverse("refunds:escalation_badge"), HTTP_HX_REQUEST="true")
+    assert polled.status_code == 403

@@ -84,6 +84,7 @@ class SecondFactorSetupView(LoginRequiredMixin, View):
 
     def _render(self, request: HttpRequest, form: SecondFactorForm) -> HttpResponse:
         device = user_totp_device(user=signed_in_user(request))
+        form.fields["token"].help_text = _("The six digits your authenticator app shows.")
         secret = base64.b32encode(device.bin_key).decode().rstrip("=")
         return render(
             request,
