@@ -677,13 +677,15 @@ def pages(cases: int) -> list[Page]:
 
     # The staff user's calls in progress (identity checked): the pages as an operator sees
     # them during a call, amounts and evidence shown.
-    in_call = list(
-        Inquiry.objects.filter(
-            created_by__username=USERS["staff"], ended_at__isnull=True, member__isnull=False
-        )
-        .order_by("pk")
-        .values_list("member_id", "case_id")[:REPEAT]
+    calls = Inquiry.objects.filter(
+        created_by__username=USERS["staff"], ended_at__isnull=True, member__isnull=False
     )
+    # A call in progress is a call with a step in it: an identity check lapses after
+    # IDENTITY_CHECK_IDLE_MINUTES without one, so a later run marks them active again.
+    from django.utils import timezone
+
+    calls.update(active_at=timezone.now())
+    in_call = list(calls.order_by("pk").values_list("member_id", "case_id")[:REPEAT])
 
     # The member and case pages outside a call: members with no call in progress.
     busy = {member for member, _case in in_call}
