@@ -15,11 +15,27 @@ from refunds.models.audit import AuditAction
 from refunds.services.audit import Entry, audit_record_many
 
 
+def _queued_before(now: datetime.datetime) -> datetime.datetime:
+    """A job queued before this has waited too long."""
+    return now - datetime.timedelta(seconds=settings.JOB_QUEUE_TIMEOUT_SECONDS)
+
+
+def job_fail_if_stale(job: ImportBatch | ExportJob) -> bool:
+    """On a job's own page: fail the stale jobs when this one is among them (its page is
+    polled every second while it waits: nothing is written unless it waited too long)."""
+    queued = (ImportStatus.QUEUED, ExportJob.Status.QUEUED)
+    if job.status not in queued or job.created_at >= _queued_before(timezone.now()):
+        return False
+    jobs_fail_stale()
+    job.refresh_from_db()
+    return True
+
+
 @transaction.atomic
 def jobs_fail_stale(*, now: datetime.datetime | None = None) -> int:
     """Fail the imports and exports queued longer than the timeout; how many."""
     now = now or timezone.now()
-    limit = now - datetime.timedelta(seconds=settings.JOB_QUEUE_TIMEOUT_SECONDS)
+    limit = _queued_before(now)
     minutes = settings.JOB_QUEUE_TIMEOUT_SECONDS // 60
     message = _("No worker took this job within %(minutes)s minutes; start it again.") % {
         "minutes": minutes

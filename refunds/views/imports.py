@@ -17,7 +17,7 @@ from refunds.imports.errors import ImportLocked
 from refunds.models import ImportBatch
 from refunds.queue import BackgroundUnavailable
 from refunds.services.imports import import_enqueue, import_progress
-from refunds.services.jobs import jobs_fail_stale
+from refunds.services.jobs import job_fail_if_stale
 from refunds.tables import ImportBatchTable
 
 from .base import ObjectListView
@@ -66,9 +66,10 @@ class ImportDetailView(RoleRequiredMixin, DetailView):
     model = ImportBatch
     template_name = "refunds/import_detail.html"
 
-    def get_queryset(self) -> QuerySet[ImportBatch]:
-        jobs_fail_stale()  # an import no worker took says so instead of waiting for ever
-        return super().get_queryset()
+    def get_object(self, queryset: QuerySet[ImportBatch] | None = None) -> ImportBatch:
+        batch = super().get_object(queryset)
+        job_fail_if_stale(batch)  # an import no worker took says so instead of waiting
+        return batch
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

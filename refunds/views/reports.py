@@ -20,7 +20,7 @@ from refunds.filters import ProgressReportFilter
 from refunds.localtime import file_stamp
 from refunds.models import CaseStatus, Category, ExportJob, ProgressReport, RemediationProgram
 from refunds.services import reporting
-from refunds.services.jobs import jobs_fail_stale
+from refunds.services.jobs import job_fail_if_stale
 from refunds.tables import ProgressReportTable
 
 from .base import ObjectDetailView, ObjectListView
@@ -128,8 +128,12 @@ class ExportDetailView(ObjectDetailView):
     template_name = "refunds/export_detail.html"
 
     def get_queryset(self) -> QuerySet[ExportJob]:
-        jobs_fail_stale()  # a job no worker took says so instead of waiting for ever
         return visible_exports(self.user)
+
+    def get_object(self, queryset: QuerySet[ExportJob] | None = None) -> ExportJob:
+        job = super().get_object(queryset)
+        job_fail_if_stale(job)  # a job no worker took says so instead of waiting for ever
+        return job
 
     def get_template_names(self) -> list[str]:
         if self.request.htmx:  # type: ignore[attr-defined]
