@@ -542,14 +542,7 @@ def build(database: str, members: int, cases: int) -> dict[str, float]:
     summary = manage("import_csv", "members", str(source), database=database)
     spent["import_members"] = time.perf_counter() - mark
     step(f"  {summary} in {spent['import_members']:.1f}s")
-    user_ids = json.loads(
-        manage(
-            "shell", "-c",
-            "import json, bench_pages; users = bench_pages.make_users(); "
-            "print(json.dumps({role: user.pk for role, user in users.items()}))",
-            database=database,
-        )
-    )  # fmt: skip
+    user_ids = _user_ids(database)
     conn = psycopg2.connect(f"{PG_SERVER}/{database}")
     conn.autocommit = True
     try:
@@ -591,6 +584,18 @@ def build(database: str, members: int, cases: int) -> dict[str, float]:
     return spent
 
 
+def _user_ids(database: str) -> dict[str, int]:
+    """The bench users' ids by role (made if missing), through the product's own code."""
+    return json.loads(
+        manage(
+            "shell", "-c",
+            "import json, bench_pages; users = bench_pages.make_users(); "
+            "print(json.dumps({role: user.pk for role, user in users.items()}))",
+            database=database,
+        )
+    )  # fmt: skip
+
+
 def add_extras(database: str) -> dict[str, float]:
     """The extras (``extras_sql``, ``write_extra_objects``), each unless the database has it."""
     spent: dict[str, float] = {}
@@ -609,14 +614,7 @@ def add_extras(database: str) -> dict[str, float]:
 
 def _extra_rows(database: str) -> dict[str, float]:
     spent = {}
-    user_ids = json.loads(
-        manage(
-            "shell", "-c",
-            "import json, bench_pages; users = bench_pages.make_users(); "
-            "print(json.dumps({role: user.pk for role, user in users.items()}))",
-            database=database,
-        )
-    )  # fmt: skip
+    user_ids = _user_ids(database)
     conn = psycopg2.connect(f"{PG_SERVER}/{database}")
     try:
         with conn, conn.cursor() as cur:  # one transaction: all or nothing
@@ -747,16 +745,6 @@ def pages(cases: int) -> list[Page]:
         Page("admin: search (member number)", "admin",
              _spread([q(admin_url, q=no) for no, _kana in sample], REPEAT), admin=True),
     ]  # fmt: skip
-
-
-def _url_patterns(patterns: list[Any], namespace: str = "") -> Any:
-    from django.urls import URLResolver
-
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _url_patterns(pattern.url_patterns, pattern.namespace or namespace)
-        elif pattern.name and not pattern.pattern.regex.groups:
-            yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), pattern.callback
 
 
 # BENCH_PAGES_ONLY=a,b: only the pages whose name holds one of these (a quick look at a few).

@@ -57,3 +57,13 @@ class SafeWriter:
 def writer(out: _Writable, **options: Any) -> SafeWriter:
     """The product's CSV writer (see the module)."""
     return SafeWriter(out, **options)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def line_writer(**options: Any) -> SafeWriter:
+    """The CSV writer whose ``writerow`` returns the line (a streamed response's chunks)."""
+    return SafeWriter(_Echo(), **options)

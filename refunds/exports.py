@@ -81,15 +81,10 @@ def export_rows(
         ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_response(
     rows: Iterable[list[Any]], filename: str, encoding: str = "utf-8"
 ) -> StreamingHttpResponse:
-    writer = csvcells.writer(_Echo())
+    writer = csvcells.line_writer()
     cp932 = encoding.lower() in ("cp932", "shift_jis", "sjis")
 
     def lines() -> Iterator[bytes]:

@@ -17,11 +17,16 @@ from refunds.models.audit import AuditAction
 from refunds.services.audit import audit_record
 
 
+def _end_sessions(user: User) -> None:
+    """Every session of ``user`` on every browser and device ends (a new session epoch)."""
+    user.session_epoch = secrets.token_hex(16)
+    user.save(update_fields=["session_epoch"])
+
+
 @transaction.atomic
 def user_logout_everywhere(*, user: User) -> None:
     """End every session of ``user`` on every browser and device (a new session epoch)."""
-    user.session_epoch = secrets.token_hex(16)
-    user.save(update_fields=["session_epoch"])
+    _end_sessions(user)
     audit_record(actor=user, action=AuditAction.USER_LOGGED_OUT_EVERYWHERE, obj=user)
 
 
@@ -95,8 +100,7 @@ def user_second_factor_reset(*, user: User, by: User, reason: str) -> None:
         raise ValidationError({"reason": _("Say why the second factor is reset.")})
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    user.session_epoch = secrets.token_hex(16)
-    user.save(update_fields=["session_epoch"])
+    _end_sessions(user)
     audit_record(
         actor=by, action=AuditAction.USER_SECOND_FACTOR_RESET, obj=user, reason=reason.strip()
     )

@@ -84,17 +84,12 @@ class ImportProgressView(ImportDetailView):
     template_name = "refunds/includes/import_progress.html"
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 class ImportErrorsCsvView(RoleRequiredMixin, View):
     allowed_roles = REVIEWERS
 
     def get(self, request: HttpRequest, pk: int) -> StreamingHttpResponse:
         batch = get_object_or_404(ImportBatch, pk=pk)
-        writer = csvcells.writer(_Echo())
+        writer = csvcells.line_writer()
 
         def rows() -> Any:
             yield "\ufeff" + writer.writerow(["file", "line", "column", "reason"])
