@@ -1,7 +1,9 @@
+import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
@@ -95,3 +97,29 @@ class SecondFactorMiddleware:
                 target = "second_factor" if user_has_device(user) else "second_factor_setup"
                 return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+class SessionTouchMiddleware:
+    """Keeps a signed-in user's session alive while it is used, writing it at most once every
+    ``SESSION_TOUCH_SECONDS``: the idle timeout (``SESSION_COOKIE_AGE``) counts from the last
+    write, so a session used within the timeout never lapses and one left alone lapses at most
+    that many seconds early; the other requests read the session row and write nothing."""
+
+    KEY = "_touched_at"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
+        if session is None or user is None or not user.is_authenticated:
+            return response
+        if SESSION_KEY not in session:  # an API token's request: no session to keep
+            return response
+        now = int(time.time())
+        touched = session.get(self.KEY)
+        if not isinstance(touched, int) or now - touched >= settings.SESSION_TOUCH_SECONDS:
+            session[self.KEY] = now  # marks it modified: SessionMiddleware saves it
+        return response

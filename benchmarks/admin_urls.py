@@ -1,7 +1,10 @@
-"""Bench-only URLs: the product's URLs plus Django's admin with a changelist of the cases.
+"""Bench-only URLs: the product's URLs plus Django's admin with changelists of its lists.
 
-The ``ModelAdmin`` shows the case list's columns, filters by status and category and searches
-case, member and contract numbers: what a team would get from the admin out of the box.
+The case ``ModelAdmin`` shows the case list's columns, filters by status and category and
+searches case, member and contract numbers: what a team would get from the admin out of the box.
+The members, contracts, inquiries, claims, payment runs and audit events have a changelist each
+with the columns of the product's list of them (``BASELINE_OF`` in ``bench_pages.py`` pairs
+them), 50 rows a page, the related rows joined.
 """
 
 from typing import Any
@@ -9,7 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.urls import include, path
 
-from refunds.models import Case
+from refunds.models import AuditEvent, Case, Claim, Contract, Inquiry, Member, PaymentBatch
 
 
 @admin.register(Case)
@@ -46,6 +49,50 @@ class CaseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description="area")
     def area(self, case: Case) -> Any:
         return case.contract.area if case.contract else ""
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("member_no", "name", "name_kana", "status", "postal_code")
+    search_fields = ("member_no",)
+    list_per_page = 50
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("contract_no", "member", "course", "plan", "area", "ended_on")
+    list_select_related = ("member",)
+    list_per_page = 50
+
+
+@admin.register(Inquiry)
+class InquiryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("started_at", "member", "case", "reason", "outcome", "created_by")
+    list_select_related = ("member", "case", "created_by")
+    ordering = ("-started_at",)
+    list_per_page = 50
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("received_at", "case", "member", "channel", "method", "created_by")
+    list_select_related = ("case", "member", "created_by")
+    ordering = ("-received_at",)
+    list_per_page = 50
+
+
+@admin.register(PaymentBatch)
+class PaymentBatchAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("id", "method", "status", "transfer_date", "item_count", "total_yen")
+    list_per_page = 50
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("created_at", "actor", "action", "object_type", "object_repr")
+    list_select_related = ("actor",)
+    ordering = ("-id",)
+    list_per_page = 50
 
 
 urlpatterns = [path("admin/", admin.site.urls), path("", include("config.urls"))]

@@ -17,7 +17,10 @@ checkpointed before the measurements; then:
    ``finished_at``, what the goal is judged on) and, next to it, the command's wall time (which
    adds the Python and Django start-up and the printing of the data problems), both as ratios
    to (1);
-4. the same command again, which changes nothing: the same two times and ratios;
+4. the same command again, which changes nothing: the same two times and ratios.
+   (3) and (4) are repeated ``BENCH_DETECT_RUNS`` (5) times, the case tables emptied and a
+   checkpoint taken before each first run: the median and the worst of each are reported, and
+   the goal holds only if the worst run meets it;
 5. with a real Celery worker on Redis (prefork, 1, 2 and 4 processes, chunks of 5,000
    contracts), ``manage.py detect`` on an emptied case table: wall time, speed-up from 1 to 4.
 
@@ -54,6 +57,7 @@ SIZES = [int(s) for s in os.environ.get("BENCH_DETECT_SIZES", "1000000,10000000"
 WORKERS = [int(k) for k in os.environ.get("BENCH_DETECT_WORKERS", "1,2,4").split(",")]
 SEED = int(os.environ.get("BENCH_SEED", "2010"))
 REPEAT = int(os.environ.get("BENCH_DETECT_REPEAT", "3"))
+RUNS = int(os.environ.get("BENCH_DETECT_RUNS", "5"))  # first and no-change runs, each
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_DETECT_REDIS", "redis://127.0.0.1:6379/14")
 CHUNK_CONTRACTS = os.environ.get("BENCH_DETECT_CHUNK", "5000")
@@ -228,8 +232,13 @@ class Scenario:
                 for r in csv.DictReader(fh)
             }
 
+    # A command prefix for every manage.py (bench_load runs the jobs as the heavy worker does:
+    # ``nice -n 10``).
+    prefix: tuple[str, ...] = ()
+
     def manage(self, *args: str, broker: str | None = None, **extra: str) -> Run:
-        return timed([PYTHON, MANAGE, *args], _env(self.url, broker, **extra), self.data)
+        command = [*self.prefix, PYTHON, MANAGE, *args]
+        return timed(command, _env(self.url, broker, **extra), self.data)
 
     def prepare(self) -> None:
         started = time.perf_counter()
@@ -315,6 +324,10 @@ class Scenario:
         return findings_sql(params)
 
     # (3), (4) and (5)
+    def checkpoint(self) -> None:
+        with PgCursor(self.url, autocommit=True) as cur:
+            cur.execute("CHECKPOINT")
+
     def reset_cases(self) -> None:
         with PgCursor(self.url, autocommit=True) as cur:
             cur.execute(f"TRUNCATE {', '.join(CASE_TABLES)}, refunds_casenumbercounter CASCADE")
@@ -465,16 +478,24 @@ def bench_size(lines: int) -> dict[str, Any]:
 
     startup = scenario.manage("detect", "--help")
     step(f"manage.py detect --help (start-up of the command): {startup.seconds:.2f}s")
-    step("(3) manage.py detect, first run (Celery eager, in process)")
-    first = scenario.detect()
-    checks.append(scenario.check("first run (eager)", scenario.cases(), run=True))
-    step("(4) manage.py detect, second run (changes nothing)")
-    second = scenario.detect()
-    checks.append(scenario.check("second run (eager)", scenario.cases(), run=True))
-    if second.counts().get("unchanged") != len(scenario.expected) or any(
-        second.counts().get(name) for name in COUNTS if name != "unchanged"
-    ):
-        step(f"  WARNING: the second run changed something: {second.summary}")
+    firsts: list[Run] = []
+    seconds: list[Run] = []
+    for attempt in range(1, RUNS + 1):
+        if attempt > 1:
+            scenario.reset_cases()
+            scenario.checkpoint()
+        step(f"(3) manage.py detect, first run {attempt}/{RUNS} (Celery eager, in process)")
+        firsts.append(scenario.detect())
+        checks.append(scenario.check(f"first run {attempt}", scenario.cases(), run=True))
+        step(f"(4) manage.py detect, second run {attempt}/{RUNS} (changes nothing)")
+        second = scenario.detect()
+        seconds.append(second)
+        checks.append(scenario.check(f"second run {attempt}", scenario.cases(), run=True))
+        if second.counts().get("unchanged") != len(scenario.expected) or any(
+            second.counts().get(name) for name in COUNTS if name != "unchanged"
+        ):
+            step(f"  WARNING: the second run changed something: {second.summary}")
+    first, second = _median_run(firsts), _median_run(seconds)
 
     celery: dict[str, dict[str, Any]] = {}
     for k in WORKERS:
@@ -496,31 +517,49 @@ def bench_size(lines: int) -> dict[str, Any]:
         "rule_sql_seconds": rule_seconds,
         "load_at_queries": scenario.loads,
         "detect_startup_seconds": startup.seconds,
+        "runs": RUNS,
         "first": asdict(first),
         "second": asdict(second),
+        "first_runs": [asdict(r) for r in firsts],
+        "second_runs": [asdict(r) for r in seconds],
         "celery": celery,
         "chunk_contracts": int(CHUNK_CONTRACTS),
         "checks": [dict(asdict(c), ok=c.ok) for c in checks],
     }
 
 
+def _median_run(runs: list[Run]) -> Run:
+    """The run of median duration (the lower of the two middle ones for an even count)."""
+    ordered = sorted(runs, key=lambda r: r.run_seconds or 0.0)
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def build_rows(res: dict[str, Any]) -> list[Row]:
     hand, rule = res["hand_sql_seconds"], res["rule_sql_seconds"]
     first, second = res["first"]["seconds"], res["second"]["seconds"]
     first_run, second_run = res["first"]["run_seconds"], res["second"]["run_seconds"]
+    runs = res.get("runs", 1)
+    worst_first = max(r["run_seconds"] for r in res.get("first_runs", [res["first"]]))
+    worst_second = max(r["run_seconds"] for r in res.get("second_runs", [res["second"]]))
     rows = [
         Row("(1) hand-written SQL", hand, "s", None, "", None, "baseline", None),
         Row("(2) rule.findings_sql", rule, "s", hand, "(1)", rule / hand,
             f"<= {GOAL_RULE_RATIO}", rule / hand <= GOAL_RULE_RATIO),
-        Row("(3) first run: the run (started..finished)", first_run, "s", hand, "(1)",
+        Row(f"(3) first run: the run, median of {runs}", first_run, "s", hand, "(1)",
             first_run / hand, f"<= {GOAL_FIRST_RATIO:g}", first_run / hand <= GOAL_FIRST_RATIO),
-        Row("    (3) manage.py detect, wall time", first, "s", hand, "(1)", first / hand, "info",
-            None),
-        Row("(4) second run (no change): the run", second_run, "s", hand, "(1)",
-            second_run / hand, f"<= {GOAL_SECOND_RATIO:g}",
+        Row(f"(3) first run: the run, worst of {runs}", worst_first, "s", hand, "(1)",
+            worst_first / hand, f"<= {GOAL_FIRST_RATIO:g}",
+            worst_first / hand <= GOAL_FIRST_RATIO),
+        Row("    (3) manage.py detect, wall time (median run)", first, "s", hand, "(1)",
+            first / hand, "info", None),
+        Row(f"(4) second run (no change): the run, median of {runs}", second_run, "s", hand,
+            "(1)", second_run / hand, f"<= {GOAL_SECOND_RATIO:g}",
             second_run / hand <= GOAL_SECOND_RATIO),
-        Row("    (4) manage.py detect, wall time", second, "s", hand, "(1)", second / hand,
-            "info", None),
+        Row(f"(4) second run (no change): the run, worst of {runs}", worst_second, "s", hand,
+            "(1)", worst_second / hand, f"<= {GOAL_SECOND_RATIO:g}",
+            worst_second / hand <= GOAL_SECOND_RATIO),
+        Row("    (4) manage.py detect, wall time (median run)", second, "s", hand, "(1)",
+            second / hand, "info", None),
         Row("    manage.py detect --help (start-up)", res["detect_startup_seconds"], "s", None, "",
             None, "info", None),
     ]  # fmt: skip

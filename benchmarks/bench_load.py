@@ -27,6 +27,15 @@ first second):
    ``BENCH_LOAD_CAPACITY_SECONDS`` (20; 0 leaves it out): the pages per second the server can
    give while the load generator shares its cores.
 
+3. **busy** (the jobs' goal): first the jobs alone — on bench_detect's scenario of
+   ``BENCH_LOAD_BUSY_LINES`` (10,000,000) billing lines, in its own database on the same
+   PostgreSQL server (generated and imported once, ~10 min), its billing lines and cases emptied
+   (untimed), ``manage.py import_csv billing`` of the whole file, then ``manage.py detect`` on the
+   result, both under ``nice -n 10`` as docker-compose.yml's ``worker-heavy`` runs them; then the
+   same jobs again while the same users work as in (1) for as long as the jobs took alone. The
+   goal: the operators' p95 at most 1.5 times that of (1), no error, and neither job more than
+   1.5 times slower than alone. ``BENCH_LOAD_BUSY_LINES=0`` leaves it out.
+
 The logins (PBKDF2 password hashing, ~0.3 s of CPU each, all at once) are timed apart and are
 not in the window. Every request is recorded by the locustfile; the median, p95, p99 and max
 (ms) are computed from those samples, per request type and over all searches and member pages,
@@ -57,6 +66,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import asdict, dataclass
@@ -79,6 +89,11 @@ USERNAME = "bench-load"
 LOCUSTFILE = BENCH_DIR / "locustfile.py"
 OUT = ROOT / "var" / "bench" / "load"
 GOAL_P95_MS = 300.0
+# The busy run: while the operators work, an admin imports a billing file of this many lines
+# and a detection run follows (0 leaves it out).
+BUSY_LINES = int(os.environ.get("BENCH_LOAD_BUSY_LINES", "10000000"))
+GOAL_BUSY_RATIO = 1.5  # operators' p95 and each job's time, busy against quiet
+JOB_NICE = ("nice", "-n", "10")  # as docker-compose.yml's worker-heavy
 TIMELINE_SECONDS = 10
 BUSY_WARNING = 0.25
 
@@ -155,6 +170,8 @@ def server_env() -> dict[str, str]:
         DATABASE_CONN_MAX_AGE=CONN_MAX_AGE,
         CACHE_URL="locmemcache://",
         CELERY_BROKER_URL="",
+        # as docker-compose.yml's web service
+        DATABASE_STATEMENT_TIMEOUT_SECONDS="30",
     )
 
 
@@ -379,6 +396,102 @@ def _ms(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
 
 
+# -- the jobs of the busy run --------------------------------------------------------------
+@dataclass
+class Jobs:
+    """An import of the scenario's billing file, then a detection run on the result."""
+
+    import_seconds: float
+    detect_seconds: float  # the run's own started_at..finished_at
+    detect_wall_seconds: float
+    import_summary: str
+    detect_summary: str
+    started_at: float = 0.0  # perf_counter
+
+    @property
+    def total_seconds(self) -> float:
+        return self.import_seconds + self.detect_wall_seconds
+
+
+def jobs_scenario() -> Any:
+    """bench_detect's scenario of ``BUSY_LINES`` lines (generated and imported once), its jobs
+    run niced as the heavy worker runs them."""
+    import bench_detect
+
+    scenario = bench_detect.Scenario(BUSY_LINES)
+    scenario.ensure_data()
+    scenario.prepare()
+    scenario.prefix = JOB_NICE
+    return scenario
+
+
+def jobs_reset(scenario: Any) -> None:
+    """Untimed: the billing lines and cases gone, so that the import writes every line."""
+    import bench_detect
+
+    with bench_detect.PgCursor(scenario.url, autocommit=True) as cur:
+        tables = ", ".join(("refunds_billingline", *bench_detect.CASE_TABLES))
+        cur.execute(f"TRUNCATE {tables}, refunds_casenumbercounter CASCADE")
+        cur.execute("VACUUM ANALYZE refunds_billingline")
+        cur.execute("CHECKPOINT")
+
+
+def jobs_run(scenario: Any) -> Jobs:
+    started = time.perf_counter()
+    imported = scenario.manage("import_csv", "billing", str(scenario.data / "billing.csv"))
+    step(f"  import: {imported.summary} in {imported.seconds:.1f}s")
+    detected = scenario.detect()
+    return Jobs(
+        import_seconds=imported.seconds,
+        detect_seconds=detected.run_seconds or detected.seconds,
+        detect_wall_seconds=detected.seconds,
+        import_summary=imported.summary,
+        detect_summary=detected.summary,
+        started_at=started,
+    )
+
+
+def busy_rows(quiet: RunResult, busy: RunResult, alone: Jobs, during: Jobs) -> list[Row]:
+    goal = f"<= {GOAL_BUSY_RATIO:g}x"
+    quiet_p95, busy_p95 = quiet.total.timing.p95_ms, busy.total.timing.p95_ms
+    return [
+        Row("busy: p95, searches and member pages", busy_p95, "ms", quiet_p95, "quiet p95",
+            busy_p95 / quiet_p95, goal, busy_p95 <= GOAL_BUSY_RATIO * quiet_p95),
+        Row("busy: errors (logins included)", busy.errors, "requests", None, "", None, "0",
+            busy.errors == 0),
+        Row(f"busy: import of {BUSY_LINES:,} billing lines", during.import_seconds, "s",
+            alone.import_seconds, "alone", during.import_seconds / alone.import_seconds, goal,
+            during.import_seconds <= GOAL_BUSY_RATIO * alone.import_seconds),
+        Row("busy: detection run on the result", during.detect_seconds, "s",
+            alone.detect_seconds, "alone", during.detect_seconds / alone.detect_seconds, goal,
+            during.detect_seconds <= GOAL_BUSY_RATIO * alone.detect_seconds),
+    ]  # fmt: skip
+
+
+def print_busy(rows: list[Row], quiet: RunResult, busy: RunResult) -> None:
+    cells = [("", "quiet", "busy", "busy / quiet", "goal", "")]
+    for row in rows:
+        if row.baseline is None:
+            cells.append((row.metric, "", f"{row.value:,.0f}", "", row.goal, _verdict(row)))
+        else:
+            cells.append(
+                (row.metric, f"{row.baseline:,.1f}", f"{row.value:,.1f}", f"{row.ratio:.2f}x",
+                 row.goal, _verdict(row))
+            )  # fmt: skip
+    print_aligned(
+        f"quiet and busy side by side: the operators alone, the jobs alone, then both at once "
+        f"({os.cpu_count()} cores; the jobs niced as the heavy worker)",
+        cells,
+    )
+    for run in (quiet, busy):
+        slices = ", ".join(f"{p95:.0f}" for _start, _n, _median, p95 in run.timeline)
+        print(f"  {run.label}: p95 per {TIMELINE_SECONDS} s: {slices} ms")
+
+
+def _verdict(row: Row) -> str:
+    return "" if row.passed is None else ("PASS" if row.passed else "FAIL")
+
+
 def print_table(runs: list[RunResult]) -> None:
     header = (
         "run", "request", "requests", "req/s", "errors", "median", "p95", "p99", "max",
@@ -484,6 +597,8 @@ def main() -> int:
     else:
         step("static files up to date (no collectstatic)")
 
+    scenario = jobs_scenario() if BUSY_LINES else None
+    busy_result: tuple[Jobs, Jobs, RunResult] | None = None
     busy_before = machine_busy()
     step(f"machine CPU {busy_before:.0%} busy before the run (other processes)")
     port = free_port()
@@ -499,6 +614,21 @@ def main() -> int:
             runs.append(
                 run_locust("capacity", base, server.pid, values_path, "0", CAPACITY_SECONDS)
             )
+        if scenario is not None:
+            step(f"the jobs alone: import {BUSY_LINES:,} billing lines, then detection")
+            jobs_reset(scenario)
+            alone = jobs_run(scenario)
+            jobs_reset(scenario)
+            busy_seconds = max(SECONDS, alone.total_seconds)
+            step(f"the jobs again, the operators working for {busy_seconds:.0f} s")
+            during: dict[str, Jobs] = {}
+            thread = threading.Thread(target=lambda: during.update(jobs=jobs_run(scenario)))
+            thread.start()
+            busy = run_locust("busy", base, server.pid, values_path, THINK, busy_seconds)
+            thread.join()
+            if "jobs" not in during:
+                raise SystemExit("the jobs of the busy run failed: see the messages above")
+            busy_result = (alone, during["jobs"], busy)
         load_after = os.getloadavg()[0]
     finally:
         status = stop_gunicorn(server)
@@ -533,6 +663,19 @@ def main() -> int:
     print(f"locust CSV files, samples and logs: {OUT.relative_to(ROOT)}/")
 
     rows = build_rows(think, capacity)
+    busy_section: dict[str, Any] | None = None
+    if busy_result is not None:
+        alone, during, busy = busy_result
+        extra = busy_rows(think, busy, alone, during)
+        print_busy(extra, think, busy)
+        rows += extra
+        busy_section = {
+            "lines": BUSY_LINES,
+            "job_priority": " ".join(JOB_NICE),
+            "jobs_alone": asdict(alone),
+            "jobs_during": asdict(during),
+            "operators": _run_dict(busy),
+        }
     merge_results(
         "load",
         lambda _previous: rounded(
@@ -558,6 +701,7 @@ def main() -> int:
                 "load_before": load_before,
                 "load_after": load_after,
                 "total_seconds": total_seconds,
+                "busy": busy_section,
             }
         ),
     )

@@ -81,6 +81,7 @@ CATALOGUE: dict[str, Timed | NotTimed] = {
     "api:claim-detail": Timed("supervisor", of="claim"),
     "api:payment-list": Timed("supervisor"),
     "api:payment-detail": Timed("supervisor", of="payment_batch"),
+    "api:payment-items": Timed("supervisor", of="payment_batch"),
     "api:payment-exclude": NotTimed(POST),
     "api:payment-file": File("supervisor", of="payment_batch"),
     "api:payment-release": NotTimed(POST),

@@ -7,6 +7,7 @@ drop-down of the whole table.
 """
 
 import datetime
+import unicodedata
 from typing import Any, TypeVar, cast
 
 import django_filters
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from refunds.casenumbers import normalise
 from refunds.models import (
     Area,
     AuditEvent,
@@ -134,7 +136,7 @@ class ImportBatchFilter(FilterSet):
 
 
 class CaseFilter(FilterSet):
-    case_no = django_filters.CharFilter(label=_("case number"))
+    case_no = django_filters.CharFilter(label=_("case number"), method="filter_case_no")
     program = django_filters.ModelChoiceFilter(
         queryset=RemediationProgram.objects.all(), label=_("program")
     )
@@ -163,6 +165,13 @@ class CaseFilter(FilterSet):
     class Meta:
         model = Case
         fields = ["program", "category", "status", "flagged"]
+
+    def filter_case_no(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        """The case number as typed: ``SH10-82`` finds ``SH10-000082`` (``casenumbers``)."""
+        if not value:
+            return queryset
+        typed = unicodedata.normalize("NFKC", value).strip().upper()
+        return queryset.filter(case_no=normalise(typed) or typed)
 
     def filter_age(self, queryset: QuerySet[Case], name: str, value: Any) -> QuerySet[Case]:
         if value is None:

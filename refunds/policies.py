@@ -11,7 +11,7 @@ import enum
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +28,10 @@ from refunds.models import (
     ContactKind,
     Inquiry,
     Member,
+    MemberStatus,
     PaymentBatch,
+    PaymentItem,
+    PayoutMethod,
     QaStatus,
     RemediationProgram,
     ReturnedMail,
@@ -380,6 +383,25 @@ def results_refusal(batch: PaymentBatch, user: User) -> str:
 
 # -- letters due ------------------------------------------------------------------------------
 _BY_LETTER = (ContactKind.LETTER, ContactKind.REMINDER)
+
+
+# A case drawn for QA and not yet passed is paid by no run.
+UNCHECKED = (QaStatus.PENDING, QaStatus.FAILED)
+
+
+def payable_cases(method: str) -> QuerySet[Case]:
+    """Approved cases that may go into a new payment run of ``method``."""
+    open_item = PaymentItem.objects.filter(case=OuterRef("pk"), is_open=True)
+    cases = Case.objects.filter(status=CaseStatus.APPROVED).exclude(qa_status__in=UNCHECKED)
+    cases = cases.exclude(Exists(open_item))
+    claim_method = Claim.objects.filter(case=OuterRef("pk"))
+    if method == PayoutMethod.BANK_TRANSFER:
+        return cases.filter(Exists(claim_method.filter(method=method)))
+    # Bill credit: claimed as such, or a current member's case without a claim.
+    return cases.filter(
+        Exists(claim_method.filter(method=method))
+        | (~Exists(claim_method) & Q(category=1, member__status=MemberStatus.ACTIVE))
+    )
 
 
 def notices_due() -> QuerySet[Case]:

@@ -35,11 +35,12 @@ from refunds.models import (
     DetectionRun,
     Inquiry,
     Member,
+    PayoutMethod,
     RemediationProgram,
     ReturnedMail,
     RunStatus,
 )
-from refunds.policies import notices_due, reminders_due
+from refunds.policies import notices_due, payable_cases, reminders_due
 
 S = CaseStatus
 AGING_BUCKETS = ((0, 30), (31, 90), (91, 180), (181, None))
@@ -172,6 +173,8 @@ class Dashboard:
     # Letters due (the letters page): notices by category ("1", "2"), and reminders.
     notices_due: dict[str, int] = field(default_factory=dict)
     reminders_due: int = 0
+    # Approved cases a new payment run would take, by payout method: {"count", "yen"}.
+    payable: dict[str, dict[str, int]] = field(default_factory=dict)
     # The data on record (the home page).
     members: int = 0
     contracts: int = 0
@@ -311,6 +314,7 @@ def compute_dashboard(*, days: int = 60) -> Dashboard:
     _unclaimed_by_age(board)
     board.data_problems = _open_data_problems()
     _letters_due(board)
+    _payable(board)
     board.members = Member.objects.count()
     board.contracts = Contract.objects.count()
     return board
@@ -322,6 +326,14 @@ def _letters_due(board: Dashboard) -> None:
     notices = notices_due().values("category").annotate(n=Count("pk")).order_by("category")
     board.notices_due = {str(row["category"]): row["n"] for row in notices}
     board.reminders_due = reminders_due().count()
+
+
+def _payable(board: Dashboard) -> None:
+    """What a new payment run of each method would take (the new-run page shows it with its
+    time: counting reads every approved case)."""
+    for method in PayoutMethod:
+        totals = payable_cases(method).aggregate(count=Count("pk"), yen=Sum("amount_yen"))
+        board.payable[str(method)] = {"count": totals["count"], "yen": totals["yen"] or 0}
 
 
 # Claims not yet paid: a claim in one of these states counts against the target.

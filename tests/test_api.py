@@ -181,6 +181,7 @@ ROUTES = [
     ("api:payment-list", "get", False, SUPERVISORS),
     ("api:payment-list", "post", False, SUPERVISORS),
     ("api:payment-detail", "get", True, SUPERVISORS),
+    ("api:payment-items", "get", True, SUPERVISORS),
     ("api:payment-exclude", "post", True, SUPERVISORS),
     ("api:payment-release", "post", True, SUPERVISORS),
     ("api:payment-file", "get", True, SUPERVISORS),
@@ -542,7 +543,11 @@ class TestReads:
         assert "items" not in listed["results"][0]
         detail = api_client(people["admin"]).get(detail_url).json()
         assert detail["total_yen"] == 6720
-        assert [(i["case_no"], i["account_number_masked"]) for i in detail["items"]] == [
+        items_url = reverse("api:payment-items", args=[batch.pk])
+        assert detail["items"].endswith(items_url)  # the payments are pages of their own
+        assert api_client(people["staff"]).get(items_url).status_code == 403
+        items = api_client(people["admin"]).get(items_url).json()["results"]
+        assert [(i["case_no"], i["account_number_masked"]) for i in items] == [
             (case.case_no, "***4567")
         ]
 
@@ -777,7 +782,8 @@ class TestPaymentRuns:
         assert response.status_code == 201, response.json()
         run = response.json()
         assert run["item_count"] == 2 and run["status"] == "draft"
-        second_item = next(i for i in run["items"] if i["case"] == second.pk)
+        items = builder.get(run["items"]).json()["results"]
+        second_item = next(i for i in items if i["case"] == second.pk)
         response = builder.post(
             f"/api/payments/{run['id']}/exclude/",
             {"items": [second_item["id"]], "reason": "address check"},

@@ -13,7 +13,7 @@ COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "worker-heavy", "beat")
 ALL_SERVICES = (*APP_SERVICES, "postgres", "redis")
 MEDIA_ROOT = "/data/media"
 
@@ -109,6 +109,7 @@ def test_healthcheck_commands(services):
     assert "celery -A config inspect ping" in worker
     # `$$` so that the container's HOSTNAME is used, not the host's at `compose up` time.
     assert "-d celery@$$HOSTNAME" in worker
+    assert "-d heavy@$$HOSTNAME" in healthcheck_test(services["worker-heavy"])
     # Beat serves no port: its check loads the Celery app and reaches the broker.
     assert "celery_app" in healthcheck_test(services["beat"])
 
@@ -127,16 +128,20 @@ def test_images(services):
 def test_app_services_share_image_and_build(services):
     web = services["web"]
     assert web.get("build") or web.get("image")
-    for name in ("worker", "beat", "migrate"):
+    for name in ("worker", "worker-heavy", "beat", "migrate"):
         assert services[name].get("build") == web.get("build"), name
         assert services[name].get("image") == web.get("image"), name
 
 
 def test_app_services_share_the_same_environment(services):
+    # The web processes alone have a statement timeout: a job's statement may run for minutes.
     web_env = environment(services["web"])
-    for name in ("worker", "beat"):
+    assert web_env.pop("DATABASE_STATEMENT_TIMEOUT_SECONDS") == "30"
+    for name in ("worker", "worker-heavy", "beat"):
         assert environment(services[name]) == web_env, name
     # The migrate service differs only in its database role: the tables' owner.
+    web_env = environment(services["web"])
+    web_env.pop("DATABASE_STATEMENT_TIMEOUT_SECONDS")
     migrate_env = environment(services["migrate"])
     assert {k: v for k, v in migrate_env.items() if k != "DATABASE_URL"} == {
         k: v for k, v in web_env.items() if k != "DATABASE_URL"
@@ -190,6 +195,16 @@ def test_web_runs_gunicorn(services):
     cmd = command(services["web"])
     assert cmd[:2] == ["gunicorn", "config.wsgi:application"]
     assert any("0.0.0.0:8000" in part for part in cmd)
+
+
+def test_heavy_jobs_have_a_worker_of_their_own_at_a_lower_priority(services):
+    """Imports and detection are routed to the heavy queue (CELERY_HEAVY_QUEUE), which only
+    worker-heavy takes, niced and with a smaller CPU weight; the other worker takes the rest."""
+    assert environment(services["web"])["CELERY_HEAVY_QUEUE"] == "heavy"
+    heavy = command(services["worker-heavy"])
+    assert heavy[:3] == ["nice", "-n", "10"] and "--queues=heavy" in heavy
+    assert services["worker-heavy"]["cpu_shares"] < 1024
+    assert "--queues=celery" in command(services["worker"])
 
 
 def test_worker_runs_celery_worker(services):

@@ -641,16 +641,22 @@ def test_ranges_count_the_contracts_in_scope_and_cover_every_id(program, setting
     assert {case_of(c).status for c in (early, late)} == {"no_longer_affected"}
 
 
-def test_case_numbers_past_999999_keep_all_their_digits(program):
+def test_case_numbers_past_999999_keep_all_their_digits_and_sort_after(program):
     from refunds.models import CaseNumberCounter
 
     CaseNumberCounter.objects.create(prefix="SH10", last_number=999_998)
-    contract(), contract()
+    contract(), contract(), contract()
     detect(program)
-    assert list(Case.objects.order_by("id").values_list("case_no", flat=True)) == [
-        "SH10-999999",
-        "SH10-1000000",
-    ]
+    numbers = ["SH10-999999", "SH10-A1000000", "SH10-A1000001"]
+    assert list(Case.objects.order_by("id").values_list("case_no", flat=True)) == numbers
+    # The database's order of the text is the order the numbers were handed out.
+    assert list(Case.objects.order_by("case_no").values_list("case_no", flat=True)) == numbers
+    # The call center's own case (reserve_case_numbers) continues after them.
+    from refunds.services.detection import reserve_case_numbers
+
+    assert reserve_case_numbers(program, 1) == ["SH10-A1000002"]
+    CaseNumberCounter.objects.all().delete()  # a counter lost: read back from the highest
+    assert reserve_case_numbers(program, 1) == ["SH10-A1000002"]
 
 
 def test_cases_created_meanwhile_are_left_alone_and_numbers_stay_unique(program, monkeypatch):

@@ -54,8 +54,33 @@ def test_readyz_says_when_the_broker_is_down_and_reuses_its_answer(staff_client,
     assert asked.call_count == 1  # the second probe within HEALTH_CACHE_SECONDS is answered
 
 
-def test_sessions_expire_when_idle(settings):
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+def test_sessions_expire_when_idle_and_are_written_at_most_once_a_minute(staff_user):
+    import datetime
+
+    import time_machine
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    def expiry() -> datetime.datetime:
+        return Session.objects.get().expire_date
+
+    home = reverse("home")
+    start = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        client = Client()
+        client.force_login(staff_user)
+        assert client.get(home).status_code == 200
+        first = expiry()
+        clock.shift(30)  # within the minute: the session row is read, not written
+        assert client.get(home).status_code == 200 and expiry() == first
+        clock.shift(31)
+        assert client.get(home).status_code == 200 and expiry() > first
+        for _ in range(3):  # in use for an hour and a half, a request every 29 minutes
+            clock.shift(29 * 60)
+            assert client.get(home).status_code == 200
+        clock.shift(31 * 60)  # then left alone past the idle timeout
+        response = client.get(home)
+    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
 
 
 def test_repeated_failed_logins_lock_the_account_out(client, settings):
@@ -192,3 +217,33 @@ def test_behind_a_proxy_the_lockout_is_per_user_and_browser_and_cannot_be_spoofe
     desk = {**proxy, "HTTP_X_FORWARDED_FOR": "192.0.2.50"}
     fine = Client().post(url, {"username": "behind-proxy", "password": "pw-for-tests-1"}, **desk)
     assert fine.status_code == 302
+
+
+def test_heavy_jobs_go_to_their_queue_when_one_is_named():
+    """With CELERY_HEAVY_QUEUE (docker-compose.yml) imports and detection are routed to it and
+    everything else stays on the default queue; without it, every task is on the default."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import django, json; django.setup(); from config.celery_app import app; "
+        "print(json.dumps({n: (app.amqp.router.route({}, n) or {}).get('queue').name "
+        "for n in ('refunds.import_batch', 'refunds.detection_chunk', 'refunds.export_job')}))"
+    )
+
+    def queues(heavy: str) -> dict[str, str]:
+        env = dict(os.environ, CELERY_HEAVY_QUEUE=heavy, CELERY_BROKER_URL="redis://127.0.0.1:1/0")
+        env["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+        out = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    assert queues("heavy") == {
+        "refunds.import_batch": "heavy",
+        "refunds.detection_chunk": "heavy",
+        "refunds.export_job": "celery",
+    }
+    assert set(queues("").values()) == {"celery"}

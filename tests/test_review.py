@@ -324,6 +324,21 @@ class TestBulkApproval:
         assert Case.objects.filter(status="approved").count() == 3
         assert Case.objects.get(pk=own.pk).status == "prepared"
 
+    def test_one_bulk_approval_takes_a_bounded_set_and_says_more_are_waiting(
+        self, people, supervisor_client, settings, django_assert_max_num_queries
+    ):
+        settings.BULK_APPROVE_LIMIT = 2
+        cases = [claimed_case(people) for _ in range(3)]
+        for case in cases:
+            review.case_prepare(case=case, user=people["staff"])
+        supervisor_client.cookies["django_language"] = "en"
+        with django_assert_max_num_queries(12):
+            page = supervisor_client.get(reverse("refunds:bulk_approve")).content.decode()
+        assert page.count('name="case"') == 2 and "Only the first 2 matching cases" in page
+        supervisor_client.post(reverse("refunds:bulk_approve"), {"case": [c.pk for c in cases[:2]]})
+        page = supervisor_client.get(reverse("refunds:bulk_approve")).content.decode()
+        assert page.count('name="case"') == 1 and "Only the first" not in page
+
     def test_review_queue_runs_a_constant_number_of_queries(
         self, people, supervisor_client, django_assert_max_num_queries
     ):

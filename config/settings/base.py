@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SessionTouchMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
     "accounts.middleware.NoStoreMiddleware",
@@ -145,7 +146,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     # JIT compilation costs ~70 ms a query above its cost threshold and pays off only for long
     # analytics; detection's chunk queries and the pages are short.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # A page's statement never runs for minutes (DATABASE_STATEMENT_TIMEOUT_SECONDS, set for the
+    # web processes only: docker-compose.yml): PostgreSQL cancels it and the page answers 500,
+    # instead of holding a worker and its locks while the jobs need them.
+    _statement_timeout = env.int("DATABASE_STATEMENT_TIMEOUT_SECONDS", default=0)
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off" + (
+        f" -c statement_timeout={_statement_timeout}s" if _statement_timeout else ""
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -201,6 +208,25 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker that does not answer is given up on in seconds (refunds/queue.py: one quick retry).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+# Heavy jobs (imports, detection and its chunks) on a queue of their own, so that a worker of
+# their own (at a lower CPU priority, one process: docker-compose.yml's ``worker-heavy``) runs
+# them and the exports and dashboard figures the pages wait for never queue behind a
+# 10,000,000-line import. Empty (the default): every task on Celery's default queue, for a
+# single worker that consumes only that one.
+CELERY_HEAVY_QUEUE = env.str("CELERY_HEAVY_QUEUE", default="")
+CELERY_TASK_ROUTES = (
+    {
+        name: {"queue": CELERY_HEAVY_QUEUE}
+        for name in (
+            "refunds.import_batch",
+            "refunds.detection_run",
+            "refunds.detection_chunk",
+            "refunds.detection_finish",
+        )
+    }
+    if CELERY_HEAVY_QUEUE
+    else {}
+)
 
 # The cache carries import progress between the worker and the web process. On Redis it is
 # django-redis's, which answers "not cached" when Redis is down (IGNORE_EXCEPTIONS) instead of
@@ -344,6 +370,8 @@ LETTER_SENDER_ADDRESS = env.str(
 )
 LETTER_SENDER_REQUIRED = env.bool("LETTER_SENDER_REQUIRED", default=False)
 LETTER_RUN_LIMIT = env.int("LETTER_RUN_LIMIT", default=500)
+# Cases one bulk approval considers (the review queue's filtered set, oldest first).
+BULK_APPROVE_LIMIT = env.int("BULK_APPROVE_LIMIT", default=500)
 
 # Dashboard and progress report.
 # The largest file the upload page takes (bytes; a 10,000,000-line billing file is about 400 MB;
@@ -388,6 +416,9 @@ EXPORT_REASON_ABOVE = env.int("EXPORT_REASON_ABOVE", default=1_000)
 
 # Sessions end after this many idle minutes; every request starts the count again.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# A used session is written at most once a minute (accounts.middleware.SessionTouchMiddleware),
+# not on every request: the idle timeout still holds, to within that minute.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_TOUCH_SECONDS = env.int("SESSION_TOUCH_SECONDS", default=60)
 # Personal data of closed cases is due for deletion this many years after the case closed.
 RETENTION_YEARS = env.int("RETENTION_YEARS", default=5)

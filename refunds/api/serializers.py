@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from refunds import columns, privacy, text
 from refunds.models import (
@@ -390,11 +391,17 @@ class PaymentBatchSerializer(serializers.ModelSerializer[PaymentBatch]):
 
 
 class PaymentBatchDetailSerializer(PaymentBatchSerializer):
-    items = PaymentItemSerializer(many=True, read_only=True)
+    """A run with the address of its payments: a run of 20,000 payments is a list of pages
+    (``/api/payments/<id>/items/``), not one answer of megabytes."""
+
+    items = serializers.SerializerMethodField()
 
     class Meta(PaymentBatchSerializer.Meta):
         fields = [*PaymentBatchSerializer.Meta.fields, "items"]
         read_only_fields = fields
+
+    def get_items(self, batch: PaymentBatch) -> str:
+        return reverse("api:payment-items", args=[batch.pk], request=self.context.get("request"))
 
 
 class PaymentRunCreateSerializer(TextChecked, serializers.Serializer[Any]):

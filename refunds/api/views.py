@@ -21,7 +21,7 @@ from rest_framework.serializers import BaseSerializer
 
 from accounts.mixins import signed_in_user
 from refunds import policies
-from refunds.models import Case, Claim, Contract, Inquiry, Member, PaymentBatch
+from refunds.models import Case, Claim, Contract, Inquiry, Member, PaymentBatch, PaymentItem
 from refunds.services import callcenter, payments, review
 
 from . import filters
@@ -41,6 +41,7 @@ from .serializers import (
     NoteSerializer,
     PaymentBatchDetailSerializer,
     PaymentBatchSerializer,
+    PaymentItemSerializer,
     PaymentRunCreateSerializer,
     PaymentRunExcludeSerializer,
     ReasonSerializer,
@@ -315,10 +316,7 @@ class PaymentBatchViewSet(
     filterset_class = filters.PaymentBatchFilter
 
     def get_queryset(self) -> QuerySet[PaymentBatch]:
-        batches = PaymentBatch.objects.select_related("created_by", "exported_by")
-        if self.action == "retrieve":
-            return batches.prefetch_related("items__case")
-        return batches
+        return PaymentBatch.objects.select_related("created_by", "exported_by")
 
     def get_serializer_class(self) -> type[BaseSerializer[PaymentBatch]]:
         if self.action in ("retrieve", "create", "exclude", "release"):
@@ -326,8 +324,23 @@ class PaymentBatchViewSet(
         return PaymentBatchSerializer
 
     def _detail(self, batch: PaymentBatch, code: int = status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().prefetch_related("items__case").get(pk=batch.pk)
-        return Response(PaymentBatchDetailSerializer(fresh).data, status=code)
+        fresh = self.get_queryset().get(pk=batch.pk)
+        context = self.get_serializer_context()
+        return Response(PaymentBatchDetailSerializer(fresh, context=context).data, status=code)
+
+    @extend_schema(
+        tags=["payments"],
+        summary="A run's payments, a page at a time (supervisors)",
+        responses={200: PaymentItemSerializer(many=True), **DETAIL_ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def items(self, request: Request, pk: str | None = None) -> Response:
+        batch = self.get_object()
+        items = PaymentItem.objects.filter(batch=batch).select_related("case")
+        paginator = self.paginator
+        assert paginator is not None  # the API's cursor pagination (settings)
+        page = paginator.paginate_queryset(items, request, view=self)
+        return paginator.get_paginated_response(PaymentItemSerializer(page, many=True).data)
 
     @extend_schema(
         tags=["payments"],

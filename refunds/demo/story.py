@@ -894,7 +894,7 @@ class Story:
         running = Contract.objects.filter(member=OuterRef("member"), ended_on__isnull=True)
         batches = []
         for method in (PayoutMethod.BANK_TRANSFER, PayoutMethod.BILL_CREDIT):
-            payable = payments.payable_cases(method)
+            payable = policies.payable_cases(method)
             if method == PayoutMethod.BILL_CREDIT:
                 payable = payable.filter(Exists(running))
             ids = list(payable.order_by("pk").values_list("pk", flat=True))

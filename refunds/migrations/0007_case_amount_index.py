@@ -2,14 +2,19 @@
 
 from django.db import migrations, models
 
+from refunds.migration_operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # Indexes of tables that hold rows are built without locking their writers.
+    atomic = False
+
     dependencies = [
         ("refunds", "0006_program_code"),
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="case",
             index=models.Index(fields=["program", "amount_yen"], name="case_program_amount"),
         ),

@@ -7,8 +7,13 @@ import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
 
+from refunds.migration_operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # Indexes of tables that hold rows are built without locking their writers.
+    atomic = False
+
     dependencies = [
         ("refunds", "0008_case_number_counter"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -332,29 +337,29 @@ class Migration(migrations.Migration):
             name="opens_at",
             field=models.TimeField(blank=True, null=True, verbose_name="line opens at"),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="member",
             index=models.Index(
                 fields=["kana_key"], name="member_kana_key", opclasses=["varchar_pattern_ops"]
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="member",
             index=models.Index(
                 fields=["name_key"], name="member_name_key", opclasses=["varchar_pattern_ops"]
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="member",
             index=models.Index(
                 fields=["phone_rev"], name="member_phone_rev", opclasses=["varchar_pattern_ops"]
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="member",
             index=models.Index(fields=["postal_code"], name="member_postal_code"),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="member",
             index=models.Index(
                 django.db.models.functions.text.Lower("email"), name="member_email_lower"

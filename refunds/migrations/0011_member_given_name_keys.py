@@ -6,6 +6,8 @@ import unicodedata
 import jaconv
 from django.db import migrations, models
 
+from refunds.migration_operations import AddIndexConcurrently
+
 # The given-name keys as this migration computes them (a snapshot of refunds.search.keys).
 _GAPS_RE = re.compile(r"[\s\u3000・･]+")
 
@@ -34,6 +36,9 @@ def fill_given_keys(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Indexes of tables that hold rows are built without locking their writers.
+    atomic = False
+
     dependencies = [
         ("refunds", "0010_member_search_keys"),
     ]
@@ -53,8 +58,8 @@ class Migration(migrations.Migration):
                 blank=True, max_length=200, verbose_name="given name search key"
             ),
         ),
-        migrations.RunPython(fill_given_keys, migrations.RunPython.noop),
-        migrations.AddIndex(
+        migrations.RunPython(fill_given_keys, migrations.RunPython.noop, atomic=True),
+        AddIndexConcurrently(
             model_name="member",
             index=models.Index(
                 fields=["given_kana_key"],
@@ -62,7 +67,7 @@ class Migration(migrations.Migration):
                 opclasses=["varchar_pattern_ops"],
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="member",
             index=models.Index(
                 fields=["given_name_key"],

@@ -4,8 +4,13 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from refunds.migration_operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # Indexes of tables that hold rows are built without locking their writers.
+    atomic = False
+
     dependencies = [
         ("refunds", "0011_member_given_name_keys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -222,7 +227,7 @@ class Migration(migrations.Migration):
             name="status_reason",
             field=models.CharField(blank=True, max_length=500, verbose_name="reason"),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="case",
             index=models.Index(
                 condition=models.Q(("qa_status", "pending")),

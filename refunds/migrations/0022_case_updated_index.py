@@ -3,15 +3,20 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from refunds.migration_operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # Indexes of tables that hold rows are built without locking their writers.
+    atomic = False
+
     dependencies = [
         ("refunds", "0021_export_jobs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="case",
             index=models.Index(fields=["updated_at", "case_no"], name="case_updated_no"),
         ),

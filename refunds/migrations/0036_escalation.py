@@ -3,8 +3,13 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from refunds.migration_operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # Indexes of tables that hold rows are built without locking their writers.
+    atomic = False
+
     dependencies = [
         ("refunds", "0035_reveal_reason"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -88,7 +93,7 @@ class Migration(migrations.Migration):
                 verbose_name="action",
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="inquiry",
             index=models.Index(
                 condition=models.Q(

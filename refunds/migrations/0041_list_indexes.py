@@ -3,15 +3,20 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from refunds.migration_operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # Indexes of tables that hold rows are built without locking their writers.
+    atomic = False
+
     dependencies = [
         ("refunds", "0040_program_identity_rule"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="case",
             index=models.Index(
                 condition=models.Q(("status__in", ["prepared", "awaiting_second_approval"])),
@@ -19,7 +24,7 @@ class Migration(migrations.Migration):
                 name="case_awaiting_approval",
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="claim",
             index=models.Index(fields=["-received_at", "-id"], name="claim_received"),
         ),

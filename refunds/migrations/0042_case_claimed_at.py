@@ -3,8 +3,13 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from refunds.migration_operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # Indexes of tables that hold rows are built without locking their writers.
+    atomic = False
+
     dependencies = [
         ("refunds", "0041_list_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -23,7 +28,7 @@ class Migration(migrations.Migration):
             " WHERE EXISTS (SELECT 1 FROM refunds_claim c WHERE c.case_id = refunds_case.id)",
             migrations.RunSQL.noop,
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="case",
             index=models.Index(fields=["status", "-claimed_at"], name="case_status_claimed"),
         ),

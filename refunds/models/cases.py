@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from refunds.casenumbers import format_case_no
 from refunds.links import object_url
 
 from .billing import BillingLine
@@ -408,7 +409,7 @@ class CaseNumberCounter(models.Model):
         verbose_name_plural = _("case number counters")
 
     def __str__(self) -> str:
-        return f"{self.prefix}-{self.last_number:06d}"
+        return format_case_no(self.prefix, self.last_number)
 
 
 class QaReview(models.Model):

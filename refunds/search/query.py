@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from refunds.casenumbers import normalise
 from refunds.models import Case, Contract, Member
 
 from . import keys
@@ -183,7 +184,7 @@ def search(text: str, *, limit: int | None = None) -> SearchResult:
 
     upper = keys.name_key(unicodedata.normalize("NFKC", query)).upper()
     if _CODE_RE.match(upper):
-        case = Case.objects.filter(case_no=upper).only("pk").first()
+        case = Case.objects.filter(case_no=normalise(upper) or upper).only("pk").first()
         if case is not None:
             result.redirect_to = case.get_absolute_url()
             result.readings = ["case_no"]

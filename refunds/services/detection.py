@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from refunds import csvcells
+from refunds.casenumbers import case_no_sql, format_case_no, parse_case_no
 from refunds.detection.rule import (
     Finding,
     Parameters,
@@ -446,7 +447,7 @@ def detection_execute(*, run: DetectionRun) -> DetectionRun:
 
 
 def reserve_case_numbers(program: RemediationProgram, count: int) -> list[str]:
-    """Hand out ``count`` new case numbers ``<prefix>-NNNNNN`` for ``program``, in order.
+    """Hand out ``count`` new case numbers (``casenumbers``) for ``program``, in order.
 
     The block is reserved on the prefix's counter row (CaseNumberCounter) in a transaction of
     its own, held only for the update: chunks running side by side get disjoint blocks without
@@ -455,7 +456,7 @@ def reserve_case_numbers(program: RemediationProgram, count: int) -> list[str]:
     A prefix without a counter yet starts after the highest case number it already has.
     """
     first = _reserve_block(program, count)
-    return [f"{program.case_prefix}-{n:06d}" for n in range(first, first + count)]
+    return [format_case_no(program.case_prefix, n) for n in range(first, first + count)]
 
 
 def _reserve_block(program: RemediationProgram, count: int) -> int:
@@ -468,7 +469,8 @@ def _reserve_block(program: RemediationProgram, count: int) -> int:
         if not counter.update(last_number=F("last_number") + count):
             dash = f"{prefix}-"
             last = Case.objects.filter(case_no__startswith=dash).aggregate(m=Max("case_no"))["m"]
-            start = int(last.removeprefix(dash)) if last else 0
+            parsed = parse_case_no(last) if last else None
+            start = parsed[1] if parsed else 0
             CaseNumberCounter.objects.bulk_create(
                 [CaseNumberCounter(prefix=prefix, last_number=start)], ignore_conflicts=True
             )
@@ -476,15 +478,6 @@ def _reserve_block(program: RemediationProgram, count: int) -> int:
         # The update holds the row lock until commit: the value read is this block's end.
         end = counter.values_list("last_number", flat=True).get()
     return int(end) - count + 1
-
-
-def _case_no_sql(number: str) -> str:
-    """``<prefix>-NNNNNN`` (the prefix and dash a parameter), as ``reserve_case_numbers``."""
-    return (
-        f"%s || CASE WHEN {number} < 1000000 "
-        f"THEN SUBSTR(CAST({number} + 1000000 AS VARCHAR(20)), 2) "
-        f"ELSE CAST({number} AS VARCHAR(20)) END"
-    )
 
 
 def _unchanged_sql(found: bool) -> str:
@@ -644,7 +637,7 @@ def _number_new_cases(cursor: Any, chunk: _Chunk, first: int) -> int:
     cursor.execute(
         f"""
         CREATE TEMPORARY TABLE {_NEW_CASES} AS
-        SELECT {_case_no_sql("f.n + %s")} AS case_no, f.contract_id, f.member_id,
+        SELECT {case_no_sql(f"f.n + {int(first)}")} AS case_no, f.contract_id, f.member_id,
             f.category, f.amount_yen, CASE f.category {starting} END AS status,
             f.mismatch = 1 AS tariff_mismatch
         FROM (SELECT f.*, ROW_NUMBER() OVER (ORDER BY f.contract_id) - 1 AS n
@@ -654,7 +647,6 @@ def _number_new_cases(cursor: Any, chunk: _Chunk, first: int) -> int:
         """,
         [
             f"{program.case_prefix}-",
-            *[first] * 3,
             *(c.starting_status for c in Category),
             program.code,
             *chunk.contract_range,

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,37 +31,24 @@ from refunds.models import (
     Claim,
     Contract,
     ItemStatus,
-    MemberStatus,
     PaymentBatch,
     PaymentItem,
     PayoutMethod,
-    QaStatus,
     ResultFile,
     TransferResult,
 )
 from refunds.models.audit import AuditAction
-from refunds.policies import release_refusal, require_supervisor, results_refusal
+from refunds.policies import (
+    UNCHECKED,
+    payable_cases,
+    release_refusal,
+    require_supervisor,
+    results_refusal,
+)
 from refunds.services.audit import audit_record, refusals_recorded
 from refunds.services.transitions import case_rows, cases_move, lock_cases
 
 S = CaseStatus
-# A case drawn for QA and not yet passed is paid by no run.
-UNCHECKED = (QaStatus.PENDING, QaStatus.FAILED)
-
-
-def payable_cases(method: str) -> QuerySet[Case]:
-    """Approved cases that may go into a new batch of ``method``."""
-    open_item = PaymentItem.objects.filter(case=OuterRef("pk"), is_open=True)
-    cases = Case.objects.filter(status=S.APPROVED).exclude(qa_status__in=UNCHECKED)
-    cases = cases.exclude(Exists(open_item))
-    claim_method = Claim.objects.filter(case=OuterRef("pk"))
-    if method == PayoutMethod.BANK_TRANSFER:
-        return cases.filter(Exists(claim_method.filter(method=method)))
-    # Bill credit: claimed as such, or a current member's case without a claim.
-    return cases.filter(
-        Exists(claim_method.filter(method=method))
-        | (~Exists(claim_method) & Q(category=1, member__status=MemberStatus.ACTIVE))
-    )
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -131,12 +132,18 @@ class BulkApproveView(RoleRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         filterset = review_filters(request.GET, request)
         cases = filterset.qs if filterset.is_valid() else selectors.review_queue().none()
-        plan = review.bulk_approve_plan(cases=cases[:5000], user=self.user)
-        return render(
-            request,
-            "refunds/bulk_approve.html",
-            {"plan": plan, "query": request.GET.urlencode(), "limited": cases.count() > 5000},
-        )
+        # A bounded set at a time (the queue's first, oldest preparation first): the page lists
+        # each case it would approve, and the one after them says whether more are waiting.
+        limit = settings.BULK_APPROVE_LIMIT
+        chosen = list(cases.select_related("member")[: limit + 1])
+        plan = review.bulk_approve_plan(cases=chosen[:limit], user=self.user)
+        context = {
+            "plan": plan,
+            "query": request.GET.urlencode(),
+            "limited": len(chosen) > limit,
+            "limit": limit,
+        }
+        return render(request, "refunds/bulk_approve.html", context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         ids = [int(v) for v in request.POST.getlist("case") if v.isdigit()]
