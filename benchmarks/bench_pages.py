@@ -67,8 +67,6 @@ from typing import Any
 import psycopg2
 from common import BENCH_DIR, MANAGE, PYTHON, ROOT, Row, merge_results, print_aligned, rounded, step
 
-from refunds.casenumbers import case_no_sql
-
 MEMBERS = int(os.environ.get("BENCH_PAGES_MEMBERS", "1000000"))
 CASES = int(os.environ.get("BENCH_PAGES_CASES", str(MEMBERS)))
 SMALL = int(os.environ.get("BENCH_PAGES_SMALL", "1000"))
@@ -206,6 +204,15 @@ PREPARED = (
 APPROVED = "'awaiting_second_approval', 'approved', 'in_payment', 'paid', 'payment_failed'"
 
 
+def _case_no_sql(number: str) -> str:
+    """The product's case number of ``number`` in SQL (``refunds.casenumbers``), prefix SH10."""
+    if str(ROOT) not in sys.path:
+        sys.path.append(str(ROOT))
+    from refunds.casenumbers import case_no_sql
+
+    return case_no_sql(number).replace("%s", "'SH10-'", 1)
+
+
 def build_sql(cases: int, users: dict[str, int]) -> list[tuple[str, str]]:
     """The statements that add contracts, billing, cases, claims, letters and inquiries."""
     staff, supervisor = users["staff"], users["supervisor"]
@@ -246,7 +253,7 @@ def build_sql(cases: int, users: dict[str, int]) -> list[tuple[str, str]]:
                 flag_difference_yen, tariff_mismatch, prepared_by_id, prepared_at,
                 approved_by_id, approved_at, status_reason, hold_return_status, qa_status,
                 paid_at, paid_amount_yen, created_at, updated_at)
-            SELECT {case_no_sql("n").replace("%s", "'SH10-'", 1)},
+            SELECT {_case_no_sql("n")},
                    p.id, p.code, c.id, c.member_id, cat, amount, amount, status, 'detection',
                    n % 97 = 0, CASE WHEN n % 97 = 0 THEN 'billed amount differs' ELSE '' END,
                    NULL, false,
