@@ -2,7 +2,7 @@
 
 The case ``ModelAdmin`` shows the case list's columns, filters by status and category and
 searches case, member and contract numbers: what a team would get from the admin out of the box.
-The members, contracts, inquiries, claims, payment runs and audit events have a changelist each
+The members, contracts, inquiries, claims and audit events have a changelist each
 with the columns of the product's list of them (``BASELINE_OF`` in ``bench_pages.py`` pairs
 them), 50 rows a page, the related rows joined.
 """
@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.urls import include, path
 
-from refunds.models import AuditEvent, Case, Claim, Contract, Inquiry, Member, PaymentBatch
+from refunds.models import AuditEvent, Case, Claim, Contract, Inquiry, Member
 
 
 @admin.register(Case)
@@ -78,12 +78,6 @@ class ClaimAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("received_at", "case", "member", "channel", "method", "created_by")
     list_select_related = ("case", "member", "created_by")
     ordering = ("-received_at",)
-    list_per_page = 50
-
-
-@admin.register(PaymentBatch)
-class PaymentBatchAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("id", "method", "status", "transfer_date", "item_count", "total_yen")
     list_per_page = 50
 
 

@@ -17,8 +17,8 @@ from django_tables2.columns import library as column_library
 from refunds import selectors
 from refunds import tables as ours
 from refunds.labels import display
-from refunds.models import AuditEvent, Case, Member
-from tests.factories import CaseFactory, MemberFactory
+from refunds.models import AuditEvent, Case, Contract, Member
+from tests.factories import CaseFactory, ClaimFactory, InquiryFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,8 @@ def rows(db):
     AuditEvent.objects.create(
         action="case.prepared", object_type="refunds.case", object_id="1", changes={"a": "<b>"}
     )
+    ClaimFactory(case=made[2]), ClaimFactory()
+    InquiryFactory(member=made[2].member, case=made[2]), InquiryFactory(case=None)
     return made
 
 
@@ -55,6 +57,7 @@ def rows(db):
     [
         (ours.CaseTable, lambda: Case.objects.select_related("member", "contract", "program")),
         (ours.MemberTable, lambda: Member.objects.all()),
+        (ours.ContractTable, lambda: Contract.objects.select_related("member")),
         (ours.ClaimTable, selectors.claims),
         (ours.InquiryTable, selectors.inquiries),
         (ours.AuditEventTable, lambda: AuditEvent.objects.select_related("actor")),
@@ -71,6 +74,10 @@ def test_the_body_is_the_one_the_library_template_writes(
         )
     assert fast == slow
     assert "<script>" not in fast
+    if table_class in (ours.ClaimTable, ours.InquiryTable, ours.ContractTable):
+        assert "/members/" in fast  # the member's number links to the member's page
+    if table_class in (ours.ClaimTable, ours.InquiryTable):
+        assert "/cases/" in fast
     if table_class is ours.MemberTable:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in fast
 

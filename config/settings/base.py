@@ -371,7 +371,7 @@ LETTER_SENDER_ADDRESS = env.str(
 LETTER_SENDER_REQUIRED = env.bool("LETTER_SENDER_REQUIRED", default=False)
 LETTER_RUN_LIMIT = env.int("LETTER_RUN_LIMIT", default=500)
 # Cases one bulk approval considers (the review queue's filtered set, oldest first).
-BULK_APPROVE_LIMIT = env.int("BULK_APPROVE_LIMIT", default=500)
+BULK_APPROVE_LIMIT = env.int("BULK_APPROVE_LIMIT", default=200)
 
 # Dashboard and progress report.
 # The largest file the upload page takes (bytes; a 10,000,000-line billing file is about 400 MB;

@@ -20,8 +20,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from accounts.mixins import signed_in_user
-from refunds import policies
-from refunds.models import Case, Claim, Contract, Inquiry, Member, PaymentBatch, PaymentItem
+from refunds import policies, selectors
+from refunds.models import Case, Claim, Contract, Inquiry, Member, PaymentBatch
 from refunds.services import callcenter, payments, review
 
 from . import filters
@@ -336,7 +336,7 @@ class PaymentBatchViewSet(
     @action(detail=True, methods=["get"])
     def items(self, request: Request, pk: str | None = None) -> Response:
         batch = self.get_object()
-        items = PaymentItem.objects.filter(batch=batch).select_related("case")
+        items = selectors.batch_items(batch)
         paginator = self.paginator
         assert paginator is not None  # the API's cursor pagination (settings)
         page = paginator.paginate_queryset(items, request, view=self)

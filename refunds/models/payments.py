@@ -138,6 +138,8 @@ class PaymentItem(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["batch", "id"]
+        # A run's payments a page at a time, in id order (its page and the API's items).
+        indexes = [models.Index(fields=["batch", "id"], name="item_batch_id")]
         constraints = [
             models.UniqueConstraint(fields=["batch", "case"], name="item_case_once_per_batch"),
             # A case sits in at most one open batch, and is paid at most once.

@@ -14,7 +14,7 @@ from django.views import View
 
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import SUPERVISORS
-from refunds import checks, columns, localtime, policies, reports
+from refunds import checks, columns, localtime, policies, reports, selectors
 from refunds.filters import BatchFilter
 from refunds.forms.review import BatchCreateForm, ExcludeForm, ReconcileForm
 from refunds.labels import yen
@@ -85,7 +85,7 @@ class BatchDetailView(ObjectDetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        items = self.object.items.select_related("case").order_by("pk")
+        items = selectors.batch_items(self.object).order_by("pk")
         choosing = (
             self.object.status == BatchStatus.DRAFT and self.object.created_by_id == self.user.pk
         )
@@ -95,7 +95,7 @@ class BatchDetailView(ObjectDetailView):
         table = (PaymentItemChoiceTable if choosing else PaymentItemTable)(items, exclude=exclude)
         context["choosing"] = choosing
         context["exclude_form"] = ExcludeForm()
-        table.paginate(page=self.request.GET.get("page", 1), per_page=100)
+        table.paginate(page=self.request.GET.get("page", 1), per_page=50)
         context["table"] = table
         context["reconcile_form"] = ReconcileForm()
         # Separation of duties: the action is offered only to who may take it, else why not.

@@ -135,8 +135,15 @@ class BulkApproveView(RoleRequiredMixin, View):
         # A bounded set at a time (the queue's first, oldest preparation first): the page lists
         # each case it would approve, and the one after them says whether more are waiting.
         limit = settings.BULK_APPROVE_LIMIT
-        chosen = list(cases.select_related("member")[: limit + 1])
-        plan = review.bulk_approve_plan(cases=chosen[:limit], user=self.user)
+        chosen = list(cases.values_list("pk", flat=True)[: limit + 1])
+        # The plan reads the cases alone with their members (the queue's own rows also carry
+        # the program, the contract and the reviewers: three times the objects).
+        plan = review.bulk_approve_plan(
+            cases=Case.objects.filter(pk__in=chosen[:limit])
+            .select_related("member")
+            .order_by(*(cases.query.order_by or ["case_no"])),
+            user=self.user,
+        )
         context = {
             "plan": plan,
             "query": request.GET.urlencode(),
