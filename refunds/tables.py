@@ -21,7 +21,6 @@ from django.middleware.csrf import get_token
 from django.template import Template, defaultfilters
 from django.template.base import render_value_in_context
 from django.template.loader import get_template
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
@@ -495,7 +494,7 @@ class ReviewTable(BaseTable):
             '<details class="small"><summary hx-get="{}" hx-trigger="click once" '
             'hx-target="next .evidence" hx-swap="innerHTML">{}</summary>'
             '<div class="evidence"></div></details>',
-            reverse("refunds:case_evidence", args=[record.pk]),
+            object_url("refunds:case_evidence", record.pk),
             _("show"),
         )
 
@@ -518,7 +517,7 @@ class ReviewTable(BaseTable):
                 '<form method="post" action="{}" class="d-inline js-once">'
                 '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
                 '<button class="btn btn-sm btn-success" type="submit">{}</button></form>',
-                reverse("refunds:case_approve", args=[record.pk]),
+                object_url("refunds:case_approve", record.pk),
                 self._csrf_token,
                 _("Approve"),
             )
@@ -526,7 +525,7 @@ class ReviewTable(BaseTable):
             '<div class="text-nowrap">{} <a class="btn btn-sm btn-outline-danger" href="{}">{}'
             "</a></div>",
             decide,
-            reverse("refunds:case_reject", args=[record.pk]),
+            object_url("refunds:case_reject", record.pk),
             _("Reject"),
         )
 

@@ -378,6 +378,7 @@ def detection_apply_chunk(*, run: DetectionRun, contract_range: ContractRange) -
         # below then holds no lock that other chunks wait for.
         chunk.first_number = _reserve_block(run.program, chunk.counts["create"])
         with transaction.atomic():
+            _check_constraints_per_statement()
             _apply(chunk, run)
             DetectionRun.objects.filter(pk=run.pk).update(
                 chunks_done=F("chunks_done") + 1,
@@ -391,6 +392,20 @@ def detection_apply_chunk(*, run: DetectionRun, contract_range: ContractRange) -
             cursor.execute(f"DROP TABLE IF EXISTS {_TOTALS}")
             cursor.execute(f"DROP TABLE IF EXISTS {_LINES}")
     return chunk.summary()
+
+
+def _check_constraints_per_statement() -> None:
+    """Check the foreign keys as each statement ends, not all at the commit.
+
+    Django declares PostgreSQL's foreign keys ``DEFERRABLE INITIALLY DEFERRED``: every row a
+    chunk writes (a case refers to its program, contract, member and run; an evidence line to its
+    case and billing line) would queue its check until the commit, a million of them held in
+    memory for 10,000,000 billing lines (the commits took 5 of the run's 10 s). The same checks,
+    each statement's at its end, keep the queue to one statement's rows. The keys stay.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def detection_finish(*, run: DetectionRun, results: list[dict[str, int]]) -> DetectionRun:
