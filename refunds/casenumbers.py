@@ -14,6 +14,7 @@ People may type a number without its zeros or its letter: ``normalise`` reads ``
 from __future__ import annotations
 
 import re
+import unicodedata
 
 WIDTH = 6  # digits of the numbers written without a width letter
 _WIDEST = 26  # ``Z``: 32 digits, far beyond any program
@@ -42,9 +43,15 @@ def parse_case_no(case_no: str) -> tuple[str, int] | None:
     return prefix, int(digits)
 
 
+def fold(typed: str) -> str:
+    """What a person typed, as case numbers are written: NFKC (full-width digits and letters
+    to ASCII), upper case, no surrounding spaces."""
+    return unicodedata.normalize("NFKC", typed).strip().upper()
+
+
 def normalise(typed: str) -> str | None:
-    """The case number a person meant by ``typed`` (upper case, NFKC), or None."""
-    parsed = parse_case_no(typed)
+    """The case number a person meant by ``typed`` (folded by ``fold``), or None."""
+    parsed = parse_case_no(fold(typed))
     if parsed is None:
         return None
     return format_case_no(*parsed)

@@ -7,7 +7,6 @@ drop-down of the whole table.
 """
 
 import datetime
-import unicodedata
 from typing import Any, TypeVar, cast
 
 import django_filters
@@ -18,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from refunds.casenumbers import normalise
+from refunds.casenumbers import fold, normalise
 from refunds.models import (
     Area,
     AuditEvent,
@@ -170,8 +169,7 @@ class CaseFilter(FilterSet):
         """The case number as typed: ``SH10-82`` finds ``SH10-000082`` (``casenumbers``)."""
         if not value:
             return queryset
-        typed = unicodedata.normalize("NFKC", value).strip().upper()
-        return queryset.filter(case_no=normalise(typed) or typed)
+        return queryset.filter(case_no=normalise(value) or fold(value))
 
     def filter_age(self, queryset: QuerySet[Case], name: str, value: Any) -> QuerySet[Case]:
         if value is None:

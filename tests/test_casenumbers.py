@@ -26,6 +26,7 @@ def test_the_text_order_is_the_number_order_at_every_width():
         ("SH10-000082", "SH10-000082"),
         ("SH10-1000000", "SH10-A1000000"),
         ("SH10-A1000000", "SH10-A1000000"),
+        ("　ｓｈ１０－８２ ", "SH10-000082"),  # full width, lower case, spaces around
         ("SH10", None),
         ("SH10-", None),
         ("M000123", None),
