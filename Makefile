@@ -41,7 +41,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy refunds accounts
+	$(VENV)/bin/mypy refunds accounts portal
 
 check: lint typecheck test
 

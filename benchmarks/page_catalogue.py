@@ -144,6 +144,19 @@ CATALOGUE: dict[str, Timed | NotTimed] = {
     "refunds:program_list": Timed("staff"),
     "refunds:program_create": Timed("admin"),
     "refunds:program_update": Timed("admin", of="program"),
+    "refunds:program_portal": Timed("supervisor", of="program"),
+    "refunds:claim_code_unlock": Timed("staff", of="case"),
+    # -- the member portal (no staff login)
+    "portal:start": Timed("anonymous"),
+    "portal:request": Timed("anonymous"),
+    "portal:request_sent": Timed("anonymous"),
+    "portal:case": NotTimed(
+        "needs a member's sign-in with a letter's code: timed by bench-load's portal claims"
+    ),
+    "portal:done": NotTimed(
+        "needs a member's sign-in with a letter's code: timed by bench-load's portal claims"
+    ),
+    "portal:signout": NotTimed(POST),
     "refunds:detection": Timed("admin"),
     "refunds:scope_test": Timed("admin"),
     "refunds:detection_detail": Timed("supervisor", of="detection_run"),

@@ -32,6 +32,8 @@ urlpatterns = [
     ),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("refunds.api.urls")),
+    # The member portal: no staff login, its own pages and cookie (portal/).
+    path("claim/", include("portal.urls")),
     path("", include("refunds.urls")),
 ]
 

@@ -260,7 +260,7 @@ CLAIMS = Columns(
     C("status", where=In.TABLE),
     C("amount", where=In.TABLE),
     C("inquiry", where=In.API),
-    C("channel", where=In.API),
+    C("channel", _("received by")),
     C("method", _("payout")),
     C("payee", where=In.TABLE),
     C("bank_code", _("bank code"), where=In.EXPORT | In.API),

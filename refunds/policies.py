@@ -24,6 +24,7 @@ from refunds.models import (
     Case,
     CaseOrigin,
     CaseStatus,
+    Category,
     Claim,
     ContactKind,
     Inquiry,
@@ -54,14 +55,15 @@ def is_supervisor(user: User) -> bool:
 
 def readable_inquiries(user: User) -> Q:
     """The inquiries ``user`` may read (page and API): supervisors all of them; an operator
-    their own calls, and the calls of the member they are serving now (an open call of theirs
-    with that member). Others' notes and callers are not for reading across the floor."""
+    their own calls, the calls of the member they are serving now (an open call of theirs
+    with that member), and the requests members sent from the portal (the floor's to call
+    back). Others' notes and callers are not for reading across the floor."""
     if is_supervisor(user):
         return Q()
     serving = Inquiry.objects.filter(
         created_by=user, ended_at__isnull=True, member__isnull=False
     ).values("member_id")
-    return Q(created_by=user) | Q(member__in=serving)
+    return Q(created_by=user) | Q(member__in=serving) | Q(portal_request__isnull=False)
 
 
 def require_supervisor(user: User) -> None:
@@ -217,6 +219,15 @@ def may_claim(case: Case, *, has_claim: bool) -> bool:
         case.origin == CaseOrigin.INVESTIGATION and case.status == S.CLAIM_RECEIVED
     )
     return case.status in CLAIMABLE or first_of_investigation
+
+
+def portal_payouts(case: Case) -> list[str]:
+    """The payouts a member may choose on the portal: a current member's refund (category 1,
+    still billed) may go on the next bill or to a bank account; every other is transferred."""
+    member = case.member
+    if case.category == Category.CURRENT and member is not None and member.is_active:
+        return [PayoutMethod.BILL_CREDIT, PayoutMethod.BANK_TRANSFER]
+    return [PayoutMethod.BANK_TRANSFER]
 
 
 def may_prepare(case: Case) -> bool:

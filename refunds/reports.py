@@ -26,6 +26,7 @@ from refunds.models import (
     Case,
     CaseStatus,
     Category,
+    Channel,
     Claim,
     ContactAttempt,
     ContactKind,
@@ -72,7 +73,12 @@ STATE_ROWS = tuple(
     (f"status:{value}", format_lazy("{}: {}", _("In state"), label))
     for value, label in CaseStatus.choices
 )
-REPORT_ROWS = FUNNEL_ROWS + STATE_ROWS
+# Claims by how they came in (the call center's phone, the member portal, a letter, email).
+CHANNEL_ROWS = tuple(
+    (f"claims:{value}", format_lazy("{}: {}", _("Claims received by"), label))
+    for value, label in Channel.choices
+)
+REPORT_ROWS = FUNNEL_ROWS[:5] + CHANNEL_ROWS + FUNNEL_ROWS[5:] + STATE_ROWS
 CLOSED_WITHOUT_REFUND = (S.REJECTED, S.NO_LONGER_AFFECTED)
 
 
@@ -126,7 +132,15 @@ def _report_figures(cases: QuerySet[Case]) -> dict[str, dict[str, int]]:
         "unpaid": (unpaid["n"], unpaid["yen"]),
         "unreachable": (reminded.count(), reminded.aggregate(y=Sum("amount_yen"))["y"]),
     }
-    figures.update({key: (0, 0) for key, _label in STATE_ROWS})
+    figures.update({key: (0, 0) for key, _label in STATE_ROWS + CHANNEL_ROWS})
+    by_channel = (
+        Claim.objects.filter(case__in=cases)
+        .values("channel")
+        .annotate(n=Count("pk"), yen=Sum("case__amount_yen"))
+        .order_by()
+    )
+    for channel in by_channel:
+        figures[f"claims:{channel['channel']}"] = (channel["n"], channel["yen"])
     for state in cases.values("status").annotate(n=Count("pk"), yen=Sum("amount_yen")):
         figures[f"status:{state['status']}"] = (state["n"], state["yen"])
     return {key: {"count": n or 0, "yen": yen or 0} for key, (n, yen) in figures.items()}
@@ -173,6 +187,8 @@ class Dashboard:
     # Letters due (the letters page): notices by category ("1", "2"), and reminders.
     notices_due: dict[str, int] = field(default_factory=dict)
     reminders_due: int = 0
+    # Claims by the channel they came in by (phone, web...).
+    claims_by_channel: dict[str, int] = field(default_factory=dict)
     # Approved cases a new payment run would take, by payout method: {"count", "yen"}.
     payable: dict[str, dict[str, int]] = field(default_factory=dict)
     # The data on record (the home page).
@@ -311,6 +327,10 @@ def compute_dashboard(*, days: int = 60) -> Dashboard:
     _inquiries(board, since)
     board.claim_to_payment_days = _claim_to_payment()
     board.past_target = _claims_past_target()
+    board.claims_by_channel = {
+        row["channel"]: row["n"]
+        for row in Claim.objects.values("channel").annotate(n=Count("pk")).order_by()
+    }
     _unclaimed_by_age(board)
     board.data_problems = _open_data_problems()
     _letters_due(board)

@@ -1,15 +1,17 @@
 """Reads that pages share: the member's 360° view and the call-center queues."""
 
 import datetime
+import itertools
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from refunds import bankdays
 from refunds.casetext import caller_answer, next_step
 from refunds.hours import OpeningHours
 from refunds.models import (
@@ -20,6 +22,7 @@ from refunds.models import (
     CaseEvidence,
     CaseStatus,
     Claim,
+    ClaimCode,
     ContactAttempt,
     Contract,
     Guidance,
@@ -39,6 +42,7 @@ from refunds.policies import (
     may_claim,
     may_prepare,
     may_see_amounts,
+    portal_payouts,
     verified_inquiry,
 )
 
@@ -267,6 +271,8 @@ class CasePage:
     may_prepare: bool
     next_step: str
     answer: str
+    # The member portal codes of the case's letters, newest first, with the attempts on them.
+    claim_codes: list[ClaimCode] = field(default_factory=list)
 
 
 def case_page(*, case: Case, user: User) -> CasePage:
@@ -291,6 +297,11 @@ def case_page(*, case: Case, user: User) -> CasePage:
         next_step=next_step(case, claim.method if claim else None),
         answer=caller_answer(
             case, claim=claim, transfer_date=open_transfer_dates([case]).get(case.pk)
+        ),
+        claim_codes=list(
+            ClaimCode.objects.filter(case=case)
+            .annotate(attempt_count=Count("attempts"))
+            .order_by("-issued_at", "-id")[:5]
         ),
     )
 
@@ -424,3 +435,53 @@ def batch_items(batch: PaymentBatch) -> QuerySet[PaymentItem]:
     return PaymentItem.objects.filter(batch=batch, pk__gte=first, pk__lte=last).select_related(
         "case"
     )
+
+
+# -- the member portal ----------------------------------------------------------------------
+
+
+@dataclass
+class PortalCase:
+    """What the portal shows a signed-in member: their case, its months, its claim."""
+
+    case: Case
+    claim: Claim | None
+    months: list[datetime.date]
+    payouts: list[str]
+    claimable: bool
+    pay_by: datetime.date | None
+    free_dial_number: str
+    free_dial_hours: OpeningHours
+
+
+def portal_case(code: ClaimCode) -> PortalCase:
+    case = (
+        Case.objects.select_related("member", "program")
+        .prefetch_related("evidence")
+        .get(pk=code.case_id)
+    )
+    claim = Claim.objects.filter(case=case).first()
+    months = sorted({line.period for line in case.evidence.all() if line.amount_yen > 0})
+    program = case.program
+    days = program.service_level_business_days
+    claimed_on = timezone.localdate(claim.received_at) if claim else timezone.localdate()
+    pay_by = None
+    if case.status not in (CaseStatus.PAID, CaseStatus.REJECTED, CaseStatus.NO_LONGER_AFFECTED):
+        pay_by = list(itertools.islice(bankdays.business_days_after(claimed_on), max(days, 1)))[-1]
+    return PortalCase(
+        case=case,
+        claim=claim,
+        months=months,
+        payouts=portal_payouts(case),
+        claimable=may_claim(case, has_claim=claim is not None),
+        pay_by=pay_by,
+        free_dial_number=program.free_dial_number or settings.FREE_DIAL_NUMBER,
+        free_dial_hours=OpeningHours.for_program(program),
+    )
+
+
+def portal_line() -> tuple[str, OpeningHours]:
+    """The free-dial number and hours the portal gives before it knows the member's case."""
+    program = program_for_call(member=None)
+    number = (program.free_dial_number if program else "") or settings.FREE_DIAL_NUMBER
+    return number, OpeningHours.for_program(program)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.utils import AttributeDict, signature
@@ -344,6 +345,30 @@ class ProgramTable(BaseTable):
     applied_on_or_after = DateColumn()
     cancel_requested_on_or_before = DateColumn()
     recent_leaver_from = DateColumn()
+    claim_deadline = DateColumn()
+    portal = tables.Column(
+        accessor="portal_closed", verbose_name=_("member portal"), orderable=False
+    )
+
+    def render_portal(self, record: RemediationProgram) -> SafeString:
+        if record.portal_closed:
+            badge = format_html(
+                '<span class="badge text-bg-warning">{}</span>',
+                pgettext("member portal", "closed"),
+            )
+        else:
+            badge = format_html(
+                '<span class="badge text-bg-success">{}</span>', pgettext("member portal", "open")
+            )
+        context = getattr(self, "context", None)
+        if context is None or not context.get("is_supervisor"):
+            return badge
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            badge,
+            object_url("refunds:program_portal", record.pk),
+            gettext("Open or close"),
+        )
 
     class Meta(BaseTable.Meta):
         model = RemediationProgram
@@ -356,6 +381,8 @@ class ProgramTable(BaseTable):
             "cancel_requested_on_or_before",
             "recent_leaver_from",
             "second_approval_threshold_yen",
+            "claim_deadline",
+            "portal",
             "is_active",
         )
 

@@ -16,6 +16,15 @@ ROLES = ("staff", "supervisor", "admin")
 
 
 @pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """The portal's rate-limit windows start empty in every test."""
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def english_messages():
     """Messages produced in the test thread are asserted on in English.
 

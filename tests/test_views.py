@@ -54,6 +54,8 @@ PAGES = [
     ("refunds:program_list", None, ("staff", "supervisor", "admin")),
     ("refunds:program_create", None, ("admin",)),
     ("refunds:program_update", lambda: [RemediationProgram.objects.first().pk], ("admin",)),
+    ("refunds:program_portal", lambda: [RemediationProgram.objects.first().pk], SUPERVISORS),
+    ("refunds:claim_code_unlock", lambda: [CaseFactory().pk], ("staff", "supervisor", "admin")),
     ("refunds:detection_detail", lambda: [_run().pk], ("supervisor", "admin")),
     ("refunds:search", None, CALL_CENTER),
     ("refunds:screen_pop", None, CALL_CENTER),
@@ -399,6 +401,13 @@ def test_every_page_is_in_the_permission_table():
         "second_factor",  # any signed-in user: tests/test_second_factor.py
         "second_factor_setup",  # any signed-in user: tests/test_second_factor.py
         "favicon",  # public: tests/test_health.py
+        # The member portal: no staff login, its own sign-in (tests/test_portal.py).
+        "portal:start",
+        "portal:case",
+        "portal:done",
+        "portal:signout",
+        "portal:request",
+        "portal:request_sent",
     }
     # The API has its own route × role matrix in tests/test_api.py.
     pages = {name for name in names(get_resolver()) if not name.startswith("api:")}

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "django_ratelimit",
+    "portal",
     *API_APPS,  # rest_framework, its token model, drf_spectacular and its vendored Swagger UI
 ]
 
@@ -125,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "portal.context_processors.portal",
             ],
         },
     },
@@ -249,7 +252,22 @@ if _CACHE["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
             "SOCKET_TIMEOUT": 1,
         },
     }
-CACHES = {"default": _CACHE}
+# The portal's rate limits need a cache every web process shares, with atomic increments:
+# Redis (django-redis) whenever there is one. Without Redis the embedded instance runs one web
+# process, whose memory is shared by all its threads; django-ratelimit's check, which cannot
+# know that, is told so below.
+_RATELIMIT_CACHE = (
+    _CACHE
+    if _CACHE["BACKEND"] == "django_redis.cache.RedisCache"
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+)
+CACHES = {"default": _CACHE, "ratelimit": _RATELIMIT_CACHE}
+RATELIMIT_USE_CACHE = "ratelimit"
+SILENCED_SYSTEM_CHECKS = (
+    ["django_ratelimit.E003", "django_ratelimit.W001"]
+    if _RATELIMIT_CACHE["BACKEND"] != "django_redis.cache.RedisCache"
+    else []
+)
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # Refund Desk settings
@@ -370,6 +388,19 @@ LETTER_SENDER_ADDRESS = env.str(
 )
 LETTER_SENDER_REQUIRED = env.bool("LETTER_SENDER_REQUIRED", default=False)
 LETTER_RUN_LIMIT = env.int("LETTER_RUN_LIMIT", default=500)
+# The member portal (/claim/): the address printed under each letter's QR code, how long a
+# code lives when its program sets no claim deadline, and its limits. Wrong attempts are
+# counted per code (the code locks until the call center lifts it), per address and over the
+# whole portal (django-ratelimit windows on the "ratelimit" cache).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+PORTAL_CODE_DEFAULT_DAYS = env.int("PORTAL_CODE_DEFAULT_DAYS", default=180)
+PORTAL_CODE_FAILURE_LIMIT = env.int("PORTAL_CODE_FAILURE_LIMIT", default=5)
+PORTAL_ADDRESS_RATE = env.str("PORTAL_ADDRESS_RATE", default="10/h")
+PORTAL_OVERALL_RATE = env.str("PORTAL_OVERALL_RATE", default="1000/h")
+PORTAL_REQUEST_RATE = env.str("PORTAL_REQUEST_RATE", default="5/h")
+PORTAL_SESSION_SECONDS = env.int("PORTAL_SESSION_SECONDS", default=15 * 60)
+# The account portal claims and requests are recorded by (it cannot sign in).
+PORTAL_ACTOR_USERNAME = "portal"
 # Cases one bulk approval considers (the review queue's filtered set, oldest first).
 BULK_APPROVE_LIMIT = env.int("BULK_APPROVE_LIMIT", default=200)
 

@@ -27,7 +27,7 @@ import math
 import random
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -64,6 +64,7 @@ from refunds.payee import AccountType, BankDetails, find_branch
 from refunds.reports import refresh_dashboard
 from refunds.selectors import complaints_open
 from refunds.services import callcenter, letters, payments, programs, qa, reporting, review
+from refunds.services.portal import IssuedCode
 
 DAYS = 42  # day 0 is the detection, six weeks before today; the story ends yesterday evening
 NEWSPAPER_DAY = 1
@@ -112,11 +113,13 @@ UNKNOWN_FORMER_MEMBERS = (
 S = CaseStatus
 
 
-def letters_printout(cases: Sequence[Case], kind: str) -> bytes:
+def letters_printout(
+    cases: Sequence[Case], kind: str, codes: Mapping[int, IssuedCode] | None = None
+) -> bytes:
     """A letter run's printout as the HTML its PDF is typeset from (same template, same
     texts): typesetting a run of 500 A4 pages takes most of a minute, the rest of the story
     about as long again."""
-    return letters.render_letters_html(cases, kind).encode("utf-8")
+    return letters.render_letters_html(cases, kind, codes).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -599,7 +602,7 @@ class Story:
             user=self.rng.choice(self.cast.operators),
             reason=InquiryReason.WHEN_PAID if self.rng.random() < 0.5 else InquiryReason.AMOUNT,
             outcome=InquiryOutcome.ANSWERED,
-            channel=self.rng.choice((Channel.EMAIL, Channel.WEB_FORM)),
+            channel=self.rng.choice((Channel.EMAIL, Channel.WEB)),
             member=case.member if case else None,
             case=case,
             note="メールで返金予定をご案内した。",

@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from refunds.forms.base import ModelForm
+from refunds.forms.base import Form, ModelForm
 from refunds.models import IDENTITY_ITEMS, IDENTITY_LABELS, RemediationProgram
 from refunds.services.programs import EDITABLE_FIELDS
 
@@ -17,6 +17,18 @@ class CodeListField(forms.CharField):
     def to_python(self, value: Any) -> Any:
         text = super().to_python(value) or ""
         return [part.strip() for part in text.replace("、", ",").split(",") if part.strip()]
+
+
+class ProgramPortalForm(Form):
+    """The member portal for a program's members: open, or closed with a message."""
+
+    closed = forms.BooleanField(label=_("close the portal for this program"), required=False)
+    message = forms.CharField(
+        label=_("what members read while it is closed"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class ProgramForm(ModelForm):
@@ -42,6 +54,7 @@ class ProgramForm(ModelForm):
             ),
             "recent_leaver_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "delay_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "claim_deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -52,6 +52,7 @@ from .payments import (
     ResultFile,
     TransferResult,
 )
+from .portal import ClaimCode, PortalAttempt, PortalAttemptKind, PortalOutcome, PortalRequest
 from .programs import RemediationProgram
 from .reporting import DashboardSnapshot, ExportJob, ProgressReport
 
@@ -72,6 +73,7 @@ __all__ = [
     "Category",
     "Channel",
     "Claim",
+    "ClaimCode",
     "ContactAttempt",
     "ContactField",
     "ContactKind",
@@ -103,6 +105,10 @@ __all__ = [
     "PaymentItem",
     "PayoutMethod",
     "PersonalDataAccess",
+    "PortalAttempt",
+    "PortalAttemptKind",
+    "PortalOutcome",
+    "PortalRequest",
     "ProgressReport",
     "QaReview",
     "QaStatus",

@@ -25,7 +25,7 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone")
     LETTER = "letter", _("Letter")
     EMAIL = "email", _("Email")
-    WEB_FORM = "web_form", _("Web form")
+    WEB = "web", _("Web (member portal)")
 
 
 class Direction(models.TextChoices):

@@ -52,6 +52,14 @@ class RemediationProgram(models.Model):
     service_level_business_days = models.PositiveSmallIntegerField(
         _("refund within (business days of the claim)"), default=10
     )
+    # The member portal: claims by letter code until the deadline (empty: the code is valid
+    # for ``PORTAL_CODE_DEFAULT_DAYS`` after its letter); a supervisor may close it for the
+    # program, and members then read the message.
+    claim_deadline = models.DateField(_("claims accepted until"), null=True, blank=True)
+    portal_closed = models.BooleanField(_("portal closed"), default=False)
+    portal_message = models.CharField(
+        _("message while the portal is closed"), max_length=500, blank=True
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -26,6 +26,7 @@ from refunds.models import (
     CaseStatus,
     Channel,
     Claim,
+    ClaimCode,
     ContactField,
     Contract,
     Direction,
@@ -478,8 +479,19 @@ def _clean_payout(
 
 
 def _require_identity(
-    *, user: User, member: Member | None, inquiry: Inquiry | None, documents_received: bool
+    *,
+    user: User,
+    member: Member | None,
+    inquiry: Inquiry | None,
+    documents_received: bool,
+    code: ClaimCode | None = None,
+    case: Case | None = None,
 ) -> None:
+    if code is not None:
+        # The member's own letter code and birth date, checked by the portal's sign-in.
+        if case is None or code.case_id != case.pk:
+            raise PermissionDenied(_("This code is not for this case."))
+        return
     if is_supervisor(user) or member is None:
         return
     if inquiry is None or not inquiry.identity_verified or inquiry.member_id != member.pk:
@@ -526,6 +538,7 @@ def claim_record(
     submission_key: uuid.UUID | None = None,
     documents_received: bool = False,
     payee_reason: str = "",
+    code: ClaimCode | None = None,
 ) -> tuple[Claim, bool]:
     """Record a member's claim with its payee and move the case to ``claim_received``.
 
@@ -542,7 +555,12 @@ def claim_record(
             % {"case": case.case_no}
         )
     _require_identity(
-        user=user, member=case.member, inquiry=inquiry, documents_received=documents_received
+        user=user,
+        member=case.member,
+        inquiry=inquiry,
+        documents_received=documents_received,
+        code=code,
+        case=case,
     )
     if not may_claim(case, has_claim=False):
         raise ValidationError(

@@ -8,7 +8,7 @@ from Debian's packages (Noto Sans CJK JP, else IPAexGothic).
 
 import datetime
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import ALL_ROLES
-from refunds import checks
+from refunds import checks, claimcodes
 from refunds.hours import OpeningHours
 from refunds.localtime import local_date
 from refunds.models import (
@@ -43,6 +43,7 @@ from refunds.models import (
 from refunds.models.audit import AuditAction
 from refunds.policies import notices_due, reminders_due
 from refunds.services.audit import audit_record
+from refunds.services.portal import IssuedCode, claim_codes_issue
 from refunds.services.transitions import CaseRow, cases_move, lock_cases
 
 S = CaseStatus
@@ -135,9 +136,30 @@ def _paragraphs(text: str) -> list[list[str]]:
     ]
 
 
-def render_letters_html(cases: Sequence[Case], kind: str) -> str:
+def _portal_block(issued: IssuedCode | None) -> dict[str, str] | None:
+    """What a letter prints for the member portal: the code, until when, the address and a QR
+    code of the address with the code (segno, as an SVG the PDF keeps sharp)."""
+    if issued is None:
+        return None
+    import segno  # loaded when a letter is made
+
+    url = claimcodes.portal_url(issued.code)
+    until = local_date(issued.expires_at - datetime.timedelta(seconds=1))
+    return {
+        "code": issued.code,
+        "until": _japanese_date(until),
+        "url": claimcodes.portal_url(),
+        "qr": segno.make(url, error="m", micro=False).svg_data_uri(scale=4, border=2),
+    }
+
+
+def render_letters_html(
+    cases: Sequence[Case], kind: str, codes: Mapping[int, IssuedCode] | None = None
+) -> str:
     """The letters of ``kind`` for these cases as one HTML document (a page each, and the
-    claim form after each letter whose member must still give bank details)."""
+    claim form after each letter whose member must still give bank details). ``codes``: the
+    claim codes issued for this printing; without them (a preview, a reprint to read) the
+    letter says where its code will be."""
     from_ = sender()
     template = LetterTemplate.objects.get(kind=kind)
     body = Template(template.body)
@@ -157,15 +179,19 @@ def render_letters_html(cases: Sequence[Case], kind: str) -> str:
                 "date": _japanese_date(today),
                 "claim_form": needs_claim_form(case, claim),
                 "context": context,
+                "portal": _portal_block(codes.get(case.pk)) if codes is not None else None,
+                "preview": codes is None,
             }
         )
     return render_to_string("letters/letter.html", {"letters": letters, "sender": from_})
 
 
-def letters_pdf(cases: Sequence[Case], kind: str) -> bytes:
+def letters_pdf(
+    cases: Sequence[Case], kind: str, codes: Mapping[int, IssuedCode] | None = None
+) -> bytes:
     from weasyprint import HTML  # heavy: loaded when a letter is made
 
-    html = render_letters_html(cases, kind)
+    html = render_letters_html(cases, kind, codes)
     pdf: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
     return pdf
 
@@ -217,7 +243,7 @@ def letters_send(
     case_ids: Sequence[int],
     user: User,
     kind: str,
-    printout: Callable[[Sequence[Case], str], bytes] = letters_pdf,
+    printout: Callable[[Sequence[Case], str, Mapping[int, IssuedCode]], bytes] = letters_pdf,
     selection: Selection | None = None,
 ) -> LetterRun:
     """Print the letters of ``kind`` for these cases (one PDF, or what ``printout`` makes of
@@ -237,8 +263,10 @@ def letters_send(
         cases = [c for c in cases if c.pk in due]
     if not cases:
         raise ValidationError(_("No case in the selection is due for this letter."))
-    pdf = printout(cases, kind)
     now = timezone.now()
+    # Each letter carries a new claim code for the member portal (the old one is replaced).
+    codes = claim_codes_issue(cases=cases, letter_kind=kind, now=now)
+    pdf = printout(cases, kind, codes)
     contact = ContactKind.LETTER if kind == LetterKind.NOTICE else ContactKind.REMINDER
     ContactAttempt.objects.bulk_create(
         [

@@ -28,6 +28,7 @@ EDITABLE_FIELDS = (
     "delay_from",
     "qa_rate_percent",
     "service_level_business_days",
+    "claim_deadline",
     "identity_items",
     "identity_required",
     "is_active",
@@ -74,6 +75,9 @@ def program_update(
             new = RemediationProgram.objects.create(
                 code=program.code,
                 version=latest + 1,
+                # The portal's switch is the supervisors' (program_portal_set): it carries over.
+                portal_closed=program.portal_closed,
+                portal_message=program.portal_message,
                 **{f: data[f] for f in EDITABLE_FIELDS},
             )
             audit_record(

@@ -31,10 +31,20 @@ from refunds.forms.callcenter import (
     RevealForm,
     SettleForm,
 )
+from refunds.forms.review import NoteForm
 from refunds.localtime import stamp
-from refunds.models import Case, CaseStatus, Claim, Inquiry, Investigation, Member
+from refunds.models import (
+    Case,
+    CaseStatus,
+    Claim,
+    Inquiry,
+    Investigation,
+    Member,
+    PortalRequest,
+)
 from refunds.search.query import search
 from refunds.services import callcenter as services
+from refunds.services.portal import claim_code_unlock
 from refunds.tables import (
     CallbackTable,
     ClaimTable,
@@ -310,6 +320,9 @@ class InquiryDetailView(ObjectDetailView):
         context["complaint_form"] = ComplaintCloseForm()
         context["claims"] = self.object.claims.select_related("case")
         context["about"] = self.object.cases.order_by("case_no")
+        context["portal_request"] = (
+            PortalRequest.objects.filter(inquiry=self.object).prefetch_related("candidates").first()
+        )
         return context
 
 
@@ -634,4 +647,22 @@ class InvestigationSettleView(ServiceFormView):
     def perform(self, form: SettleForm) -> HttpResponse:
         services.investigation_settle(case=self.object, user=self.user, **form.cleaned_data)
         messages.success(self.request, _("Amount set."))
+        return redirect(self.object)
+
+
+class ClaimCodeUnlockView(ServiceFormView):
+    """Lift the lock of a case's portal code after wrong birth dates: the member on the line
+    has been checked (a supervisor may lift it without a call)."""
+
+    allowed_roles = ALL_ROLES
+    model = Case
+    form_class = NoteForm
+    page_title = gettext_lazy("Unlock the portal code")
+    page_help = gettext_lazy(
+        "The member can then sign in on the portal again with the code of their latest letter."
+    )
+
+    def perform(self, form: NoteForm) -> HttpResponse:
+        claim_code_unlock(case=self.object, user=self.user, reason=form.cleaned_data["reason"])
+        messages.success(self.request, _("The portal code is unlocked."))
         return redirect(self.object)

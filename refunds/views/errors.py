@@ -10,21 +10,32 @@ def _api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def _portal(request: HttpRequest) -> bool:
+    """The member portal has its own pages (no staff navigation)."""
+    return request.path.startswith("/claim/")
+
+
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _api(request):
         return JsonResponse({"detail": _("Bad request.")}, status=400)
+    if _portal(request):
+        return defaults.bad_request(request, exception, template_name="portal/error.html")
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _api(request):
         return JsonResponse({"detail": str(exception) or _("Not allowed.")}, status=403)
+    if _portal(request):
+        return defaults.permission_denied(request, exception, template_name="portal/error.html")
     return defaults.permission_denied(request, exception)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _api(request):
         return JsonResponse({"detail": _("Not found.")}, status=404)
+    if _portal(request):
+        return defaults.page_not_found(request, exception, template_name="portal/error.html")
     return defaults.page_not_found(request, exception)
 
 

@@ -7,14 +7,15 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, UpdateView
 
 from accounts.mixins import RoleRequiredMixin
-from accounts.roles import Role
+from accounts.roles import SUPERVISORS, Role
 from refunds.filters import ProgramFilter
-from refunds.forms.programs import ProgramForm
+from refunds.forms.programs import ProgramForm, ProgramPortalForm
 from refunds.models import RemediationProgram
+from refunds.services.portal import program_portal_set
 from refunds.services.programs import program_create, program_update
 from refunds.tables import ProgramTable
 
-from .base import ObjectListView
+from .base import ObjectListView, ServiceFormView
 
 
 class ProgramListView(ObjectListView):
@@ -59,4 +60,30 @@ class ProgramUpdateView(RoleRequiredMixin, UpdateView):
             )
         else:
             messages.success(self.request, _("The program was saved."))
+        return redirect("refunds:program_list")
+
+
+class ProgramPortalView(ServiceFormView):
+    """A supervisor opens or closes the member portal for a program (no deploy needed)."""
+
+    allowed_roles = SUPERVISORS
+    model = RemediationProgram
+    form_class = ProgramPortalForm
+    page_title = gettext_lazy("Member portal")
+    page_help = gettext_lazy(
+        "While it is closed, members who enter a code of this program read your message "
+        "instead; their codes stay valid."
+    )
+
+    def get_initial(self) -> dict[str, object]:
+        return {"closed": self.object.portal_closed, "message": self.object.portal_message}
+
+    def perform(self, form: ProgramPortalForm) -> HttpResponse:
+        program_portal_set(
+            program=self.object,
+            user=self.user,
+            closed=form.cleaned_data["closed"],
+            message=form.cleaned_data["message"],
+        )
+        messages.success(self.request, _("The member portal setting was saved."))
         return redirect("refunds:program_list")

@@ -18,7 +18,14 @@ from accounts.roles import SUPERVISORS
 from refunds import policies, reports
 from refunds.filters import ProgressReportFilter
 from refunds.localtime import file_stamp
-from refunds.models import CaseStatus, Category, ExportJob, ProgressReport, RemediationProgram
+from refunds.models import (
+    CaseStatus,
+    Category,
+    Channel,
+    ExportJob,
+    ProgressReport,
+    RemediationProgram,
+)
 from refunds.services import reporting
 from refunds.services.jobs import job_fail_if_stale
 from refunds.tables import ProgressReportTable
@@ -38,6 +45,10 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         context["categories"] = [(None, "—"), *Category.choices]
         # Labels in the request's language (the cached figures hold only codes).
         context["statuses"] = CaseStatus.choices
+        context["claims_by_channel"] = [
+            (value, label, board.claims_by_channel.get(value, 0))
+            for value, label in Channel.choices
+        ]
         context["chart_data"] = {
             "paid": board.paid_by_day,
             "inquiries": board.inquiries_by_day,
