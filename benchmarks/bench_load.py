@@ -27,7 +27,18 @@ first second):
    ``BENCH_LOAD_CAPACITY_SECONDS`` (20; 0 leaves it out): the pages per second the server can
    give while the load generator shares its cores.
 
-3. **busy** (the jobs' goal): first the jobs alone — on bench_detect's scenario of
+3. **portal** (the member portal's goal): the operators as in (1) and, beside them,
+   ``BENCH_LOAD_PORTAL_USERS`` (20) members claiming on the portal, one claim every
+   ``BENCH_LOAD_PORTAL_PACING`` (6) s each: ``BENCH_LOAD_PORTAL_CLAIMS`` (200) claims in the
+   minute, each the six requests of a phone (the QR code's page, code and birth date, the case,
+   the bank details checked, sent, the receipt). The claimable cases (category 2, notified, on
+   the last contracts of the table) and their letter codes are made for the run and removed
+   after it (``LOADPORTAL-`` case numbers). The goal: the members' p95 under 300 ms, no error,
+   and every claim recorded once (one claim per case with the channel ``web``, one
+   ``claim.recorded`` audit event each, one ``claimed`` portal attempt each), read back from
+   the database. ``BENCH_LOAD_PORTAL_CLAIMS=0`` leaves it out.
+
+4. **busy** (the jobs' goal): first the jobs alone — on bench_detect's scenario of
    ``BENCH_LOAD_BUSY_LINES`` (10,000,000) billing lines, in its own database on the same
    PostgreSQL server (generated and imported once, ~10 min), its billing lines and cases emptied
    (untimed), ``manage.py import_csv billing`` of the whole file, then ``manage.py detect`` on the
@@ -96,6 +107,12 @@ GOAL_BUSY_RATIO = 1.5  # operators' p95 and each job's time, busy against quiet
 JOB_NICE = ("nice", "-n", "10")  # as docker-compose.yml's worker-heavy
 TIMELINE_SECONDS = 10
 BUSY_WARNING = 0.25
+# The portal run: members claiming beside the operators.
+PORTAL_CLAIMS = int(os.environ.get("BENCH_LOAD_PORTAL_CLAIMS", "200"))
+PORTAL_USERS = int(os.environ.get("BENCH_LOAD_PORTAL_USERS", "20"))
+PORTAL_PACING = os.environ.get("BENCH_LOAD_PORTAL_PACING", "6")
+PORTAL_PREFIX = "LOADPORTAL"
+PORTAL = "portal: "
 
 
 # -- set-up ---------------------------------------------------------------------------------
@@ -238,6 +255,86 @@ def machine_busy(seconds: float = 3.0) -> float:
     return (busy1 - busy0) / max(total1 - total0, 1)
 
 
+# -- the portal's members -------------------------------------------------------------------
+def portal_cleanup() -> None:
+    """The portal run's cases, codes, claims and attempts gone (its audit events stay)."""
+    from refunds.models import Case, Claim, ClaimCode, PortalAttempt
+
+    ours = Case.objects.filter(case_no__startswith=f"{PORTAL_PREFIX}-")
+    PortalAttempt.objects.filter(code__case__in=ours).delete()
+    PortalAttempt.objects.filter(code__isnull=True).delete()
+    ClaimCode.objects.filter(case__in=ours).delete()
+    Claim.objects.filter(case__in=ours).delete()
+    ours.delete()
+
+
+def portal_prepare() -> list[dict[str, str]]:
+    """``PORTAL_CLAIMS`` claimable cases on the table's last contracts, each with the code its
+    letter would print; what each member types (code, birth date, the holder name)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from refunds.models import Case, Contract, Member, RemediationProgram
+    from refunds.services.portal import claim_codes_issue
+
+    portal_cleanup()
+    program = RemediationProgram.objects.order_by("pk").first()
+    assert program is not None
+    RemediationProgram.objects.filter(pk=program.pk).update(portal_closed=False)
+    contracts = list(Contract.objects.order_by("-contract_no")[:PORTAL_CLAIMS])
+    rng = random.Random(SEED + 3)
+    for contract in contracts:
+        Member.objects.filter(pk=contract.member_id, birth_date__isnull=True).update(
+            birth_date=datetime.date(1940, 1, 1) + datetime.timedelta(days=rng.randrange(20000))
+        )
+    cases = Case.objects.bulk_create(
+        Case(
+            case_no=f"{PORTAL_PREFIX}-{n:06d}",
+            program=program,
+            program_code=program.code,
+            contract=contract,
+            member_id=contract.member_id,
+            category=2,
+            computed_amount_yen=6720,
+            amount_yen=6720,
+            status="notified",
+        )
+        for n, contract in enumerate(contracts, start=1)
+    )
+    cases = list(Case.objects.filter(pk__in=[c.pk for c in cases]).select_related("program"))
+    codes = claim_codes_issue(cases=cases, letter_kind="notice", now=timezone.now())
+    members = Member.objects.in_bulk([c.member_id for c in cases])
+    return [
+        {
+            "code": codes[case.pk].code,
+            "birth_date": members[case.member_id].birth_date.isoformat(),
+            "holder_name": members[case.member_id].name_kana,
+        }
+        for case in cases
+    ]
+
+
+def portal_check() -> dict[str, int]:
+    """What the database holds after the run: claims, their audit events, the attempts."""
+    from refunds.models import AuditEvent, Claim, PortalAttempt
+
+    claims = Claim.objects.filter(case__case_no__startswith=f"{PORTAL_PREFIX}-")
+    ids = [str(pk) for pk in claims.values_list("pk", flat=True)]
+    return {
+        "claims": len(ids),
+        "cases_claimed": claims.values("case_id").distinct().count(),
+        "claims_web": claims.filter(channel="web").count(),
+        "cases_claim_received": claims.filter(case__status="claim_received").count(),
+        "audit_claim_recorded": AuditEvent.objects.filter(
+            action="claim.recorded", object_type="refunds.claim", object_id__in=ids
+        ).count(),
+        "attempts_claimed": PortalAttempt.objects.filter(
+            outcome="claimed", code__case__case_no__startswith=f"{PORTAL_PREFIX}-"
+        ).count(),
+    }
+
+
 # -- one locust run ---------------------------------------------------------------------------
 @dataclass
 class Stat:
@@ -269,6 +366,8 @@ class RunResult:
     server_cpu_seconds: float | None
     wall_seconds: float
     locust_exit: int
+    portal: Stat | None = None
+    portal_types: list[Stat] | None = None
 
 
 def _stat(name: str, samples: list[dict[str, Any]], seconds: float) -> Stat:
@@ -301,7 +400,13 @@ def _children_cpu() -> float:
 
 
 def run_locust(
-    label: str, base: str, server_pid: int, values: Path, think: str, seconds: float
+    label: str,
+    base: str,
+    server_pid: int,
+    values: Path,
+    think: str,
+    seconds: float,
+    portal: Path | None = None,
 ) -> RunResult:
     prefix = OUT / label
     samples_path = OUT / f"{label}_samples.jsonl"
@@ -316,13 +421,19 @@ def run_locust(
         BENCH_LOAD_SAMPLES=str(samples_path),
         BENCH_LOAD_WINDOW=str(window_path),
         BENCH_LOAD_SERVER_PID=str(server_pid),
+        BENCH_LOAD_USERS=str(USERS),
+        BENCH_LOAD_PORTAL=str(portal or ""),
+        BENCH_LOAD_PORTAL_USERS=str(PORTAL_USERS),
+        BENCH_LOAD_PORTAL_PACING=PORTAL_PACING,
     )
+    classes = ["CallCenterUser", *(["PortalMember"] if portal else [])]
+    users = USERS + (PORTAL_USERS if portal else 0)
     command = [
         PYTHON, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
-        "--users", str(USERS), "--spawn-rate", str(USERS),
+        "--users", str(users), "--spawn-rate", str(users),
         "--run-time", f"{int(seconds + LOGIN_ALLOWANCE_SECONDS)}s",
         "--host", base, "--csv", str(prefix), "--exit-code-on-error", "0",
-        "--loglevel", "WARNING",
+        "--loglevel", "WARNING", *classes,
     ]  # fmt: skip
     step(f"locust '{label}': {USERS} users, think {think} s, {seconds:.0f} s after the logins")
     busy0, total0 = cpu_times()
@@ -338,7 +449,10 @@ def run_locust(
     if not any(s["t"] is not None for s in samples):
         raise SystemExit(f"the users never all logged in: see {log}")
     logins = [s for s in samples if s["name"].startswith("login")]
-    window = [s for s in samples if not s["name"].startswith("login") and 0 <= s["t"] < seconds]
+    members = [s for s in samples if s["name"].startswith(PORTAL) and s["t"] is not None]
+    window = [
+        s for s in samples if not s["name"].startswith(("login", PORTAL)) and 0 <= s["t"] < seconds
+    ]
     locust = _locust_rows(prefix)
     types = []
     for name in sorted({s["name"] for s in window}):
@@ -362,6 +476,14 @@ def run_locust(
         if times:
             timing = Timing.of(times)
             timeline.append((start, len(times), timing.median_ms, timing.p95_ms))
+    portal_stat = portal_types = None
+    if portal:
+        span = max([s["t"] for s in members] + [seconds])
+        portal_stat = _stat("portal: every request of the claims", members, span)
+        portal_types = [
+            _stat(name, [s for s in members if s["name"] == name], span)
+            for name in sorted({s["name"] for s in members})
+        ]
     result = RunResult(
         label=label,
         think=think,
@@ -377,7 +499,14 @@ def run_locust(
         server_cpu_seconds=json.loads(window_path.read_text())["server_cpu_seconds"],
         wall_seconds=wall,
         locust_exit=proc.returncode,
+        portal=portal_stat,
+        portal_types=portal_types,
     )
+    if portal_stat is not None:
+        step(
+            f"  portal: {portal_stat.requests:,} requests, p95 {portal_stat.timing.p95_ms:.1f} "
+            f"ms, {portal_stat.errors} errors"
+        )
     step(
         f"  {total.requests:,} requests, {total.rps:.1f}/s, p95 {total.timing.p95_ms:.1f} ms, "
         f"{result.errors} errors; logins p95 {login.timing.p95_ms:.0f} ms"
@@ -499,11 +628,14 @@ def print_table(runs: list[RunResult]) -> None:
     )  # fmt: skip
     cells = [header]
     for run in runs:
-        for stat in [*run.types, run.total, run.login]:
+        portal = [*(run.portal_types or []), *([run.portal] if run.portal else [])]
+        for stat in [*run.types, run.total, run.login, *portal]:
             goal = ""
             if stat is run.total:
                 passed = stat.timing.p95_ms < GOAL_P95_MS
                 goal = ("PASS" if passed else "FAIL") if run is runs[0] else "(info)"
+            if stat is run.portal:
+                goal = "PASS" if stat.timing.p95_ms < GOAL_P95_MS else "FAIL"
             locust_p95 = "" if stat.locust_p95_ms is None else _ms(stat.locust_p95_ms)
             cells.append(
                 (run.label, stat.name, f"{stat.requests:,}",
@@ -516,6 +648,26 @@ def print_table(runs: list[RunResult]) -> None:
         f"{MEMBERS:,} members, times in ms",
         cells,
     )
+
+
+def portal_rows(think: RunResult, run: RunResult, check: dict[str, int]) -> list[Row]:
+    assert run.portal is not None
+    p95 = run.portal.timing.p95_ms
+    once = all(value == PORTAL_CLAIMS for value in check.values())
+    ops = run.total.timing.p95_ms
+    return [
+        Row(f"portal: p95 of {PORTAL_CLAIMS} members' claims (6 requests each)", p95, "ms",
+            None, "", None, f"< {GOAL_P95_MS:g} ms", p95 < GOAL_P95_MS),
+        Row("portal: errors", run.portal.errors, "requests", None, "", None, "0",
+            run.portal.errors == 0),
+        Row("portal: claims recorded once (claims, web, audit events, attempts)",
+            min(check.values()), "claims", None, "", None, f"{PORTAL_CLAIMS} each", once),
+        Row("portal: operators' p95 alongside", ops, "ms", think.total.timing.p95_ms,
+            "operators alone", ops / think.total.timing.p95_ms, f"< {GOAL_P95_MS:g} ms",
+            ops < GOAL_P95_MS),
+        Row("portal: operators' errors alongside", run.errors, "requests", None, "", None, "0",
+            run.errors == 0),
+    ]  # fmt: skip
 
 
 def build_rows(think: RunResult, capacity: RunResult | None) -> list[Row]:
@@ -563,6 +715,8 @@ def _run_dict(run: RunResult) -> dict[str, Any]:
             {"from_s": start, "requests": n, "median_ms": median, "p95_ms": p95}
             for start, n, median, p95 in run.timeline
         ],
+        "portal": stat(run.portal) if run.portal else None,
+        "portal_per_type": {s.name: stat(s) for s in run.portal_types or []},
         "cpu_busy": run.cpu_busy,
         "locust_cpu_seconds": run.locust_cpu_seconds,
         "server_cpu_seconds": run.server_cpu_seconds,
@@ -598,6 +752,7 @@ def main() -> int:
         step("static files up to date (no collectstatic)")
 
     scenario = jobs_scenario() if BUSY_LINES else None
+    portal_checked: dict[str, int] | None = None
     busy_result: tuple[Jobs, Jobs, RunResult] | None = None
     busy_before = machine_busy()
     step(f"machine CPU {busy_before:.0%} busy before the run (other processes)")
@@ -610,6 +765,20 @@ def main() -> int:
         step(f"  /healthz 200 after {wait_healthy(base, server):.1f}s")
         load_before = os.getloadavg()[0]
         runs.append(run_locust("think", base, server.pid, values_path, THINK, SECONDS))
+        if PORTAL_CLAIMS > 0:
+            codes = portal_prepare()
+            connection.close()
+            codes_path = OUT / "portal_codes.json"
+            codes_path.write_text(json.dumps(codes), encoding="utf-8")
+            step(f"the operators and {PORTAL_CLAIMS} portal claims by {PORTAL_USERS} members")
+            portal_run = run_locust(
+                "portal", base, server.pid, values_path, THINK, SECONDS, portal=codes_path
+            )
+            runs.append(portal_run)
+            portal_checked = portal_check()
+            step("  in the database: " + ", ".join(f"{k} {v}" for k, v in portal_checked.items()))
+            portal_cleanup()
+            connection.close()
         if CAPACITY_SECONDS > 0:
             runs.append(
                 run_locust("capacity", base, server.pid, values_path, "0", CAPACITY_SECONDS)
@@ -634,7 +803,8 @@ def main() -> int:
         status = stop_gunicorn(server)
         step(f"gunicorn stopped (exit status {status})")
 
-    think, capacity = runs[0], (runs[1] if len(runs) > 1 else None)
+    think = runs[0]
+    capacity = next((run for run in runs if run.label == "capacity"), None)
     print_table(runs)
     for run in runs:
         for reason, count in run.error_reasons.items():
@@ -663,6 +833,9 @@ def main() -> int:
     print(f"locust CSV files, samples and logs: {OUT.relative_to(ROOT)}/")
 
     rows = build_rows(think, capacity)
+    portal_run_result = next((run for run in runs if run.label == "portal"), None)
+    if portal_run_result is not None and portal_checked is not None:
+        rows += portal_rows(think, portal_run_result, portal_checked)
     busy_section: dict[str, Any] | None = None
     if busy_result is not None:
         alone, during, busy = busy_result
@@ -676,9 +849,18 @@ def main() -> int:
             "jobs_during": asdict(during),
             "operators": _run_dict(busy),
         }
+
+    def kept(previous: dict[str, Any] | None) -> dict[str, Any]:
+        """A run that leaves the busy part out keeps the last one measured, with its date."""
+        if busy_section is not None or not previous or not previous.get("busy"):
+            return {"busy": busy_section, "metrics": []}
+        busy = {"measured_at": previous.get("measured_at"), **previous["busy"]}
+        rows = [r for r in previous.get("metrics", []) if r["metric"].startswith("busy:")]
+        return {"busy": busy, "metrics": rows}
+
     merge_results(
         "load",
-        lambda _previous: rounded(
+        lambda previous: rounded(
             {
                 "members": members,
                 "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -694,14 +876,22 @@ def main() -> int:
                     "cache": "locmemcache://",
                 },
                 "locust": {"version": version("locust"), "user_class": "FastHttpUser"},
-                "metrics": [asdict(row) for row in rows],
+                "metrics": [asdict(row) for row in rows] + kept(previous)["metrics"],
                 "runs": {run.label: _run_dict(run) for run in runs},
                 "prepare_seconds": spent,
                 "cpu_busy_before": busy_before,
                 "load_before": load_before,
                 "load_after": load_after,
                 "total_seconds": total_seconds,
-                "busy": busy_section,
+                "busy": kept(previous)["busy"],
+                "portal": None
+                if portal_checked is None
+                else {
+                    "claims": PORTAL_CLAIMS,
+                    "members": PORTAL_USERS,
+                    "pacing_seconds": float(PORTAL_PACING),
+                    "database": portal_checked,
+                },
             }
         ),
     )

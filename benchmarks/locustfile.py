@@ -20,6 +20,15 @@ are reset then, so locust's own CSV covers the window only, and the run stops it
 the same instant), then loops: a search (``GET /search/?q=``) by a value of a kind picked at
 random, think, open one of the members found (``GET /members/<pk>/``), think.
 
+With ``BENCH_LOAD_PORTAL`` (a JSON file of ``{"code", "birth_date", "holder_name"}``, one per
+claimable case) and the class ``PortalMember`` named on the command line, members claim on the
+portal beside the operators from the moment the window opens: ``BENCH_LOAD_PORTAL_USERS``
+users, each starting one claim every ``BENCH_LOAD_PORTAL_PACING`` seconds with the next unused
+code, as a phone would: the page the QR code opens, the code and birth date, the case page,
+the bank details checked, sent, the receipt (six requests, cookies of their own, no think time
+inside a claim). Their requests are named ``portal: ...``; any answer but the expected one is
+an error.
+
 A response counts as an error unless it is a 200, with one exception: a search that finds
 exactly one member by member number answers with a redirect to that member's page, as it does
 in a browser; that redirect is the search's success and its target is the member opened next.
@@ -37,7 +46,7 @@ from typing import Any
 
 import gevent
 from gevent.event import Event
-from locust import between, constant, events, task
+from locust import between, constant, constant_pacing, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
 SETTINGS = json.loads(Path(os.environ["BENCH_LOAD_VALUES"]).read_text(encoding="utf-8"))
@@ -48,9 +57,17 @@ THINK = [float(part) for part in os.environ.get("BENCH_LOAD_THINK", "1,3").split
 SAMPLES = Path(os.environ["BENCH_LOAD_SAMPLES"])
 WINDOW = Path(os.environ["BENCH_LOAD_WINDOW"])
 SERVER_PID = int(os.environ.get("BENCH_LOAD_SERVER_PID", "0"))
+OPERATORS = int(os.environ.get("BENCH_LOAD_USERS", "50"))
+PORTAL_FILE = os.environ.get("BENCH_LOAD_PORTAL", "")
+PORTAL_CODES: list[dict[str, str]] = (
+    json.loads(Path(PORTAL_FILE).read_text(encoding="utf-8")) if PORTAL_FILE else []
+)
+PORTAL_USERS = int(os.environ.get("BENCH_LOAD_PORTAL_USERS", "20"))
+PORTAL_PACING = float(os.environ.get("BENCH_LOAD_PORTAL_PACING", "6"))
 
 _CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _MEMBER_RE = re.compile(r'href="(/members/\d+/)"')
+_KEY_RE = re.compile(r'name="submission_key" value="([^"]+)"')
 
 window_open = Event()
 _state: dict[str, Any] = {"logged_in": 0, "opened_at": None, "cpu": []}
@@ -112,12 +129,13 @@ def _close_window(environment: Any) -> None:
 
 
 class CallCenterUser(FastHttpUser):
+    fixed_count = OPERATORS
     wait_time = between(THINK[0], THINK[-1]) if THINK[-1] > 0 else constant(0)
 
     def on_start(self) -> None:
         self._log_in()
         _state["logged_in"] += 1
-        if _state["logged_in"] == self.environment.runner.target_user_count:
+        if _state["logged_in"] == OPERATORS:
             _open_window(self.environment)
         window_open.wait()
         self.wait()
@@ -186,3 +204,84 @@ class CallCenterUser(FastHttpUser):
                 response.failure(f"search {text!r} found nobody")
                 return None
             return random.choice(members)
+
+
+class PortalMember(FastHttpUser):
+    """A member claiming on the portal from a phone, one claim after another."""
+
+    fixed_count = PORTAL_USERS
+    wait_time = constant_pacing(PORTAL_PACING)
+
+    def on_start(self) -> None:
+        window_open.wait()
+        gevent.sleep(random.uniform(0, PORTAL_PACING))  # not all at the same instant
+
+    def _expect(self, response: Any, status: int, what: str, location: str = "") -> bool:
+        found = response.headers.get("Location", "") if response.headers else ""
+        if response.status_code != status or (location and found != location):
+            response.failure(f"{what}: {response.status_code} {found!r}")
+            return False
+        response.success()
+        return True
+
+    @task
+    def claim(self) -> None:
+        if not PORTAL_CODES:
+            return  # every code used: the member side is done
+        entry = PORTAL_CODES.pop()
+        self.client.cookiejar.clear()  # a new member, a new phone
+        with self.client.get(
+            f"/claim/?c={entry['code']}", name="portal: start", catch_response=True
+        ) as page:
+            token = _CSRF_RE.search(page.text or "")
+            if not self._expect(page, 200, "start") or token is None:
+                return
+        born = entry["birth_date"].split("-")
+        with self.client.post(
+            "/claim/",
+            data={
+                "csrfmiddlewaretoken": token.group(1),
+                "code": entry["code"],
+                "birth_year": str(int(born[0])),
+                "birth_month": str(int(born[1])),
+                "birth_day": str(int(born[2])),
+            },
+            name="portal: sign in",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if not self._expect(response, 302, "sign in", "/claim/case/"):
+                return
+        with self.client.get("/claim/case/", name="portal: case", catch_response=True) as page:
+            token, key = _CSRF_RE.search(page.text or ""), _KEY_RE.search(page.text or "")
+            if not self._expect(page, 200, "case") or token is None or key is None:
+                if token is None or key is None:
+                    page.failure("case page without its form")
+                return
+        form = {
+            "csrfmiddlewaretoken": token.group(1),
+            "submission_key": key.group(1),
+            "method": "bank_transfer",
+            "bank_code": "0001",
+            "branch_code": "001",
+            "account_type": "1",
+            "account_number": "1234567",
+            "holder_name": entry["holder_name"],
+        }
+        with self.client.post(
+            "/claim/case/", data={**form, "step": "check"}, name="portal: check",
+            catch_response=True,
+        ) as page:  # fmt: skip
+            if not self._expect(page, 200, "check"):
+                return
+            if 'value="submit"' not in (page.text or ""):
+                page.failure("no confirmation page")
+                return
+        with self.client.post(
+            "/claim/case/", data={**form, "step": "submit"}, name="portal: submit",
+            allow_redirects=False, catch_response=True,
+        ) as response:  # fmt: skip
+            if not self._expect(response, 302, "submit", "/claim/done/"):
+                return
+        with self.client.get("/claim/done/", name="portal: receipt", catch_response=True) as page:
+            self._expect(page, 200, "receipt")

@@ -58,8 +58,9 @@ class StartView(PortalView):
         typed = claimcodes.fold(request.GET.get("c", ""))[: claimcodes.LENGTH]
         form = SignInForm(initial={"code": claimcodes.group(typed)} if typed else None)
         response = self._page(request, form)
-        # The code may be in this page's address (the QR code): no other site sees it.
-        response["Referrer-Policy"] = "no-referrer"
+        # The code may be in this page's address (the QR code): no other site sees it. (Not
+        # "no-referrer": the form's POST would then carry "Origin: null" and fail CSRF.)
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -77,7 +78,7 @@ class StartView(PortalView):
             service.portal_attempt_log(
                 kind=PortalAttemptKind.SIGN_IN, outcome=PortalOutcome.INVALID, client=client
             )
-            return self._page(request, form, status=400)
+            return self._page(request, form)
         result = service.portal_sign_in(
             code=form.cleaned_data["code"],
             birth_date=form.cleaned_data["birth_date"],
@@ -89,9 +90,7 @@ class StartView(PortalView):
             message = ""
             if result.outcome == PortalOutcome.CLOSED and result.code is not None:
                 message = result.code.case.program.portal_message
-            return self._page(
-                request, SignInForm(), outcome=result.outcome, message=message, status=400
-            )
+            return self._page(request, SignInForm(), outcome=result.outcome, message=message)
         assert result.code is not None
         response = redirect("portal:case")
         session.start(response, result.code.pk)
@@ -156,7 +155,7 @@ class CaseView(SignedInView):
         form = PortalPayoutForm(request.POST, case=view.case)
         step = request.POST.get("step", "check")
         if not form.is_valid() or step == "edit":
-            return self.page(request, view, form=form, status=400 if step != "edit" else 200)
+            return self.page(request, view, form=form)
         if step != "submit":
             return render(
                 request,
@@ -181,7 +180,7 @@ class CaseView(SignedInView):
         except ValidationError as exc:
             for field, errors in getattr(exc, "error_dict", {"__all__": exc.messages}).items():
                 form.add_error(field if field in form.fields else None, errors)
-            return self.page(request, view, form=form, status=400)
+            return self.page(request, view, form=form)
         except PermissionDenied:
             return redirect("portal:start")
         return redirect("portal:done")
@@ -233,7 +232,7 @@ class RequestView(PortalView):
             service.portal_attempt_log(
                 kind=PortalAttemptKind.REQUEST, outcome=PortalOutcome.INVALID, client=client
             )
-            return render(request, self.template_name, {"form": form, **_line()}, status=400)
+            return render(request, self.template_name, {"form": form, **_line()})
         service.portal_request_file(details=form.details(), client=client)
         limits.count(request, limits.REQUESTS)
         return redirect("portal:request_sent")

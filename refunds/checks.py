@@ -69,3 +69,31 @@ def letter_sender(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             id="refunds.E002",
         )
     ]
+
+
+def portal_address_problem() -> str:
+    """What is wrong with the portal address the letters print (their QR codes), or ''."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(settings.PORTAL_BASE_URL)
+    if parts.scheme != "https":
+        return "it is not an https:// address"
+    if parts.hostname in (None, "", "localhost", "127.0.0.1", "::1"):
+        return "it names no public host"
+    return ""
+
+
+@register(Tags.security, deploy=True)
+def portal_address(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    problem = portal_address_problem()
+    if not problem:
+        return []
+    return [
+        Error(
+            f"The letters' QR codes would point members to {settings.PORTAL_BASE_URL!r}: "
+            f"{problem}.",
+            hint="Set PORTAL_BASE_URL to the public https address the member portal is served "
+            "at (its /claim/ pages), e.g. https://refund.example.co.jp.",
+            id="refunds.E003",
+        )
+    ]

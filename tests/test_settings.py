@@ -34,6 +34,7 @@ BANK_DETAILS = {
     "LETTER_SENDER_COMPANY": "株式会社サンプル",
     "LETTER_SENDER_POSTAL_CODE": "141-0032",
     "LETTER_SENDER_ADDRESS": "東京都品川区大崎1-1-1",
+    "PORTAL_BASE_URL": "https://refund.example.co.jp",
 }
 
 
@@ -112,3 +113,15 @@ def test_a_password_has_at_least_twelve_characters():
     else:
         raise AssertionError("an 11-character password was accepted")
     validate_password("kurumi-2010-refund")
+
+
+def test_check_deploy_fails_while_the_portal_address_is_local():
+    local = {**BANK_DETAILS, "PORTAL_BASE_URL": "http://127.0.0.1:8000"}
+    result = _manage(
+        "check",
+        "--deploy",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        **local,
+    )
+    assert result.returncode != 0 and "refunds.E003" in result.stderr

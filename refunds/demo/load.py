@@ -42,6 +42,7 @@ class LoadResult:
     story_start: datetime.date | None = None
     story_counts: Counter[str] = field(default_factory=Counter)
     statuses: dict[str, int] = field(default_factory=dict)
+    portal: list[story.PortalSample] = field(default_factory=list)
 
 
 def _at(moment: datetime.datetime | None) -> AbstractContextManager[object]:
@@ -96,6 +97,7 @@ def load(directory: Path, *, seed: int, day_one: bool, write: Callable[[str], No
         result.played = True
         result.story_start = played.start
         result.story_counts = played.counts
+        result.portal = played.portal
         write(f"six weeks from {played.start:%Y-%m-%d} ({time.perf_counter() - started:.1f}s)")
     # What beat's audit_seal task would have chained minute by minute over the six weeks.
     write(f"audit chain: {audit_seal()} events sealed")

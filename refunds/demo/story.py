@@ -55,6 +55,7 @@ from refunds.models import (
     InquiryReason,
     LetterKind,
     Member,
+    MemberStatus,
     PaymentBatch,
     PayoutMethod,
     QaStatus,
@@ -65,6 +66,7 @@ from refunds.reports import refresh_dashboard
 from refunds.selectors import complaints_open
 from refunds.services import callcenter, letters, payments, programs, qa, reporting, review
 from refunds.services.portal import IssuedCode
+from refunds.workflow import CLAIMABLE
 
 DAYS = 42  # day 0 is the detection, six weeks before today; the story ends yesterday evening
 NEWSPAPER_DAY = 1
@@ -152,10 +154,21 @@ class _Event:
     action: Callable[[], None] = field(compare=False)
 
 
+@dataclass(frozen=True)
+class PortalSample:
+    """A member who can try the portal now: the code of their latest letter, their birth date."""
+
+    category: int
+    case_no: str
+    code: str
+    birth_date: datetime.date
+
+
 @dataclass
 class StoryResult:
     start: datetime.date
     counts: Counter[str]
+    portal: list[PortalSample] = field(default_factory=list)
 
 
 class Story:
@@ -188,6 +201,8 @@ class Story:
         self.branches = [pair for pair in BRANCHES if find_branch(*pair) is not None]
         self._case_ids: dict[tuple[int, ...], list[int]] = {}
         self._members_without_case: list[int] | None = None
+        # The claim code each case's latest letter printed (the portal's samples at the end).
+        self.portal_codes: dict[int, str] = {}
 
     # -- time ----------------------------------------------------------------------------------
 
@@ -254,7 +269,7 @@ class Story:
             self._events.clear()
             self.progress_report(None)  # today's, as the fortnightly job would make it
         refresh_dashboard()
-        return StoryResult(start=self.start, counts=self.counts)
+        return StoryResult(start=self.start, counts=self.counts, portal=self.portal_samples())
 
     def plan_day(self, day: int) -> None:
         """The steps of one day; each schedules its own events at their times."""
@@ -389,10 +404,44 @@ class Story:
             case_ids=ids[: settings.LETTER_RUN_LIMIT],
             user=self.cast.operators[0],
             kind=kind,
-            printout=letters_printout,
+            printout=self.printout,
         )
         self.keep_letters(run.file.read(), kind, day)
         self.counts[counted_as] += run.count
+
+    def printout(
+        self, cases: Sequence[Case], kind: str, codes: Mapping[int, IssuedCode] | None = None
+    ) -> bytes:
+        self.portal_codes.update({pk: issued.code for pk, issued in (codes or {}).items()})
+        return letters_printout(cases, kind, codes)
+
+    def portal_samples(self) -> list[PortalSample]:
+        """One member of category 1 and one of category 2 who can claim on the portal now."""
+        samples = []
+        for category in (1, 2):
+            cases = (
+                Case.objects.filter(
+                    pk__in=list(self.portal_codes),
+                    category=category,
+                    status__in=CLAIMABLE,
+                    claims__isnull=True,
+                    member__birth_date__isnull=False,
+                    claim_codes__replaced_at__isnull=True,
+                    claim_codes__locked_at__isnull=True,
+                )
+                .select_related("member")
+                .order_by("pk")
+            )
+            if category == 1:
+                cases = cases.filter(member__status=MemberStatus.ACTIVE)
+            case = cases.first()
+            if case is not None and case.member is not None and case.member.birth_date:
+                samples.append(
+                    PortalSample(
+                        category, case.case_no, self.portal_codes[case.pk], case.member.birth_date
+                    )
+                )
+        return samples
 
     def keep_letters(self, printout: bytes, kind: str, day: int) -> None:
         """The run's letters, as printed, in the output directory."""

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from refunds import claimcodes
 from refunds.demo import generate
 from refunds.demo.load import DemoLoadError, load
 from refunds.demo.users import DEMO_OPERATORS, DEMO_USERS, MissingRole, demo_password, login_table
@@ -81,3 +82,9 @@ class Command(BaseCommand):
         if result.played:
             names = " and ".join(name for name, _role in DEMO_OPERATORS)
             self.stdout.write(f"(operators {names}, same password, took calls in the story)")
+        for sample in result.portal:
+            # A member's view: the portal with the code of their latest letter.
+            self.stdout.write(
+                f"member portal (category {sample.category}, {sample.case_no}): "
+                f"{claimcodes.portal_url(sample.code)}  birth date {sample.birth_date:%Y-%m-%d}"
+            )
