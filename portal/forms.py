@@ -7,17 +7,20 @@ from typing import Any
 import jaconv
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from refunds import claimcodes
+from refunds import claimcodes, payee
 from refunds.forms.base import Form
 from refunds.forms.callcenter import PayeeForm
 from refunds.models import Case, PayeeReason, PayoutMethod
 from refunds.payee import AccountType
 from refunds.policies import portal_payouts
 from refunds.services.portal import RequestDetails
+
+NAME_MAX_LENGTH = 40  # a bank's or branch's name as a member types it
 
 # Japanese eras by their first year (a year an era began in is named by both).
 ERAS = ((2019, "令和"), (1989, "平成"), (1926, "昭和"), (1912, "大正"), (1868, "明治"))
@@ -125,8 +128,10 @@ class PortalPayoutForm(PayeeForm):
         method.label = _("How would you like to receive the refund?")
         method.help_text = ""
         method.initial = allowed[0]
-        self.fields["bank_code"].label = _("Bank code (4 digits)")
-        self.fields["branch_code"].label = _("Branch code (3 digits)")
+        self.fields["bank_code"].label = _("Bank (its 4-digit code or its name)")
+        self.fields["bank_code"].help_text = _("For example 0001, みずほ or 三井住友銀行.")
+        self.fields["branch_code"].label = _("Branch (its 3-digit code or its name)")
+        self.fields["branch_code"].help_text = _("For example 001 or 渋谷支店.")
         self.fields["account_number"].label = _("Account number (7 digits)")
         self.fields["account_type"].label = _("Account type")
         self.fields["holder_name"].label = _("Account holder name (katakana)")
@@ -136,11 +141,48 @@ class PortalPayoutForm(PayeeForm):
         reason = self.fields["payee_reason"]
         reason.label = _("If the account is not in your own name, why")
         reason.choices = [("", "---------"), *PayeeReason.choices]  # type: ignore[attr-defined]
-        for name, mode in (("bank_code", "numeric"), ("branch_code", "numeric")):
-            self.fields[name].widget.attrs.update({"inputmode": mode, "autocomplete": "off"})
+        for name in ("bank_code", "branch_code"):  # a name is longer than a code
+            field = self.fields[name]
+            field.validators = [MaxLengthValidator(NAME_MAX_LENGTH)]
+            field.widget.attrs.update({"autocomplete": "off", "maxlength": NAME_MAX_LENGTH})
         self.fields["account_number"].widget.attrs.update(
             {"inputmode": "numeric", "autocomplete": "off"}
         )
+
+    def _clean_bank(self, data: dict[str, Any]) -> None:
+        """A bank or branch typed by name becomes its code (one match in the Zengin master),
+        then the call center's checks run as they are."""
+        bank = data.get("bank_code", "")
+        if bank and not unicodedata.normalize("NFKC", bank).strip().isdigit():
+            code = self._one("bank_code", payee.find_banks_by_name(bank), bank)
+            if code is None:
+                return
+            data["bank_code"] = code
+        branch = data.get("branch_code", "")
+        if branch and not unicodedata.normalize("NFKC", branch).strip().isdigit():
+            found = payee.find_branches_by_name(
+                unicodedata.normalize("NFKC", data["bank_code"]).strip(), branch
+            )
+            code = self._one("branch_code", found, branch)
+            if code is None:
+                return
+            data["branch_code"] = code
+        super()._clean_bank(data)
+
+    def _one(self, field: str, found: list[tuple[str, str]], typed: str) -> str | None:
+        if len(found) == 1:
+            return found[0][0]
+        if not found:
+            self.add_error(
+                field, _("No bank or branch is called %(name)s: type its code.") % {"name": typed}
+            )
+        else:
+            self.add_error(
+                field,
+                _("Several match %(name)s: %(list)s. Type the code.")
+                % {"name": typed, "list": "、".join(f"{n}（{c}）" for c, n in found[:5])},
+            )
+        return None
 
     def summary(self) -> dict[str, str]:
         """What the member confirms: the bank and branch by name, as the master has them."""
@@ -153,6 +195,9 @@ class PortalPayoutForm(PayeeForm):
             "account_type": str(AccountType(data["account_type"]).label),
             "account_number": data["account_number"],
             "holder_name": data["holder_name"],
+            "payee_reason": str(PayeeReason(data["payee_reason"]).label)
+            if data.get("payee_reason")
+            else "",
         }
 
 

@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from refunds.models import CaseStatus
+from refunds.models import CaseStatus, Channel, LetterKind
 
 
 @functools.cache
@@ -103,7 +103,16 @@ CHANGE_LABELS = {
     "rows": gettext_lazy("rows"),
     "format": gettext_lazy("format"),
     "left": gettext_lazy("left"),
+    "code": gettext_lazy("claim code"),
+    "wrong": gettext_lazy("wrong birth dates"),
+    "locked_at": gettext_lazy("locked at"),
+    "channel": gettext_lazy("channel"),
+    "portal_request": gettext_lazy("request from the portal"),
+    "candidates": gettext_lazy("possible members"),
 }
+
+# Keys of an event's changes whose values are codes of a choice list (the letter's kind...).
+CHANGE_CHOICES: dict[str, Any] = {"letter": LetterKind, "channel": Channel}
 
 # Objects of an event that are not a model (an export is of a list, named by its view).
 OBJECT_TYPE_LABELS = {"list": gettext_lazy("list")}
@@ -137,9 +146,11 @@ def _field_of(object_type: str, key: str) -> "models.Field[Any, Any] | None":
     return field if isinstance(field, models.Field) else None
 
 
-def _value_text(field: "models.Field[Any, Any] | None", value: Any) -> str:
+def _value_text(field: "models.Field[Any, Any] | None", value: Any, key: str = "") -> str:
     if value is None or value == "":
         return "—"
+    if field is None and key in CHANGE_CHOICES and value in CHANGE_CHOICES[key].values:
+        return str(CHANGE_CHOICES[key](value).label)
     if field is not None and field.choices:
         return str(choice_label(field, value))
     if isinstance(value, bool):
@@ -171,7 +182,7 @@ def describe_changes(object_type: str, changes: dict[str, Any]) -> list[tuple[st
         elif isinstance(value, list) and len(value) == 2 and field is not None:
             text = f"{_value_text(field, value[0])} → {_value_text(field, value[1])}"
         else:
-            text = _value_text(field, value)
+            text = _value_text(field, value, key)
         described.append((str(label), text))
     return described
 

@@ -116,6 +116,57 @@ def find_branch(bank_code: str, branch_code: str) -> BankBranch | None:
     )
 
 
+# --- Lookup by name (a member who knows the bank's name, not its code) ---------------------------
+
+# How people write what the Zengin master abbreviates (横浜信用金庫 is 横浜信金 there).
+_NAME_SUFFIXES = (
+    ("信用金庫", "信金"),
+    ("信用組合", "信組"),
+    ("農業協同組合", "農協"),
+    ("銀行", ""),
+)
+
+
+def _name_key(text: str) -> str:
+    key = "".join(unicodedata.normalize("NFKC", text or "").split()).upper()
+    for long, short in _NAME_SUFFIXES:
+        if key.endswith(long):
+            key = key[: -len(long)] + short
+    return key
+
+
+def _kana_key(text: str) -> str:
+    try:
+        return "".join(normalize_holder_name(text).split())
+    except ValidationError:
+        return ""
+
+
+def _matches(typed: str, items: Any) -> list[tuple[str, str]]:
+    """``(code, name)`` of the items whose name or kana is what was typed (suffixes folded)."""
+    name, kana = _name_key(typed), _kana_key(typed)
+    found = [
+        (str(item.code), str(item.name))
+        for item in items
+        if name and (_name_key(str(item.name)) == name or (kana and str(item.kana) == kana))
+    ]
+    return sorted(found)
+
+
+def find_banks_by_name(typed: str) -> list[tuple[str, str]]:
+    """``(code, name)`` of the banks named so (``三井住友銀行``, ``みずほ``, ``ヨコハマ``)."""
+    return _matches(typed.removesuffix("支店"), _banks().values())
+
+
+def find_branches_by_name(bank_code: str, typed: str) -> list[tuple[str, str]]:
+    """``(code, name)`` of the bank's branches named so (``渋谷支店``, ``渋谷``, ``シブヤ``)."""
+    bank = _banks().get(bank_code)
+    if bank is None:
+        return []
+    key = "".join(unicodedata.normalize("NFKC", typed or "").split())
+    return _matches(key.removesuffix("支店").removesuffix("出張所"), bank.branches.values())
+
+
 # --- Code validation ---------------------------------------------------------------------------
 
 # Every dash an operator might type; after NFKC, ｰ is ー and － ﹣ are "-".

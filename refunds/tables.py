@@ -435,6 +435,7 @@ class CallbackTable(InquiryTable):
             "member_no",
             "caller",
             "phone",
+            "channel",
             "reason",
             "note",
             "created_by",

@@ -94,6 +94,7 @@ def test_history_and_billing_read_in_words_not_codes(supervisor_client):
     assert "status: [" not in page and "[None, " not in page
     assert "基本料金" in page and ">base_fee<" not in page
     assert "HIKARI_FLETS" not in page
+    assert "通知書: お詫びとご返金のお知らせ" in page and ": notice" not in page
     assert AuditEvent.objects.filter(object_id=str(case.pk)).exists()
 
 

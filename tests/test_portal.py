@@ -505,9 +505,37 @@ def test_every_attempt_is_logged():
 
 
 def test_portal_pages_speak_japanese_by_default():
-    page = Client().get(START).content.decode()
-    assert "お手続きコード" in page or "コード" in page
-    assert "Enter the code" not in page
+    """Every portal page in Japanese, no English word of the portal's own texts in it."""
+    english = (
+        "Refund claim",
+        "Enter the code",
+        "Birth date",
+        "Your refund",
+        "Check what I entered",
+        "Send my request",
+        "Receipt number",
+        "Questions?",
+        "every day",
+        "bank_transfer",
+        "yen",
+    )
+    case = _case()
+    code = _issue(case)
+    client = Client()
+    pages = [client.get(START), client.get(reverse("portal:request"))]
+    _sign_in(client, code)
+    pages.append(client.get(reverse("portal:case")))
+    key = "6b1e6f3c-6d7e-4a47-9a39-1f5d8d1b2a10"
+    pages.append(client.post(reverse("portal:case"), {**BANK, "submission_key": key}))
+    _claim(client)
+    pages.append(client.get(reverse("portal:done")))
+    pages.append(Client().get(reverse("portal:request_sent")))
+    for response in pages:
+        text = response.content.decode()
+        assert 'lang="ja"' in text and "お問い合わせ" in text
+        visible = text.split("<body", 1)[1]
+        for word in english:
+            assert word not in visible.replace('value="bank_transfer"', ""), word
 
 
 def test_a_case_closed_program_keeps_its_code_but_not_the_door():
@@ -618,3 +646,27 @@ def test_a_letter_run_issues_a_code_per_letter_and_a_new_run_replaces_them():
     )
     assert len(printed) == 3 and len(set(printed.values())) == 3
     assert ClaimCode.objects.filter(replaced_at__isnull=True).count() == 3
+
+
+def test_a_member_may_name_the_bank_and_branch_instead_of_their_codes():
+    case = _case()
+    code = _issue(case)
+    client = Client()
+    _sign_in(client, code)
+    key = "6b1e6f3c-6d7e-4a47-9a39-1f5d8d1b2a10"
+    named = {**BANK, "bank_code": "三井住友銀行", "branch_code": "本店営業部"}
+    confirm = client.post(reverse("portal:case"), {**named, "submission_key": key})
+    assert confirm.status_code == 200
+    page = confirm.content.decode()
+    assert "三井住友（0009）" in page and 'value="submit"' in page
+    client.post(reverse("portal:case"), {**named, "submission_key": key, "step": "submit"})
+    claim = Claim.objects.get(case=case)
+    assert claim.bank_code == "0009" and claim.bank_name == "三井住友"
+    # A name that fits several, or none, asks for the code.
+    other = _case()
+    client2 = Client()
+    _sign_in(client2, _issue(other))
+    unknown = client2.post(
+        reverse("portal:case"), {**BANK, "bank_code": "どこにもない銀行", "submission_key": key}
+    )
+    assert "bank_code" in unknown.context["form"].errors

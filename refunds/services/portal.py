@@ -392,9 +392,9 @@ def program_portal_set(
     if closed and not message:
         raise ValidationError({"portal_message": _("Say what members read while it is closed.")})
     program = RemediationProgram.objects.select_for_update().get(pk=program.pk)
-    before = {"closed": program.portal_closed, "message": program.portal_message}
+    before = {"portal_closed": program.portal_closed, "portal_message": program.portal_message}
     program.portal_closed, program.portal_message = closed, message
-    after = {"closed": closed, "message": message}
+    after = {"portal_closed": closed, "portal_message": message}
     if before == after:
         return program
     program.save(update_fields=["portal_closed", "portal_message"])

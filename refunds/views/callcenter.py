@@ -433,7 +433,7 @@ class InquiryTakeOverView(RoleRequiredMixin, View):
 class CallbackListView(ObjectListView):
     model = Inquiry
     table_class = CallbackTable
-    filterset_class = only(InquiryFilter, "reason", "overdue", "mine")
+    filterset_class = only(InquiryFilter, "channel", "reason", "overdue", "mine")
     title = gettext_lazy("Callbacks due")
 
     def get_queryset(self) -> QuerySet[Inquiry]:
