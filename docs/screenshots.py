@@ -3,12 +3,13 @@
     make demo                      # in one shell: the demo on 127.0.0.1:8000
     .venv/bin/python docs/screenshots.py [--base http://127.0.0.1:8000]
 
-Writes docs/img/{dashboard,member-call,review-queue,letter}.png (Japanese, 1280 px wide, each
-at most 200 KB: reduced to a palette when larger). The pages are reached the way their users
+Writes docs/img/{dashboard,member-call,review-queue,letter,portal}.png (Japanese, 1280 px wide
+but the portal's phone screen, each at most 200 KB: reduced to a palette when larger). The pages are reached the way their users
 reach them: a supervisor's dashboard and review queue; an operator who finds a caller by the
 last four digits of the phone, confirms two identity items and has the member page open; the
 notice letter of that member's case, as the PDF the operator downloads, turned into a PNG by
-pdftoppm.
+pdftoppm; a member on the portal at 390 × 844 with a new code for a claimable category-2
+case (issued as a reprinted letter would: the case's earlier code is replaced).
 """
 
 import argparse
@@ -58,6 +59,30 @@ def pick_caller() -> tuple[str, str, int]:
     return case.member.phone, case.member.member_no, case.pk
 
 
+def portal_member() -> tuple[str, str]:
+    """A new code for a claimable category-2 case of the demo, and its member's birth date."""
+    from django.utils import timezone
+
+    from refunds.models import Case, CaseStatus
+    from refunds.services.portal import claim_codes_issue
+
+    case = (
+        Case.objects.filter(
+            category=2,
+            status=CaseStatus.NOTIFIED,
+            claims__isnull=True,
+            member__birth_date__isnull=False,
+        )
+        .select_related("member", "program")
+        .order_by("case_no")
+        .first()
+    )
+    if case is None or case.member is None or case.member.birth_date is None:
+        sys.exit("no claimable category-2 case: run `make demo` first")
+    issued = claim_codes_issue(cases=[case], letter_kind="notice", now=timezone.now())
+    return issued[case.pk].code, case.member.birth_date.isoformat()
+
+
 def save_png(data: bytes, name: str) -> Path:
     """Write ``data`` as docs/img/NAME.png, reduced to a 256-colour palette if over 200 KB."""
     from PIL import Image
@@ -79,6 +104,7 @@ def main() -> None:
     base = parser.parse_args().base.rstrip("/")
     _django()
     phone, member_no, case_pk = pick_caller()
+    code, born = portal_member()
     OUT.mkdir(parents=True, exist_ok=True)
 
     from playwright.sync_api import sync_playwright
@@ -134,6 +160,18 @@ def main() -> None:
             )
             page_png = next(Path(folder).glob("p*.png"))
             save_png(page_png.read_bytes(), "letter")
+
+        member = browser.new_context(
+            viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True
+        ).new_page()
+        member.goto(f"{base}/claim/?c={code}")
+        year, month, day = born.split("-")
+        member.select_option("#id_birth_year", str(int(year)))
+        member.select_option("#id_birth_month", str(int(month)))
+        member.select_option("#id_birth_day", str(int(day)))
+        member.click("main button[type=submit]")
+        member.wait_for_url(f"{base}/claim/case/")
+        save_png(member.screenshot(full_page=False), "portal")
         browser.close()
 
 
