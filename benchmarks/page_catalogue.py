@@ -184,4 +184,5 @@ CATALOGUE: dict[str, Timed | NotTimed] = {
     "refunds:export_file": File("supervisor", of="export_job"),
     "refunds:audit_list": Timed("supervisor"),
     "refunds:reveal_list": Timed("admin"),
+    "refunds:portal_attempt_list": Timed("supervisor"),
 }

@@ -32,6 +32,7 @@ from refunds.models import (
     Member,
     PaymentBatch,
     PersonalDataAccess,
+    PortalAttempt,
     ProgressReport,
     RemediationProgram,
     ReturnedMail,
@@ -273,6 +274,18 @@ class AuditEventFilter(FilterSet):
     class Meta:
         model = AuditEvent
         fields = ["action", "object_type", "object_repr", "actor", "since"]
+
+
+class PortalAttemptFilter(FilterSet):
+    """The member portal's log: what was tried, how it ended, from where, since when."""
+
+    ip = django_filters.CharFilter(label=_("address"))
+    case = django_filters.CharFilter(field_name="code__case__case_no", label=_("case number"))
+    since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("from"))
+
+    class Meta:
+        model = PortalAttempt
+        fields = ["kind", "outcome", "ip", "case", "since"]
 
 
 class ProgressReportFilter(FilterSet):

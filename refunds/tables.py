@@ -53,6 +53,7 @@ from refunds.models import (
     PaymentBatch,
     PaymentItem,
     PersonalDataAccess,
+    PortalAttempt,
     ProgressReport,
     RemediationProgram,
     ReturnedMail,
@@ -696,6 +697,16 @@ class ReturnedMailTable(BaseTable):
         model = ReturnedMail
         fields = ("recorded_at", "member_no", "name", "reason", "note", "recorded_by")
         order_by = ("-recorded_at",)
+
+
+class PortalAttemptTable(BaseTable):
+    at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("when"))
+    case = _to_case(accessor="code__case__case_no", verbose_name=_("case"))
+
+    class Meta(BaseTable.Meta):
+        model = PortalAttempt
+        fields = ("at", "kind", "outcome", "ip", "case", "user_agent")
+        order_by = ("-at",)
 
 
 class PersonalDataAccessTable(BaseTable):

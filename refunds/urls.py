@@ -154,4 +154,5 @@ urlpatterns = [
     path("exports/<int:pk>/", reports.ExportDetailView.as_view(), name="export_detail"),
     path("exports/<int:pk>/file/", reports.ExportFileView.as_view(), name="export_file"),
     path("audit/reveals/", review.PersonalDataAccessListView.as_view(), name="reveal_list"),
+    path("audit/portal/", review.PortalAttemptListView.as_view(), name="portal_attempt_list"),
 ]

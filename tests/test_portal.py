@@ -670,3 +670,20 @@ def test_a_member_may_name_the_bank_and_branch_instead_of_their_codes():
         reverse("portal:case"), {**BANK, "bank_code": "どこにもない銀行", "submission_key": key}
     )
     assert "bank_code" in unknown.context["form"].errors
+
+
+def test_supervisors_read_the_portal_log_and_operators_do_not():
+    case = _case()
+    code = _issue(case)
+    _sign_in(Client(REMOTE_ADDR="192.0.2.44"), "ACEF-GHJK-MNPR-TWXY")
+    _sign_in(Client(REMOTE_ADDR="192.0.2.45"), code)
+    supervisor = Client()
+    supervisor.force_login(UserFactory(roles=["supervisor"]))
+    page = supervisor.get(reverse("refunds:portal_attempt_list") + "?outcome=wrong")
+    text = page.content.decode()
+    assert page.status_code == 200 and "192.0.2.44" in text and "192.0.2.45" not in text
+    by_case = supervisor.get(reverse("refunds:portal_attempt_list") + f"?case={case.case_no}")
+    assert "192.0.2.45" in by_case.content.decode()
+    staff = Client()
+    staff.force_login(UserFactory(roles=["staff"]))
+    assert staff.get(reverse("refunds:portal_attempt_list")).status_code == 403

@@ -107,6 +107,7 @@ PAGES = [
     ("refunds:qa_queue", None, SUPERVISORS),
     ("refunds:audit_list", None, SUPERVISORS),
     ("refunds:reveal_list", None, ("admin",)),
+    ("refunds:portal_attempt_list", None, SUPERVISORS),
     ("refunds:dashboard", None, CALL_CENTER),
     ("refunds:export_detail", lambda: [_export().pk], CALL_CENTER),
     ("refunds:export_file", lambda: [_export().pk], CALL_CENTER),

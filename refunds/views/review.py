@@ -16,12 +16,24 @@ from django.views import View
 from accounts.mixins import RoleRequiredMixin
 from accounts.roles import ALL_ROLES, SUPERVISORS, Role
 from refunds import columns, policies, selectors
-from refunds.filters import AuditEventFilter, CaseFilter, PersonalDataAccessFilter, only
+from refunds.filters import (
+    AuditEventFilter,
+    CaseFilter,
+    PersonalDataAccessFilter,
+    PortalAttemptFilter,
+    only,
+)
 from refunds.forms.review import AmountForm, NoteForm, QaForm, ReasonForm
-from refunds.models import AuditEvent, Case, CaseStatus, PersonalDataAccess
+from refunds.models import AuditEvent, Case, CaseStatus, PersonalDataAccess, PortalAttempt
 from refunds.policies import may_see_amounts
 from refunds.services import qa, review
-from refunds.tables import AuditEventTable, PersonalDataAccessTable, QaTable, ReviewTable
+from refunds.tables import (
+    AuditEventTable,
+    PersonalDataAccessTable,
+    PortalAttemptTable,
+    QaTable,
+    ReviewTable,
+)
 
 from .base import ObjectListView, ServiceFormView
 
@@ -110,6 +122,20 @@ class PersonalDataAccessListView(ObjectListView):
 
     def get_queryset(self) -> QuerySet[PersonalDataAccess]:
         return PersonalDataAccess.objects.select_related("user", "member")
+
+
+class PortalAttemptListView(ObjectListView):
+    """Every use of the member portal, success or not (supervisors: the portal's security
+    log; read-only)."""
+
+    allowed_roles = SUPERVISORS
+    model = PortalAttempt
+    table_class = PortalAttemptTable
+    filterset_class = PortalAttemptFilter
+    title = gettext_lazy("Member portal log")
+
+    def get_queryset(self) -> QuerySet[PortalAttempt]:
+        return PortalAttempt.objects.select_related("code__case")
 
 
 class CaseEvidenceView(RoleRequiredMixin, View):
