@@ -5,11 +5,12 @@
 
 Writes docs/img/{dashboard,member-call,review-queue,letter,portal}.png (Japanese, 1280 px wide
 but the portal's phone screen, each at most 200 KB: reduced to a palette when larger). The
-pages are reached the way their users reach them: a supervisor's dashboard and review queue; an operator who finds a caller by the
-last four digits of the phone, confirms two identity items and has the member page open; the
-notice letter of that member's case, as the PDF the operator downloads, turned into a PNG by
-pdftoppm; a member on the portal at 390 × 844 with a new code for a claimable category-2
-case (issued as a reprinted letter would: the case's earlier code is replaced).
+pages are reached the way their users reach them: a supervisor's dashboard and review queue;
+an operator who finds a caller by the last four digits of the phone, confirms two identity
+items and has the member page open; the notice letter of that member's case, as the PDF the
+operator downloads, turned into a PNG by pdftoppm; a member on the portal at 390 × 844 with a
+new code for a claimable category-2 case (issued as a reprinted letter would: the case's
+earlier code is replaced).
 """
 
 import argparse
