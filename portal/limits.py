@@ -4,8 +4,9 @@ Wrong guesses are counted per address (``PORTAL_ADDRESS_RATE``) and over the who
 (``PORTAL_OVERALL_RATE``); requests without a letter per address (``PORTAL_REQUEST_RATE``).
 A limit is checked before the attempt and counted after a wrong one, so members who type
 their code right are never counted. The third limit, per code, lives with the code
-(``PORTAL_CODE_FAILURE_LIMIT``): the call center can lift it. If the cache cannot be read the
-portal refuses (django-ratelimit fails closed).
+(``PORTAL_CODE_FAILURE_LIMIT``): the call center can lift it. If Redis is unreachable the
+windows read as empty (django-redis ignores its errors) and the per-code lock, kept in the
+database, is what still holds.
 """
 
 import datetime

@@ -170,6 +170,8 @@ def test_the_application_role_appends_to_the_audit_log_and_nothing_more():
             "ALTER TABLE refunds_auditevent DISABLE TRIGGER USER",
             "DELETE FROM refunds_auditseal",
             "UPDATE refunds_personaldataaccess SET fields = '[]'",
+            "UPDATE refunds_portalattempt SET outcome = 'signed_in'",
+            "DELETE FROM refunds_portalattempt",
         ):
             with app.cursor() as cursor, pytest.raises(psycopg2.Error):
                 cursor.execute(statement)

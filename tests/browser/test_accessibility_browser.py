@@ -79,3 +79,47 @@ def test_the_skip_link_is_the_first_tab_and_question_mark_lists_the_keys(live_se
     page.keyboard.press("?")
     page.wait_for_selector("#shortcuts.show")
     assert "/" in page.inner_text("#shortcuts")
+
+
+def test_the_member_portals_pages_pass_axe(live_server, page):
+    """The portal is a public page: every step of a claim and the request form, at a phone's
+    width, with and without the errors a member may make."""
+    import datetime
+
+    from django.utils import timezone
+
+    from refunds.services.portal import claim_codes_issue
+
+    member = MemberFactory(status="withdrawn", birth_date=datetime.date(1968, 3, 15))
+    case = CaseFactory(contract=ContractFactory(member=member), status="notified", category=2)
+    code = claim_codes_issue(cases=[case], letter_kind="notice", now=timezone.now())[case.pk].code
+    page.set_viewport_size({"width": 390, "height": 844})
+    problems = {}
+    base = live_server.url
+    page.goto(f"{base}/claim/?c={code}")
+    problems["start"] = _violations(page)
+    page.click("main button[type=submit]")  # no birth date: the errors shown
+    problems["start with errors"] = _violations(page)
+    page.select_option("#id_birth_year", "1968")
+    page.select_option("#id_birth_month", "3")
+    page.select_option("#id_birth_day", "15")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}/claim/case/")
+    problems["case"] = _violations(page)
+    page.click("button[value=check]")  # no bank details: the errors shown
+    problems["case with errors"] = _violations(page)
+    page.fill("#id_bank_code", "0001")
+    page.fill("#id_branch_code", "001")
+    page.fill("#id_account_number", "1234567")
+    page.fill("#id_holder_name", "ヤマダ タロウ")
+    page.select_option("#id_payee_reason", "family_name")
+    page.click("button[value=check]")
+    problems["confirm"] = _violations(page)
+    page.click("button[value=submit]")
+    page.wait_for_url(f"{base}/claim/done/")
+    problems["done"] = _violations(page)
+    page.goto(f"{base}/claim/request/")
+    problems["request"] = _violations(page)
+    page.click("main button[type=submit]")
+    problems["request with errors"] = _violations(page)
+    assert {step: found for step, found in problems.items() if found} == {}

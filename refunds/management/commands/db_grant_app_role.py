@@ -3,7 +3,8 @@
 Run by the owner of the tables (the role that runs ``migrate``) after every migration, on
 PostgreSQL: the application role reads and writes the tables, but is not their owner (so it
 cannot ``ALTER TABLE``, ``DISABLE TRIGGER`` or drop them) and may only append to the audit log,
-its hash chain and the reveal log (no ``UPDATE``, ``DELETE`` or ``TRUNCATE``).
+its hash chain, the reveal log and the member portal's log (no ``UPDATE``, ``DELETE`` or
+``TRUNCATE``).
 """
 
 from typing import Any
@@ -11,7 +12,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-APPEND_ONLY = ("refunds_auditevent", "refunds_auditseal", "refunds_personaldataaccess")
+APPEND_ONLY = (
+    "refunds_auditevent",
+    "refunds_auditseal",
+    "refunds_personaldataaccess",
+    "refunds_portalattempt",
+)
 
 
 class Command(BaseCommand):
