@@ -18,6 +18,7 @@ from refunds.forms.callcenter import PayeeForm
 from refunds.models import Case, PayeeReason, PayoutMethod
 from refunds.payee import AccountType
 from refunds.policies import portal_payouts
+from refunds.search import keys
 from refunds.services.portal import RequestDetails
 
 NAME_MAX_LENGTH = 40  # a bank's or branch's name as a member types it
@@ -282,13 +283,13 @@ class RequestForm(Form, BirthDateFields):
 
     def clean_phone(self) -> str:
         value = _fold(self.cleaned_data["phone"])
-        digits = "".join(ch for ch in value if ch.isdigit())
+        digits = keys.digits(value)
         if any(not (ch.isdigit() or ch in " -()+") for ch in value) or not 10 <= len(digits) <= 11:
             raise ValidationError(_("Type a phone number of 10 or 11 digits."))
         return digits
 
     def clean_postal_code(self) -> str:
-        digits = "".join(ch for ch in _fold(self.cleaned_data["postal_code"]) if ch.isdigit())
+        digits = keys.digits(self.cleaned_data["postal_code"])
         if len(digits) != 7:
             raise ValidationError(_("A postal code has 7 digits."))
         return f"{digits[:3]}-{digits[3:]}"

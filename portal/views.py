@@ -122,11 +122,16 @@ class SignedInView(PortalView):
         return super().dispatch(request, *args, **kwargs)
 
     def page(
-        self, request: HttpRequest, view: PortalCase, status: int = 200, **context: Any
+        self,
+        request: HttpRequest,
+        view: PortalCase,
+        status: int = 200,
+        template: str = "",
+        **context: Any,
     ) -> HttpResponse:
         return render(
             request,
-            self.template_name,
+            template or self.template_name,
             {
                 "view": view,
                 "words": case_words(view),
@@ -157,16 +162,8 @@ class CaseView(SignedInView):
         if not form.is_valid() or step == "edit":
             return self.page(request, view, form=form)
         if step != "submit":
-            return render(
-                request,
-                "portal/confirm.html",
-                {
-                    "view": view,
-                    "form": form,
-                    "summary": form.summary(),
-                    "free_dial_number": view.free_dial_number,
-                    "free_dial_hours": view.free_dial_hours,
-                },
+            return self.page(
+                request, view, template="portal/confirm.html", form=form, summary=form.summary()
             )
         try:
             service.portal_claim(

@@ -2,11 +2,9 @@
 
 import datetime
 
-from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from refunds.localtime import local_date
+from refunds.localtime import local_date, written_date, written_month
 from refunds.models import CaseStatus, PayoutMethod
 from refunds.selectors import PortalCase
 
@@ -14,23 +12,11 @@ S = CaseStatus
 
 
 def _day(day: datetime.date | None) -> str:
-    """A date as a member reads it: 2026年12月18日, or 18 December 2026."""
-    if day is None:
-        return "—"
-    if get_language() == "ja":
-        return f"{day.year}年{day.month}月{day.day}日"
-    return date_format(day, "j F Y")
-
-
-def month_name(day: datetime.date) -> str:
-    """A billing month as a member reads it: 2009年7月, or July 2009."""
-    if get_language() == "ja":
-        return f"{day.year}年{day.month}月"
-    return date_format(day, "F Y")
+    return written_date(day) if day is not None else "—"
 
 
 def case_words(view: PortalCase) -> dict[str, str]:
-    return {"months": "、".join(month_name(m) for m in view.months), **_state(view)}
+    return {"months": "、".join(written_month(m) for m in view.months), **_state(view)}
 
 
 def _state(view: PortalCase) -> dict[str, str]:

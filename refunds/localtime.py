@@ -8,6 +8,7 @@ report's title) it carries its zone's name (``JST``).
 import datetime
 
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 
 def local(value: datetime.datetime | None = None) -> datetime.datetime:
@@ -39,6 +40,31 @@ def file_stamp(value: datetime.datetime | None = None) -> str:
     return local(value).strftime("%Y%m%d-%H%M%Z")
 
 
+def japanese_date(day: datetime.date) -> str:
+    """2026年12月18日 (the letters, printed in Japanese whatever the operator's language)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def japanese_month(day: datetime.date) -> str:
+    """2009年7月: a billing month in Japanese."""
+    return f"{day.year}年{day.month}月"
+
+
+def _japanese() -> bool:
+    language = translation.get_language()
+    return bool(language) and language.startswith("ja")
+
+
+def written_date(day: datetime.date) -> str:
+    """A date as a member reads it: 2026年12月18日, or 18 December 2026."""
+    return japanese_date(day) if _japanese() else date_format(day, "j F Y")
+
+
+def written_month(day: datetime.date) -> str:
+    """A billing month as a member reads it: 2009年7月, or July 2009."""
+    return japanese_month(day) if _japanese() else date_format(day, "F Y")
+
+
 _WEEKDAYS_JA = "月火水木金土日"
 
 
@@ -46,7 +72,7 @@ def spoken_date(day: datetime.date) -> str:
     """A date as an operator says it to a caller: 12月8日（火） in Japanese, Tuesday 8 December
     in English (the year only when it is not this year's)."""
     this_year = day.year == timezone.localdate().year
-    if translation.get_language() and translation.get_language().startswith("ja"):
+    if _japanese():
         year = "" if this_year else f"{day.year}年"
         return f"{year}{day.month}月{day.day}日（{_WEEKDAYS_JA[day.weekday()]}）"
     return day.strftime("%A %-d %B" if this_year else "%A %-d %B %Y")

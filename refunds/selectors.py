@@ -461,7 +461,7 @@ def portal_case(code: ClaimCode) -> PortalCase:
         .get(pk=code.case_id)
     )
     claim = Claim.objects.filter(case=case).first()
-    months = sorted({line.period for line in case.evidence.all() if line.amount_yen > 0})
+    months = case.billed_months()
     program = case.program
     days = program.service_level_business_days
     claimed_on = timezone.localdate(claim.received_at) if claim else timezone.localdate()
@@ -475,7 +475,7 @@ def portal_case(code: ClaimCode) -> PortalCase:
         payouts=portal_payouts(case),
         claimable=may_claim(case, has_claim=claim is not None),
         pay_by=pay_by,
-        free_dial_number=program.free_dial_number or settings.FREE_DIAL_NUMBER,
+        free_dial_number=program.line_number(),
         free_dial_hours=OpeningHours.for_program(program),
     )
 
@@ -483,5 +483,5 @@ def portal_case(code: ClaimCode) -> PortalCase:
 def portal_line() -> tuple[str, OpeningHours]:
     """The free-dial number and hours the portal gives before it knows the member's case."""
     program = program_for_call(member=None)
-    number = (program.free_dial_number if program else "") or settings.FREE_DIAL_NUMBER
+    number = program.line_number() if program else settings.FREE_DIAL_NUMBER
     return number, OpeningHours.for_program(program)

@@ -1,3 +1,4 @@
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -337,6 +338,10 @@ class Case(models.Model):
 
     def get_absolute_url(self) -> str:
         return object_url("refunds:case_detail", self.pk)
+
+    def billed_months(self) -> list[datetime.date]:
+        """The months the evidence shows overcharged, in order (the letter, the portal)."""
+        return sorted({line.period for line in self.evidence.all() if line.amount_yen > 0})
 
     def restart_review(self, *, preparer: Any = None, save: bool = True) -> dict[str, Any]:
         """Clear the approvals and, given a preparer, record who prepares the case now; saved

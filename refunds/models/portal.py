@@ -1,6 +1,8 @@
 """The member portal: claim codes printed on letters, every attempt to use them, and the
 requests of former members who have no letter."""
 
+import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -55,6 +57,14 @@ class ClaimCode(models.Model):
     def __str__(self) -> str:
         return f"…{self.hint} ({stamp(self.issued_at)})"
 
+    def is_current(self, now: datetime.datetime | None = None) -> bool:
+        """Neither replaced by a newer letter's code nor expired."""
+        return self.replaced_at is None and self.expires_at > (now or timezone.now())
+
+    def opens_portal(self, now: datetime.datetime | None = None) -> bool:
+        """Current and not locked (its program may still be closed)."""
+        return self.locked_at is None and self.is_current(now)
+
     @property
     def state(self) -> str:
         """``locked``, ``replaced``, ``expired`` or ``valid`` (now)."""
@@ -62,7 +72,7 @@ class ClaimCode(models.Model):
             return "locked"
         if self.replaced_at is not None:
             return "replaced"
-        return "expired" if self.expires_at <= timezone.now() else "valid"
+        return "valid" if self.is_current() else "expired"
 
 
 class PortalAttemptKind(models.TextChoices):

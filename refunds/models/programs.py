@@ -1,6 +1,7 @@
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +82,10 @@ class RemediationProgram(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} v{self.version}"
+
+    def line_number(self) -> str:
+        """The free-dial number members are given: the program's, else ``FREE_DIAL_NUMBER``."""
+        return self.free_dial_number or settings.FREE_DIAL_NUMBER
 
     def delay_compensation_yen(self, amount_yen: int, paid_on: datetime.date) -> int:
         """Simple interest per day on ``amount_yen`` from ``delay_from`` to ``paid_on``, in

@@ -25,7 +25,7 @@ from accounts.models import User
 from accounts.roles import ALL_ROLES
 from refunds import checks, claimcodes
 from refunds.hours import OpeningHours
-from refunds.localtime import local_date
+from refunds.localtime import japanese_date, japanese_month, local_date
 from refunds.models import (
     Case,
     CaseStatus,
@@ -49,10 +49,6 @@ from refunds.services.transitions import CaseRow, cases_move, lock_cases
 S = CaseStatus
 
 
-def _japanese_date(day: datetime.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def _payout_text(case: Case, claim: Claim | None) -> tuple[str, str]:
     """How the refund comes, and what the member has to do (in Japanese, for the letter).
 
@@ -61,7 +57,7 @@ def _payout_text(case: Case, claim: Claim | None) -> tuple[str, str]:
     if case.status == S.PAID and case.paid_at is not None:
         how = "ご指定の口座へのお振り込み" if by_transfer else "ご利用料金からの差し引き"
         return (
-            f"ご返金は{_japanese_date(local_date(case.paid_at))}に{how}にて完了しております。",
+            f"ご返金は{japanese_date(local_date(case.paid_at))}に{how}にて完了しております。",
             "お手続きは不要です。",
         )
     if case.status == S.IN_PAYMENT:
@@ -113,17 +109,17 @@ def sender() -> dict[str, str]:
 
 def letter_context(case: Case, claim: Claim | None) -> dict[str, str]:
     member = case.member
-    months = sorted({line.period for line in case.evidence.all() if line.amount_yen > 0})
+    months = case.billed_months()
     payout, how_to_claim = _payout_text(case, claim)
     program = case.program
     return {
         "member_name": member.name if member else "",
         "contract_no": case.contract.contract_no if case.contract else "",
-        "months": "、".join(f"{m.year}年{m.month}月" for m in months) or "—",
+        "months": "、".join(japanese_month(m) for m in months) or "—",
         "amount": f"{case.amount_yen or 0:,}円",
         "payout": payout,
         "how_to_claim": how_to_claim,
-        "free_dial_number": program.free_dial_number or settings.FREE_DIAL_NUMBER,
+        "free_dial_number": program.line_number(),
         "free_dial_hours": str(OpeningHours.for_program(program)),
         "case_no": case.case_no,
         "program_name": program.name,
@@ -147,7 +143,7 @@ def _portal_block(issued: IssuedCode | None) -> dict[str, str] | None:
     until = local_date(issued.expires_at - datetime.timedelta(seconds=1))
     return {
         "code": issued.code,
-        "until": _japanese_date(until),
+        "until": japanese_date(until),
         "url": claimcodes.portal_url(),
         "qr": segno.make(url, error="m", micro=False).svg_data_uri(scale=4, border=2),
     }
@@ -176,7 +172,7 @@ def render_letters_html(
                 "subject": template.subject,
                 # Plain text: letter.html escapes it, once.
                 "paragraphs": _paragraphs(body.render(Context(context, autoescape=False))),
-                "date": _japanese_date(today),
+                "date": japanese_date(today),
                 "claim_form": needs_claim_form(case, claim),
                 "context": context,
                 "portal": _portal_block(codes.get(case.pk)) if codes is not None else None,

@@ -115,11 +115,6 @@ def claim_codes_issue(
     return codes
 
 
-def code_is_current(code: ClaimCode, now: datetime.datetime | None = None) -> bool:
-    now = now or timezone.now()
-    return code.replaced_at is None and code.expires_at > now
-
-
 # -- attempts -------------------------------------------------------------------------------
 
 
@@ -198,7 +193,7 @@ def portal_sign_in(*, code: str, birth_date: datetime.date, client: Client) -> S
             )
         found.save(update_fields=fields)
         return result(PortalOutcome.WRONG)
-    if not code_is_current(found, now):
+    if not found.is_current(now):
         return result(PortalOutcome.EXPIRED)
     if case.program.portal_closed:
         return result(PortalOutcome.CLOSED)
@@ -212,7 +207,7 @@ def portal_code_usable(code_id: int) -> ClaimCode | None:
     """The code a portal session holds, if it still opens the portal (not locked, replaced,
     expired, nor its program closed)."""
     code = ClaimCode.objects.select_related("case__program").filter(pk=code_id).first()
-    if code is None or code.locked_at is not None or not code_is_current(code):
+    if code is None or not code.opens_portal():
         return None
     if code.case.program.portal_closed:
         return None
@@ -233,7 +228,7 @@ def portal_claim(
     keeps its claim (``ALREADY_CLAIMED``, nothing changes); the same form sent twice finds
     its first claim."""
     code = ClaimCode.objects.select_for_update().filter(pk=code_id).first()
-    if code is None or code.locked_at is not None or not code_is_current(code):
+    if code is None or not code.opens_portal():
         if code is not None:
             portal_attempt_log(
                 kind=PortalAttemptKind.CLAIM,
