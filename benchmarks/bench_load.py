@@ -10,9 +10,10 @@ phone, the kana surname and the postal code.
 ``manage.py collectstatic`` runs when a static file is missing or out of date, then gunicorn
 serves ``config.wsgi`` on 127.0.0.1 (a free port) with ``config.settings.local``,
 ``DJANGO_DEBUG=0``, the bench database, ``CACHE_URL`` ``locmemcache://``, no Celery broker
-(tasks in process), sync workers, ``BENCH_LOAD_WORKERS`` of them (default 2 × cores + 1,
-gunicorn's own rule of thumb), ``--timeout 60`` and ``--worker-tmp-dir /dev/shm`` as in
-``docker-compose.yml``, no control socket, and each worker's database connection kept for
+(tasks in process), ``BENCH_LOAD_WORKERS`` workers (default 2 × cores + 1, gunicorn's own rule
+of thumb) of the class docker-compose.yml runs (``config.workers.SyncWorker``: gunicorn's sync
+worker, its loop in one large frame), ``--timeout 60`` and ``--worker-tmp-dir /dev/shm`` as
+there, no control socket, and each worker's database connection kept for
 ``DATABASE_CONN_MAX_AGE`` seconds (60, the settings' default). Once ``/healthz`` answers 200,
 locust runs ``benchmarks/locustfile.py`` headless (``FastHttpUser``; all users started in the
 first second):
@@ -73,13 +74,10 @@ import os
 import random
 import resource
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -87,6 +85,7 @@ from typing import Any
 
 from bench_search import MEMBERS, PG_DB, PG_URL, SEED, Timing, ensure_database, manage
 from common import BENCH_DIR, PYTHON, ROOT, Row, merge_results, print_aligned, rounded, step
+from server import WORKER_CLASS, free_port, start_gunicorn, stop_gunicorn, wait_healthy
 
 USERS = int(os.environ.get("BENCH_LOAD_USERS", "50"))
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
@@ -172,12 +171,6 @@ def static_outdated() -> bool:
     return False
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def server_env() -> dict[str, str]:
     return dict(
         os.environ,
@@ -192,52 +185,8 @@ def server_env() -> dict[str, str]:
     )
 
 
-def start_gunicorn(port: int, log: Path) -> subprocess.Popen[bytes]:
-    command = [
-        PYTHON, "-m", "gunicorn", "config.wsgi:application",
-        "--bind", f"127.0.0.1:{port}",
-        "--workers", str(WORKERS),
-        "--worker-class", "sync",
-        "--timeout", "60",
-        "--worker-tmp-dir", "/dev/shm",
-        "--access-logfile", str(log.with_name("gunicorn-access.log")),
-    ]  # fmt: skip
-    if int(version("gunicorn").split(".")[0]) >= 25:
-        command.append("--no-control-socket")  # one per user otherwise, shared by every server
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            command, cwd=ROOT, env=server_env(), stdout=out, stderr=subprocess.STDOUT
-        )
-
-
-def wait_healthy(base: str, server: subprocess.Popen[bytes], timeout: float = 60.0) -> float:
-    """Seconds until ``/healthz`` answers 200."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout:
-        if server.poll() is not None:
-            raise SystemExit(
-                f"gunicorn exited with {server.returncode}: see {OUT / 'gunicorn.log'}"
-            )
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
-                if response.status == 200:
-                    return time.perf_counter() - started
-        except OSError:  # refused, reset or timed out while the workers boot
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"/healthz did not answer 200 within {timeout:.0f}s")
-
-
-def stop_gunicorn(server: subprocess.Popen[bytes]) -> int | None:
-    """SIGTERM (graceful), SIGKILL after 30 s; the exit status."""
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-    return server.returncode
+def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
+    return start_gunicorn(port, log, server_env(), WORKERS)
 
 
 def cpu_times() -> tuple[int, int]:
@@ -644,7 +593,8 @@ def print_table(runs: list[RunResult]) -> None:
                  _ms(stat.timing.max_ms), locust_p95, goal)
             )  # fmt: skip
     print_aligned(
-        f"load benchmark: {USERS} users on gunicorn ({WORKERS} sync workers) and PostgreSQL, "
+        f"load benchmark: {USERS} users on gunicorn ({WORKERS} workers, {WORKER_CLASS}) and "
+        "PostgreSQL, "
         f"{MEMBERS:,} members, times in ms",
         cells,
     )
@@ -758,11 +708,11 @@ def main() -> int:
     step(f"machine CPU {busy_before:.0%} busy before the run (other processes)")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    step(f"gunicorn on {base}: {WORKERS} sync workers, CONN_MAX_AGE {CONN_MAX_AGE}")
-    server = start_gunicorn(port, OUT / "gunicorn.log")
+    step(f"gunicorn on {base}: {WORKERS} workers ({WORKER_CLASS}), CONN_MAX_AGE {CONN_MAX_AGE}")
+    server = start_server(port, OUT / "gunicorn.log")
     runs: list[RunResult] = []
     try:
-        step(f"  /healthz 200 after {wait_healthy(base, server):.1f}s")
+        step(f"  /healthz 200 after {wait_healthy(base, server, OUT / 'gunicorn.log'):.1f}s")
         load_before = os.getloadavg()[0]
         runs.append(run_locust("think", base, server.pid, values_path, THINK, SECONDS))
         if PORTAL_CLAIMS > 0:
@@ -870,7 +820,7 @@ def main() -> int:
                 "goal_p95_ms": GOAL_P95_MS,
                 "gunicorn": {
                     "workers": WORKERS,
-                    "worker_class": "sync",
+                    "worker_class": WORKER_CLASS,
                     "cores": os.cpu_count(),
                     "conn_max_age": int(CONN_MAX_AGE),
                     "cache": "locmemcache://",

@@ -11,9 +11,14 @@ on, letters, three inquiries per case over the last two months (3,000,000) and t
 per case (10,000,000) are then written with set-based SQL (``INSERT … SELECT generate_series``)
 and the tables analysed.
 
-Each page is requested ``BENCH_PAGES_REPEAT`` times (default 200) through
-``django.test.Client`` as the role that uses it, with ``DJANGO_DEBUG=0`` and the cache in process
-memory (median and p95, ms), and the SQL queries of one request of each are counted:
+Each page is requested ``BENCH_PAGES_REPEAT`` times (default 200) as the role that uses it
+(median and p95, ms, and its largest answer) from gunicorn, as production serves it: one sync
+worker on a free port, ``DJANGO_DEBUG=0``, the cache on Redis (``BENCH_PAGES_CACHE_URL``,
+``redis://127.0.0.1:6379/14``, emptied at the start), the pages one at a time over HTTP with the
+session cookie of a user of that role, and the CPU the worker spent per request read from
+``/proc``. ``BENCH_PAGES_THROUGH=client`` times them through ``django.test.Client`` in the bench
+process instead (the cache in its memory), which adds the test client's own work to every page.
+The SQL queries of one request of each are counted in the bench process:
 
 * the case list (a supervisor): the first page, a filtered page (status + category + an amount
   range), page 5,000 and the last page (the links the list's Next and Last would carry there),
@@ -24,7 +29,7 @@ memory (median and p95, ms), and the SQL queries of one request of each are coun
 * the dashboard (a supervisor): cold (the cache cleared before each request) and warm; the
   computation of its figures, which a background task does, is timed on its own.
 
-The baseline, in the same process on the same data, is Django's own admin changelist of the
+The baseline, from the same server on the same data, is Django's own admin changelist of the
 case model (``benchmarks/admin_settings.py`` and ``benchmarks/admin_urls.py``: the product's
 settings and URLs plus ``django.contrib.admin``, bench-only), with ``list_display`` of the case
 list's columns, ``list_filter`` status and category and ``search_fields`` case, member and
@@ -55,18 +60,30 @@ Reproduce: ``make bench-pages`` (PostgreSQL at ``BENCH_PG_SERVER``,
 """
 
 import gc
+import http.client
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg2
 from common import BENCH_DIR, MANAGE, PYTHON, ROOT, Row, merge_results, print_aligned, rounded, step
+from server import (
+    WORKER_CLASS,
+    free_port,
+    server_usage,
+    start_gunicorn,
+    stop_gunicorn,
+    wait_healthy,
+)
 
 MEMBERS = int(os.environ.get("BENCH_PAGES_MEMBERS", "1000000"))
 CASES = int(os.environ.get("BENCH_PAGES_CASES", str(MEMBERS)))
@@ -87,6 +104,13 @@ PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:543
 PG_DB = os.environ.get("BENCH_PAGES_DB", "refund_desk_bench_pages")
 PG_URL = f"{PG_SERVER}/{PG_DB}"
 SETTINGS = "benchmarks.admin_settings"
+# Where the pages are requested: "server" (gunicorn, as production serves them; the default) or
+# "client" (django.test.Client in the bench process).
+THROUGH = os.environ.get("BENCH_PAGES_THROUGH", "server")
+# The cache the server and the bench share (the cold dashboard is timed with it emptied).
+SERVER_CACHE_URL = os.environ.get("BENCH_PAGES_CACHE_URL", "redis://127.0.0.1:6379/14")
+SERVER_TIMEOUT = 600  # seconds: an admin's deep page, an older commit's list without a bound
+SERVER_OUT = ROOT / "var" / "bench" / "pages"
 GOAL_P95_MS = 50.0
 MAX_PAGE_BYTES = 500 * 1024  # no page larger (files are not pages)
 GOAL_ADMIN_RATIO = 4.0  # a list at least this many times faster than the admin's changelist
@@ -109,7 +133,7 @@ def _env(database: str = PG_DB) -> dict[str, str]:
         DATABASE_URL=f"{PG_SERVER}/{database}",
         DJANGO_ALLOWED_HOSTS=",".join(hosts),
         CELERY_BROKER_URL="",
-        CACHE_URL="locmemcache://",
+        CACHE_URL=SERVER_CACHE_URL if THROUGH == "server" else "locmemcache://",
         LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"),
         PYTHONPATH=os.pathsep.join([str(ROOT), str(BENCH_DIR)]),
     )
@@ -958,7 +982,10 @@ class PageResult:
     baseline: str = ""
     baseline_p95_ms: float | None = None
     bounded: bool = False
-    cpu_median_ms: float = 0.0  # the bench process's own CPU time (the page, not the database)
+    # CPU per request of the process that drew the page (the server, or the bench with
+    # THROUGH=client): its mean over the timed requests, the database's not counted.
+    cpu_ms: float = 0.0
+    faults: float = 0.0  # minor page faults of that process per request
     goal_ms: float = GOAL_P95_MS
     max_bytes: int = 0  # the largest response of the timed requests
     download: bool = False
@@ -1021,6 +1048,80 @@ def _get(client: Any, url: str, page: Page) -> int:
     return size
 
 
+class Server:
+    """gunicorn serving ``code`` with the bench settings (the product and the admin), one sync
+    worker: the pages are requested one at a time, over HTTP, as a browser gets them."""
+
+    def __init__(self, code: Path = ROOT) -> None:
+        self.code = code
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = SERVER_OUT / "gunicorn.log"
+
+    def __enter__(self) -> "Server":
+        self.port = free_port()
+        path = os.pathsep.join([str(self.code), str(self.code / "benchmarks")])
+        env = dict(_env(), DJANGO_SETTINGS_MODULE=SETTINGS, PYTHONPATH=path)
+        self.process = start_gunicorn(self.port, self.log, env, 1, timeout=SERVER_TIMEOUT,
+                                      access_log=False, cwd=self.code)  # fmt: skip
+        wait_healthy(f"http://127.0.0.1:{self.port}", self.process, self.log)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.process is not None:
+            stop_gunicorn(self.process)
+
+    def usage(self) -> tuple[float, int]:
+        return server_usage(self.process.pid if self.process else 0)
+
+
+class InProcess:
+    """Pages through ``django.test.Client`` in the bench process; the CPU is the bench's."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def get(self, url: str, page: Page) -> int:
+        return _get(self.client, url, page)
+
+    def usage(self) -> tuple[float, int]:
+        return time.process_time(), resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+class OverHttp:
+    """Pages from the server with the role's session cookie; the CPU is the server's."""
+
+    def __init__(self, client: Any, server: Server) -> None:
+        from django.conf import settings
+
+        self.client = client  # signed in; its session is the cookie sent, it counts the queries
+        self.server = server
+        morsel = client.cookies.get(settings.SESSION_COOKIE_NAME)
+        self.headers = {"Cookie": f"{morsel.key}={morsel.value}"} if morsel else {}
+
+    def get(self, url: str, page: Page) -> int:
+        from django.utils.encoding import iri_to_uri
+
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=SERVER_TIMEOUT)
+        try:
+            conn.request("GET", iri_to_uri(url), headers=self.headers)
+            response = conn.getresponse()
+            body = response.read()
+        finally:
+            conn.close()
+        if response.status not in page.statuses:
+            raise SystemExit(f"{page.name}: {url} answered {response.status}")
+        return len(body)
+
+    def usage(self) -> tuple[float, int]:
+        return self.server.usage()
+
+
+def requester(users: dict[str, Any], role: str, server: Server | None) -> InProcess | OverHttp:
+    client = fresh_client(users, role)
+    return InProcess(client) if server is None else OverHttp(client, server)
+
+
 def _forget_dashboard() -> None:
     from django.core.cache import cache
 
@@ -1038,7 +1139,9 @@ def count_queries(client: Any, url: str, page: Page) -> int:
     return len(ctx.captured_queries)
 
 
-def measure(page: Page, client: Any, repeat: int, budget: float | None = None) -> PageResult:
+def measure(
+    page: Page, via: InProcess | OverHttp, repeat: int, budget: float | None = None
+) -> PageResult:
     """``repeat`` requests (fewer once ``budget`` seconds are spent, at least 10), warmed up.
 
     A page whose warm-up request alone outlasts the budget (an older commit's list drawing a
@@ -1048,40 +1151,43 @@ def measure(page: Page, client: Any, repeat: int, budget: float | None = None) -
     # do with what they load before the fork: each page pays for its own objects only.
     gc.collect()
     gc.freeze()
-    samples, cpu, sizes = [], [], [0]
+    samples, sizes = [], [0]
     for url in page.urls[:WARMUP]:
         if page.cold:
             _forget_dashboard()
-        c0, t0 = time.process_time(), time.perf_counter()
-        sizes.append(_get(client, url, page))
+        (c0, f0), t0 = via.usage(), time.perf_counter()
+        sizes.append(via.get(url, page))
         if budget is not None and time.perf_counter() - t0 > budget:
             samples.append((time.perf_counter() - t0) * 1000)
-            cpu.append((time.process_time() - c0) * 1000)
+            (c1, f1), n = via.usage(), 1
             repeat = 0
             break
     started = time.perf_counter()
+    c0, f0 = via.usage()
     for i in range(repeat):
         url = page.urls[i % len(page.urls)]
         if page.cold:
             _forget_dashboard()
-        c0, t0 = time.process_time(), time.perf_counter()
-        sizes.append(_get(client, url, page))
+        t0 = time.perf_counter()
+        sizes.append(via.get(url, page))
         samples.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.process_time() - c0) * 1000)
         if (
             budget is not None
             and len(samples) >= BASELINE_MIN_REPEAT
             and time.perf_counter() - started > budget
         ):
             break
+    if repeat:
+        (c1, f1), n = via.usage(), len(samples)
+    cpu_ms, faults = (c1 - c0) * 1000 / n, (f1 - f0) / n
+    client = via.client
     first, other = page.urls[0], page.urls[len(page.urls) // 2]
     if not repeat:  # timed by its warm-up alone: one query count is enough
         queries = count_queries(client, first, page) if budget is None else -1
         return PageResult(name=page.name, role=page.role, example=first,
                           timing=Timing.of(samples), queries=queries, queries_other=queries,
-                          bounded=page.bounded, cpu_median_ms=statistics.median(cpu),
-                          goal_ms=page.goal_ms, max_bytes=max(sizes),
-                          download=page.download)  # fmt: skip
+                          bounded=page.bounded, cpu_ms=cpu_ms, faults=faults, goal_ms=page.goal_ms,
+                          max_bytes=max(sizes), download=page.download)  # fmt: skip
     return PageResult(
         name=page.name,
         role=page.role,
@@ -1090,7 +1196,8 @@ def measure(page: Page, client: Any, repeat: int, budget: float | None = None) -
         queries=count_queries(client, first, page),
         queries_other=count_queries(client, other, page),
         bounded=page.bounded,
-        cpu_median_ms=statistics.median(cpu),
+        cpu_ms=cpu_ms,
+        faults=faults,
         goal_ms=page.goal_ms,
         max_bytes=max(sizes),
         download=page.download,
@@ -1227,12 +1334,12 @@ def _ms(value: float | None) -> str:
 
 
 def print_pages(results: list[PageResult], cases: int) -> None:
-    cells = [("page", "role", "median", "p95", "max", "CPU", "SQL", f"SQL at {SMALL:,}",
-              "KB", "admin p95", "admin/ours", "goal", "")]  # fmt: skip
+    cells = [("page", "role", "median", "p95", "max", "CPU", "faults", "SQL",
+              f"SQL at {SMALL:,}", "KB", "admin p95", "admin/ours", "goal", "")]  # fmt: skip
     for r in results:
         cells.append(
             (r.name, r.role, _ms(r.timing.median_ms), _ms(r.timing.p95_ms), _ms(r.timing.max_ms),
-             _ms(r.cpu_median_ms),
+             _ms(r.cpu_ms), f"{r.faults:,.0f}",
              str(r.queries) if r.queries == r.queries_other else f"{r.queries}/{r.queries_other}",
              "-" if r.queries_small is None else str(r.queries_small),
              f"{r.max_bytes / 1024:,.0f}", _ms(r.baseline_p95_ms),
@@ -1243,8 +1350,9 @@ def print_pages(results: list[PageResult], cases: int) -> None:
     deep = min(DEEP_PAGE, max(cases // 50 // 4, 2))
     print_aligned(
         f"pages at {cases:,} cases on PostgreSQL, ms over {REPEAT} requests each "
-        f"(django.test.Client, DJANGO_DEBUG=0; deep page = page {deep:,}); "
-        "CPU = median Python CPU time of the request; SQL = queries of one request",
+        f"({f'gunicorn, one {WORKER_CLASS}' if THROUGH == 'server' else 'django.test.Client'}, "
+        f"DJANGO_DEBUG=0; deep page = page {deep:,}); CPU and faults = mean CPU time and minor "
+        "page faults per request of the process that drew the page; SQL = queries of one request",
         cells,
     )
 
@@ -1304,6 +1412,10 @@ def _setup_django(database: str) -> None:
     import django
 
     django.setup()
+    if THROUGH == "server":  # the shared cache may hold another database's figures
+        from django.core.cache import cache
+
+        cache.clear()
 
 
 def small_query_counts() -> dict[str, int]:
@@ -1334,13 +1446,25 @@ def measure_all() -> list[dict[str, Any]]:
     """Every product page (not the admin's) timed and counted: the answer of ``--measure``."""
     users = make_users()
     results = []
-    for page in page_list(CASES):
-        if not page.admin:
-            client = fresh_client(users, page.role)
-            result = measure(page, client, repeat_of(page), budget_of(page))
-            step(f"  {page.name:<55} p95 {_ms(result.timing.p95_ms):>6} ms")
-            results.append(asdict(result))
+    with serving(Path(os.environ.get("BENCH_PAGES_CODE", str(ROOT)))) as server:
+        for page in page_list(CASES):
+            if not page.admin:
+                via = requester(users, page.role, server)
+                result = measure(page, via, repeat_of(page), budget_of(page))
+                step(f"  {page.name:<55} p95 {_ms(result.timing.p95_ms):>6} ms")
+                results.append(asdict(result))
     return results
+
+
+@contextmanager
+def serving(code: Path = ROOT) -> Iterator[Server | None]:
+    """The server the pages are requested from (``THROUGH=server``), or none (in process)."""
+    if THROUGH != "server":
+        yield None
+        return
+    with Server(code) as server:
+        step(f"gunicorn on 127.0.0.1:{server.port}, one {WORKER_CLASS} (the code of {code})")
+        yield server
 
 
 def _measured_by(code: Path) -> list[dict[str, Any]]:
@@ -1410,14 +1534,14 @@ def compare(revision: str) -> int:
         if not ok:
             worse.append(name)
         cells.append((name, _ms(then["timing"]["p95_ms"]), _ms(now["timing"]["p95_ms"]),
-                      _ms(then["cpu_median_ms"]), _ms(now["cpu_median_ms"]),
+                      _ms(then["cpu_ms"]), _ms(now["cpu_ms"]),
                       str(then["queries"]) if then["queries"] >= 0 else "?",
                       str(now["queries"]),
                       "yes" if ok else "NO"))  # fmt: skip
         pages_out[name] = {
             "p95_ms": [then["timing"]["p95_ms"], now["timing"]["p95_ms"]],
             "median_ms": [then["timing"]["median_ms"], now["timing"]["median_ms"]],
-            "cpu_median_ms": [then["cpu_median_ms"], now["cpu_median_ms"]],
+            "cpu_ms": [then["cpu_ms"], now["cpu_ms"]],
             "queries": [then["queries"], now["queries"]],
             "no_worse": ok,
         }
@@ -1436,6 +1560,7 @@ def compare(revision: str) -> int:
                 "cases": CASES,
                 "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "repeat": REPEAT,
+                "through": THROUGH,
                 "list_repeat": LIST_REPEAT,
                 "load_before": load_before,
                 "load_after": load_after,
@@ -1470,19 +1595,19 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     step(f"timing {len(to_time)} pages, {REPEAT} requests each, load average {load_before:.2f}")
     results: list[PageResult] = []
-    for page in to_time:
-        if page.admin:
-            result = measure(
-                page, fresh_client(users, page.role), BASELINE_REPEAT, BASELINE_BUDGET_SECONDS
+    with serving() as server:
+        for page in to_time:
+            via = requester(users, page.role, server)
+            if page.admin:
+                result = measure(page, via, BASELINE_REPEAT, BASELINE_BUDGET_SECONDS)
+            else:
+                result = measure(page, via, repeat_of(page), budget_of(page))
+            result.queries_small = small["counts"].get(page.name)
+            results.append(result)
+            step(
+                f"  {page.name:<55} median {_ms(result.timing.median_ms):>6} ms, p95 "
+                f"{_ms(result.timing.p95_ms):>6} ms, {result.queries} queries"
             )
-        else:
-            result = measure(page, fresh_client(users, page.role), repeat_of(page), budget_of(page))
-        result.queries_small = small["counts"].get(page.name)
-        results.append(result)
-        step(
-            f"  {page.name:<55} median {_ms(result.timing.median_ms):>6} ms, p95 "
-            f"{_ms(result.timing.p95_ms):>6} ms, {result.queries} queries"
-        )
     by_name = {r.name: r for r in results}
     for name, admin_name in BASELINE_OF.items():
         if name not in by_name or admin_name not in by_name:
@@ -1525,6 +1650,7 @@ def main() -> int:
                 "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "database": PG_DB,
                 "repeat": REPEAT,
+                "through": THROUGH,
                 "goal_p95_ms": GOAL_P95_MS,
                 "metrics": [asdict(row) for row in rows],
                 "pages": {

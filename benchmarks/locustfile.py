@@ -48,6 +48,7 @@ import gevent
 from gevent.event import Event
 from locust import between, constant, constant_pacing, events, task
 from locust.contrib.fasthttp import FastHttpUser
+from server import server_cpu_seconds
 
 SETTINGS = json.loads(Path(os.environ["BENCH_LOAD_VALUES"]).read_text(encoding="utf-8"))
 VALUES: dict[str, list[str]] = SETTINGS["values"]
@@ -98,21 +99,7 @@ def _write_samples(**_kwargs: Any) -> None:
 
 def _server_cpu() -> float:
     """CPU seconds of the gunicorn master and its workers, live or ended, so far."""
-    if not SERVER_PID:
-        return 0.0
-    ticks = 0
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if proc.name == str(SERVER_PID):
-            ticks += sum(int(v) for v in fields[11:15])  # its own and its ended workers'
-        elif fields[1] == str(SERVER_PID):
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return server_cpu_seconds(SERVER_PID)
 
 
 def _open_window(environment: Any) -> None:

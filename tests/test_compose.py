@@ -195,6 +195,7 @@ def test_web_runs_gunicorn(services):
     cmd = command(services["web"])
     assert cmd[:2] == ["gunicorn", "config.wsgi:application"]
     assert any("0.0.0.0:8000" in part for part in cmd)
+    assert "--worker-class=config.workers.SyncWorker" in cmd
 
 
 def test_heavy_jobs_have_a_worker_of_their_own_at_a_lower_priority(services):
@@ -319,6 +320,7 @@ def test_dockerfile_default_command_is_gunicorn(dockerfile):
     assert "gunicorn" in cmds[-1]
     assert "config.wsgi:application" in cmds[-1]
     assert "0.0.0.0:8000" in cmds[-1]
+    assert "config.workers.SyncWorker" in cmds[-1]
 
 
 def test_dockerignore_keeps_local_state_out():
