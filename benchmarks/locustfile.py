@@ -97,21 +97,16 @@ def _write_samples(**_kwargs: Any) -> None:
             out.write(json.dumps(sample, ensure_ascii=False) + "\n")
 
 
-def _server_cpu() -> float:
-    """CPU seconds of the gunicorn master and its workers, live or ended, so far."""
-    return server_cpu_seconds(SERVER_PID)
-
-
 def _open_window(environment: Any) -> None:
     _state["opened_at"] = time.perf_counter()
-    _state["cpu"].append(_server_cpu())
+    _state["cpu"].append(server_cpu_seconds(SERVER_PID))
     environment.stats.reset_all()
     window_open.set()
     gevent.spawn_later(WINDOW_SECONDS, _close_window, environment)
 
 
 def _close_window(environment: Any) -> None:
-    _state["cpu"].append(_server_cpu())
+    _state["cpu"].append(server_cpu_seconds(SERVER_PID))
     environment.runner.quit()
 
 
