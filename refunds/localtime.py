@@ -6,14 +6,55 @@ report's title) it carries its zone's name (``JST``).
 """
 
 import datetime
+import functools
 
+from django.template import defaultfilters
 from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils.formats import date_format, get_format
 
 
 def local(value: datetime.datetime | None = None) -> datetime.datetime:
     """``value`` (now if None) in local time."""
     return timezone.localtime(value)
+
+
+# Django's date format characters that mean what a ``strftime`` directive means (numbers with
+# their leading zeros, whatever the language).
+_STRFTIME = {"Y": "%Y", "y": "%y", "m": "%m", "d": "%d", "H": "%H", "i": "%M", "s": "%S"}
+_TIME_CHARACTERS = frozenset("His")
+
+
+@functools.cache
+def _strftime_pattern(pattern: str) -> tuple[str, bool] | None:
+    """The ``strftime`` pattern of a Django date format and whether it writes the time; None
+    when the format uses a character ``strftime`` does not write the same way (month names,
+    days without a leading zero…)."""
+    out, escaped = [], False
+    for character in pattern:
+        if character == "\\" and not escaped:
+            escaped = True
+        elif escaped or not character.isalpha():
+            out.append("%%" if character == "%" else character)
+            escaped = False
+        elif character in _STRFTIME:
+            out.append(_STRFTIME[character])
+        else:
+            return None
+    return "".join(out), bool(_TIME_CHARACTERS & set(pattern))
+
+
+def formatted(value: datetime.date | str | None, format_name: str) -> str:
+    """``value|date:format_name`` (a setting's name such as ``SHORT_DATE_FORMAT``, or a format).
+
+    The filter parses the format and looks up each of its characters for every value; a list
+    of 50 rows wrote its dates in over a millisecond so. The project's formats (``Y-m-d H:i``)
+    are ``strftime`` patterns: those are written by ``strftime``, any other by the filter.
+    """
+    if isinstance(value, datetime.date) and value.year >= 1000:
+        compiled = _strftime_pattern(str(get_format(format_name)))
+        if compiled is not None and (isinstance(value, datetime.datetime) or not compiled[1]):
+            return value.strftime(compiled[0])
+    return str(defaultfilters.date(value, format_name))
 
 
 def zone_name(value: datetime.datetime | None = None) -> str:

@@ -14,11 +14,10 @@ import html
 from typing import Any
 
 import django_tables2 as tables
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.middleware.csrf import get_token
-from django.template import Template, defaultfilters
+from django.template import Template
 from django.template.base import render_value_in_context
 from django.template.loader import get_template
 from django.utils import timezone
@@ -34,12 +33,14 @@ from refunds import columns
 from refunds.labels import (
     choice_label,
     code_label,
+    grouped,
     list_title,
     object_type_label,
     status_badge,
     yen,
 )
 from refunds.links import object_url
+from refunds.localtime import formatted
 from refunds.models import (
     AuditEvent,
     Case,
@@ -52,6 +53,7 @@ from refunds.models import (
     Member,
     PaymentBatch,
     PaymentItem,
+    PayoutMethod,
     PersonalDataAccess,
     PortalAttempt,
     ProgressReport,
@@ -96,8 +98,9 @@ class DateColumn(tables.Column):
     """A date as django-tables2's ``DateColumn`` writes it, without a template per cell.
 
     The library's date columns are ``TemplateColumn``s compiling ``{{ value|date:format }}``
-    for every cell; this one calls the ``date`` filter (``SHORT_DATE_FORMAT`` unless told
-    otherwise, ``DATE_FORMAT`` with ``short=False``) and exports the ISO date, as they do.
+    for every cell; this one writes what the ``date`` filter writes (``localtime.formatted``;
+    ``SHORT_DATE_FORMAT`` unless told otherwise, ``DATE_FORMAT`` with ``short=False``) and
+    exports the ISO date, as they do.
     Declared on the tables for their date fields (``tests/test_tables.py`` checks that none
     is left to the library's).
     """
@@ -111,7 +114,7 @@ class DateColumn(tables.Column):
     def render(self, value: Any, bound_column: Any) -> Any:
         if isinstance(value, datetime.datetime) and timezone.is_aware(value):
             value = timezone.localtime(value)  # as a template shows it
-        return defaultfilters.date(value, self.format) or bound_column.default
+        return formatted(value, self.format) or bound_column.default
 
     def value(self, value: Any) -> Any:
         if isinstance(value, datetime.datetime):
@@ -150,7 +153,7 @@ class CodeColumn(tables.Column):
 
 class CountColumn(tables.Column):
     def render(self, value: Any) -> str:
-        return str(intcomma(value))
+        return grouped(value)
 
 
 class CaseStatusColumn(tables.Column):
@@ -472,12 +475,14 @@ class ClaimTable(BaseTable):
         return status_badge(record.case)
 
     amount = yen_column(_("amount"), accessor="case__amount_yen")
-    payee = TemplateColumn(
-        "{% if record.method == 'bank_transfer' %}{{ record.bank_name }} {{ record.branch_name }}"
-        " {{ record.masked_account }}{% else %}{{ record.credit_contract }}{% endif %}",
-        verbose_name=_("payee"),
-        orderable=False,
-    )
+    payee = tables.Column(empty_values=(), verbose_name=_("payee"), orderable=False)
+
+    def render_payee(self, record: Claim) -> str:
+        """The bank, branch and masked account of a transfer, the credited contract else."""
+        if record.method == PayoutMethod.BANK_TRANSFER:
+            return f"{record.bank_name} {record.branch_name} {record.masked_account}"
+        return str(record.credit_contract or "")
+
     created_by = tables.Column(verbose_name=_("taken by"))
 
     class Meta(BaseTable.Meta):
@@ -594,13 +599,14 @@ class BatchTable(BaseTable):
 class PaymentItemTable(BaseTable):
     case_no = case_link()
     amount_yen = yen_column(_("amount"))
-    payee = TemplateColumn(
-        "{% if record.bank_code %}{{ record.bank_code }}-{{ record.branch_code }} "
-        "{{ record.holder_kana }}{% else %}{{ record.member_no }} / {{ record.contract_no }}"
-        "{% endif %}",
-        verbose_name=_("payee"),
-        orderable=False,
-    )
+    payee = tables.Column(empty_values=(), verbose_name=_("payee"), orderable=False)
+
+    def render_payee(self, record: PaymentItem) -> str:
+        """Bank and branch codes with the holder of a transfer, member and contract else."""
+        if record.bank_code:
+            return f"{record.bank_code}-{record.branch_code} {record.holder_kana}"
+        return f"{record.member_no} / {record.contract_no}"
+
     result_at = DateTimeColumn()
 
     class Meta(BaseTable.Meta):

@@ -25,7 +25,14 @@ from refunds.models import (
 from refunds.payee import BankDetails
 from refunds.search.query import search
 from refunds.services import callcenter as services
-from tests.factories import CaseFactory, ContractFactory, MemberFactory, UserFactory, set_status
+from tests.factories import (
+    CaseFactory,
+    ClaimFactory,
+    ContractFactory,
+    MemberFactory,
+    UserFactory,
+    set_status,
+)
 
 pytestmark = pytest.mark.django_db
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
@@ -500,6 +507,42 @@ class TestInquiries:
             )
             assert response.status_code == 200
         assert response.content.decode().count("<tr") >= 31
+
+    def test_the_claims_list_reads_its_columns_in_one_query(
+        self, supervisor_client, django_assert_num_queries
+    ):
+        """Transfers and bill credits, with and without a credited contract, in every state the
+        list shows: the same queries for one row as for many, and every payee written."""
+        url = reverse("refunds:claim_list") + "?case_status="
+
+        def claims(count):
+            for i in range(count):
+                if i % 3:
+                    ClaimFactory(account_number=f"76543{i % 10}{i % 7}")
+                    continue
+                case = CaseFactory(status="claim_received")
+                contract = ContractFactory(member=case.member) if i % 2 else None
+                ClaimFactory(
+                    case=case, method="bill_credit", credit_contract=contract,
+                    bank_code="", branch_code="", account_type="", account_number=None,
+                    holder_name="",
+                )  # fmt: skip
+
+        claims(1)
+        supervisor_client.get(url)
+        with django_assert_num_queries(5):
+            supervisor_client.get(url)
+        claims(11)
+        with django_assert_num_queries(5):
+            page = supervisor_client.get(url).content.decode()
+        assert page.count("<tr ") == 12
+        for claim in Claim.objects.select_related("credit_contract", "case"):
+            payee = (
+                claim.masked_account
+                if claim.method == "bank_transfer"
+                else str(claim.credit_contract or "")
+            )
+            assert claim.case.case_no in page and payee in page
 
 
 # -- claims and payees -------------------------------------------------------------------------

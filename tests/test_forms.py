@@ -1,11 +1,13 @@
 """Form fields are rendered by Django's form renderer: the widgets' own attributes reach the page."""
 
 import re
+from unittest import mock
 
 import pytest
 from django import forms
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _lazy
 
 
 class Sample(forms.Form):
@@ -132,3 +134,58 @@ def test_every_page_renders_its_fields_through_the_renderer(
     cases = supervisor_client.get(reverse("refunds:case_list")).content.decode()
     assert 'class="form-select"' in _tag(cases, r'<select name="status"[^>]*>')
     assert 'class="form-control"' in _tag(cases, r'<input type="number" name="amount_min"[^>]*>')
+
+
+class Choices(forms.Form):
+    """Drop-downs of every shape: plain, grouped, several values, yes/no, lazy and odd labels."""
+
+    plain = forms.ChoiceField(choices=[("", "---"), ("a", "A & B"), ("b", '"quoted" <b>')])
+    grouped = forms.ChoiceField(
+        choices=[("Tokyo", [("1", "Chiyoda"), ("2", "Chuo")]), ("3", "Osaka"), ("", "none")]
+    )
+    several = forms.MultipleChoiceField(choices=[(1, "one"), (2, "two"), (3, "three")])
+    yes_no = forms.NullBooleanField()
+    lazy = forms.TypedChoiceField(
+        coerce=int, choices=[(1000, _lazy("Cases")), (2000, _lazy("Claims"))], required=False
+    )
+    marked = forms.ChoiceField(
+        choices=[("x", "X")],
+        widget=forms.Select(attrs={"data-on": True, "data-off": False, "aria-label": "<x>"}),
+    )
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"plain": "a", "grouped": "2", "several": ["1", "3"], "yes_no": "true", "lazy": "2000"},
+        {"plain": "zz", "grouped": "", "yes_no": "false", "marked": "x"},
+    ],
+)
+def test_a_select_is_written_as_djangos_templates_write_it(
+    language: str, data: dict[str, object]
+) -> None:
+    from django.forms.renderers import TemplatesSetting
+    from django.utils import translation
+
+    from refunds.forms import rendering
+    from refunds.forms.rendering import BootstrapBoundField, BootstrapFormRenderer
+
+    class Templates(TemplatesSetting):  # the same fields, every widget through its templates
+        bound_field_class = BootstrapBoundField
+
+    ours = Choices(data=data or None, renderer=BootstrapFormRenderer())
+    theirs = Choices(data=data or None, renderer=Templates())
+    written: list[str | None] = []
+    original = rendering.select_html
+
+    def select_html(widget: dict[str, object]) -> str | None:
+        written.append(original(widget))
+        return written[-1]
+
+    with translation.override(language), mock.patch.object(rendering, "select_html", select_html):
+        for name in Choices.base_fields:
+            assert str(ours[name]) == str(theirs[name]), name
+    # every drop-down was written in Python (none handed back to the templates)
+    assert len(written) == len(Choices.base_fields) and None not in written

@@ -1,5 +1,6 @@
 """The tables' fast path writes what django-tables2's own templates and columns write."""
 
+import datetime
 import functools
 import inspect
 import re
@@ -160,3 +161,46 @@ def test_tables_share_the_base_options():
         assert table._meta.template_name == "refunds/includes/table.html"
         assert table._meta.attrs["class"] == "table table-sm table-hover align-middle"
         assert table._meta.empty_text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime.datetime(2026, 12, 1, 9, 5, 7, tzinfo=datetime.UTC),
+        datetime.datetime(2009, 7, 31, 23, 59),
+        datetime.date(2010, 1, 2),
+        datetime.date(999, 3, 4),
+        None,
+        "",
+    ],
+)
+def test_dates_are_written_as_the_date_filter_writes_them(value):
+    from django.template import defaultfilters
+
+    from refunds.localtime import formatted
+
+    formats = ("SHORT_DATE_FORMAT", "DATE_FORMAT", "SHORT_DATETIME_FORMAT", "DATETIME_FORMAT",
+               "YEAR_MONTH_FORMAT", "Y-m-d H:i:s", "Y/m/d", r"\Y\e\a\r Y", "y%m", "j F Y", "N j")  # fmt: skip
+
+    def written(write, name):  # a date's time: the filter raises, and so does ours
+        try:
+            return write(value, name)
+        except TypeError as error:
+            return type(error)
+
+    for language in ("ja", "en"):
+        with translation.override(language):
+            for name in formats:
+                expected = written(defaultfilters.date, name)
+                assert written(formatted, name) == expected, (name, value)
+
+
+@pytest.mark.parametrize("value", [0, 7, 999, 1000, 3402, -6720, 12221, 10_000_000])
+def test_counts_and_amounts_are_grouped_as_intcomma_groups_them(value):
+    from django.contrib.humanize.templatetags.humanize import intcomma
+
+    from refunds.labels import grouped
+
+    for language in ("ja", "en"):
+        with translation.override(language):
+            assert grouped(value) == intcomma(value)
