@@ -25,7 +25,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from refunds.models import CaseStatus, Channel, LetterKind
+from refunds.models import Case, CaseStatus, Channel, LetterKind
 
 
 @functools.cache
@@ -87,8 +87,15 @@ _STATUS_BADGES = {
 
 def status_badge(case: Any) -> SafeString:
     """A case's status as a coloured badge (the lists, the case and member pages)."""
-    css = _STATUS_BADGES.get(case.status, "text-bg-primary")
-    return format_html('<span class="badge {}">{}</span>', css, display(case, "status"))
+    return _badge(case.status, get_language())
+
+
+@functools.cache
+def _badge(status: str, language: str | None) -> SafeString:
+    """The badge of ``status`` in ``language`` (the active language when called)."""
+    css = _STATUS_BADGES.get(status, "text-bg-primary")
+    label = choice_label(Case._meta.get_field("status"), status)  # type: ignore[arg-type]
+    return format_html('<span class="badge {}">{}</span>', css, label)
 
 
 # -- an audit event's changes in words ------------------------------------------------------
@@ -228,4 +235,10 @@ def code_label(value: Any, kind: str) -> str:
     """A course, plan or charge item code in words (the code itself if it is not known)."""
     if value is None:
         return "—"
-    return str(CODE_LABELS.get(kind, {}).get(value, value))
+    return str(_code_labels(kind, get_language()).get(value, value))
+
+
+@functools.cache
+def _code_labels(kind: str, language: str | None) -> dict[str, str]:
+    """``CODE_LABELS[kind]`` translated into ``language`` (the active language when called)."""
+    return {code: str(label) for code, label in CODE_LABELS.get(kind, {}).items()}

@@ -22,7 +22,7 @@ from django.template.base import render_value_in_context
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
@@ -128,6 +128,34 @@ class DateTimeColumn(DateColumn):
     short_format, long_format = "SHORT_DATETIME_FORMAT", "DATETIME_FORMAT"
 
 
+class BooleanColumn(tables.BooleanColumn):
+    """django-tables2's ``BooleanColumn`` with its two cells written once, not for every row.
+
+    The library's ``render`` looks up the record's field (for choices) and builds the
+    ``<span>`` with its attributes for each cell; a ``True`` or ``False`` value (a model's
+    boolean field) is always one of two cells. Any other value, or ``<span>`` attributes
+    computed per row, go to the library's ``render``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        span = self.attrs.get("span", {})
+        self.cells = (
+            {}
+            if any(callable(v) for v in span.values())
+            else {value: self._cell(value, span) for value in (True, False)}
+        )
+
+    def _cell(self, value: bool, span: dict[str, Any]) -> SafeString:
+        attrs = AttributeDict({"class": str(value).lower(), **span}).as_html()
+        return format_html("<span {}>{}</span>", attrs, escape(self.yesno[int(not value)]))
+
+    def render(self, value: Any, record: Any, bound_column: Any) -> Any:
+        if type(value) is bool and self.cells:
+            return self.cells[value]
+        return super().render(value, record, bound_column)
+
+
 class YenColumn(tables.Column):
     """Integer yen, right-aligned: ``3,402円`` (``—`` when there is none)."""
 
@@ -190,6 +218,12 @@ class ObjectLinkColumn(tables.Column):
         return None if pk is None else object_url(self.url_name, pk)
 
 
+def _to_own_page(url_name: str, **kwargs: Any) -> ObjectLinkColumn:
+    """A column linked to the row's own page (what ``linkify=True`` gives through the model's
+    ``get_absolute_url``, without the library composing the link again for every cell)."""
+    return ObjectLinkColumn(url_name=url_name, pk="pk", **kwargs)
+
+
 def _to_member(**kwargs: Any) -> ObjectLinkColumn:
     return ObjectLinkColumn(url_name="refunds:member_detail", pk="member_id", **kwargs)
 
@@ -220,7 +254,7 @@ def others(table: type[tables.Table], fields: tuple[str, ...]) -> tuple[str, ...
 
 
 class MemberTable(BaseTable):
-    member_no = tables.Column(linkify=True)
+    member_no = _to_own_page("refunds:member_detail")
     withdrawn_on = DateColumn()
 
     class Meta(BaseTable.Meta):
@@ -287,7 +321,7 @@ class ImportBatchTable(BaseTable):
 class CaseTable(BaseTable):
     # A million cases: a column sorts only where an index gives its order (case number,
     # status, last change); the others are found with the filters or the search.
-    case_no = tables.Column(linkify=True)
+    case_no = _to_own_page("refunds:case_detail")
     member_no = tables.Column(
         accessor="member__member_no",
         verbose_name=columns.CASES.label("member_no"),
@@ -307,7 +341,7 @@ class CaseTable(BaseTable):
     )
     amount_yen = yen_column(_("amount"), orderable=False)
     status = CaseStatusColumn(verbose_name=_("status"))
-    flagged = tables.BooleanColumn(verbose_name=_("flagged"), yesno="⚑,", orderable=False)
+    flagged = BooleanColumn(verbose_name=_("flagged"), yesno="⚑,", orderable=False)
     updated_at = DateTimeColumn()
 
     class Meta(BaseTable.Meta):
@@ -512,7 +546,7 @@ class InvestigationTable(BaseTable):
 
 
 class ReviewTable(BaseTable):
-    case_no = tables.Column(linkify=True)
+    case_no = _to_own_page("refunds:case_detail")
     member = tables.Column(accessor="member__member_no", verbose_name=_("member"))
     amount_yen = yen_column(_("amount"))
     computed_amount_yen = yen_column(_("computed"))

@@ -204,3 +204,47 @@ def test_counts_and_amounts_are_grouped_as_intcomma_groups_them(value):
     for language in ("ja", "en"):
         with translation.override(language):
             assert grouped(value) == intcomma(value)
+
+
+def test_yes_no_cells_are_the_librarys(admin_user, db):
+    flagged, plain = CaseFactory(flagged=True), CaseFactory(flagged=False)
+
+    class Library(tables.Table):
+        flagged = tables.BooleanColumn(yesno="⚑,")
+        shown = tables.BooleanColumn(accessor="amounts_visible", attrs={"span": {"title": "<x>"}})
+
+    class Ours(tables.Table):
+        flagged = ours.BooleanColumn(yesno="⚑,")
+        shown = ours.BooleanColumn(accessor="amounts_visible", attrs={"span": {"title": "<x>"}})
+
+    cases = [flagged, plain]
+    assert _body(Ours(cases), "refunds/includes/table.html", admin_user) == _body(
+        Library(cases), "django_tables2/bootstrap5.html", admin_user
+    )
+    assert ours.CaseTable.base_columns["flagged"].cells  # the two cells written once
+
+
+def test_status_badges_follow_the_language(db):
+    from refunds.labels import status_badge
+
+    case = CaseFactory(status="claim_received")
+    for language in ("ja", "en", "ja"):
+        with translation.override(language):
+            assert status_badge(case) == (
+                f'<span class="badge text-bg-primary">{case.get_status_display()}</span>'
+            )
+
+
+def test_billing_codes_read_in_the_language_of_the_page():
+    from refunds.labels import CODE_LABELS, code_label
+
+    for language in ("ja", "en", "ja"):
+        with translation.override(language):
+            for kind, labels in CODE_LABELS.items():
+                for code, label in labels.items():
+                    assert code_label(code, kind) == str(label)
+            assert code_label("OTHER", "plan") == "OTHER" and code_label(None, "plan") == "—"
+    with translation.override("en"):
+        english = code_label("family", "plan")
+    with translation.override("ja"):
+        assert english == "family type" != code_label("family", "plan")

@@ -263,8 +263,9 @@ class Case(models.Model):
                 name="case_awaiting_approval",
                 condition=Q(status__in=["prepared", "awaiting_second_approval"]),
             ),
-            # The claims list: claims whose case is in a state, the latest claim first.
-            models.Index(fields=["status", "-claimed_at"], name="case_status_claimed"),
+            # The claims list: claims whose case is in a state, the latest claim first (the
+            # case's id after its time: the list's whole order, no sort of equal times).
+            models.Index(fields=["status", "-claimed_at", "-id"], name="case_status_claimed_id"),
         ]
         constraints = [
             models.UniqueConstraint(

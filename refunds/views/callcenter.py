@@ -467,9 +467,10 @@ class ClaimListView(ObjectListView):
     export_name = "claims"
 
     def get_queryset(self) -> QuerySet[Claim]:
-        # Ordered by the case's copy of the received time: filtered by the case's state, the
-        # list reads one index of the case table (case_status_claimed) at any size. The
-        # columns of the table only (the export reads its own with values_list).
+        # Ordered by the case's copy of the received time, then the case (one claim each):
+        # filtered by the case's state, the list reads one index of the case table in its
+        # order (case_status_claimed_id) at any size. The columns of the table only (the
+        # export reads its own with values_list).
         return (
             selectors.claims()
             .only(
@@ -479,7 +480,7 @@ class ClaimListView(ObjectListView):
                 *("member__member_no", "credit_contract__contract_no"),
                 *("created_by__username", "created_by__display_name"),
             )
-            .order_by("-case__claimed_at", "-received_at", "-pk")
+            .order_by("-case__claimed_at", "-case__id")
         )
 
     def get_table_kwargs(self) -> dict[str, Any]:
