@@ -76,7 +76,7 @@ def yen(value: Any) -> str:
     return _("%(amount)s yen") % {"amount": grouped(int(value))}
 
 
-_STATUS_BADGES = {
+_STATUS_BADGES: dict[str, str] = {
     CaseStatus.PAID: "text-bg-success",
     CaseStatus.REJECTED: "text-bg-danger",
     CaseStatus.PAYMENT_FAILED: "text-bg-danger",
@@ -94,7 +94,7 @@ def status_badge(case: Any) -> SafeString:
 def _badge(status: str, language: str | None) -> SafeString:
     """The badge of ``status`` in ``language`` (the active language when called)."""
     css = _STATUS_BADGES.get(status, "text-bg-primary")
-    label = choice_label(Case._meta.get_field("status"), status)  # type: ignore[arg-type]
+    label = choice_label(Case._meta.get_field("status"), status)
     return format_html('<span class="badge {}">{}</span>', css, label)
 
 
