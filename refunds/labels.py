@@ -34,10 +34,11 @@ def _labels(field: "models.Field[Any, Any]", language: str | None) -> dict[Any, 
     return {value: force_str(label, strings_only=True) for value, label in field.flatchoices}
 
 
-def choice_label(field: "models.Field[Any, Any]", value: Any) -> Any:
-    """What ``instance.get_<field>_display()`` gives for ``value``."""
+def choice_label(field: "models.Field[Any, Any]", value: Any, language: str | None = None) -> Any:
+    """What ``instance.get_<field>_display()`` gives for ``value`` (in ``language``, else the
+    active language)."""
     try:
-        return _labels(field, get_language())[value]
+        return _labels(field, language or get_language())[value]
     except (KeyError, TypeError):  # not a choice (or unhashable): shown as it is
         return force_str(value, strings_only=True)
 

@@ -4,6 +4,7 @@ named pattern that takes one number is reversed once per URL configuration and s
 and each object's number put in its place."""
 
 import functools
+from collections.abc import Callable
 
 from django.urls import get_script_prefix, get_urlconf, reverse
 
@@ -21,3 +22,10 @@ def object_url(name: str, pk: int) -> str:
     """``reverse(name, args=[pk])`` for a pattern whose one argument is ``<int:pk>``."""
     head, tail = _around(name, get_urlconf(), get_script_prefix())
     return f"{head}{int(pk)}{tail}"
+
+
+def object_urls(name: str) -> Callable[[int], str]:
+    """``object_url`` of ``name`` for the many objects of one request (a list's rows): the
+    configuration and prefix in force are read once."""
+    head, tail = _around(name, get_urlconf(), get_script_prefix())
+    return lambda pk: f"{head}{int(pk)}{tail}"

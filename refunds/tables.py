@@ -11,6 +11,7 @@ written by ``body_rows`` (the ``table.tbody`` block of ``refunds/includes/table.
 import datetime
 import functools
 import html
+from collections.abc import Callable
 from typing import Any
 
 import django_tables2 as tables
@@ -24,9 +25,10 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django_tables2.columns.linkcolumn import BaseLinkColumn
+from django_tables2.rows import BoundRow
 from django_tables2.utils import AttributeDict, signature
 
 from refunds import columns
@@ -39,7 +41,7 @@ from refunds.labels import (
     status_badge,
     yen,
 )
-from refunds.links import object_url
+from refunds.links import object_url, object_urls
 from refunds.localtime import formatted
 from refunds.models import (
     AuditEvent,
@@ -216,6 +218,19 @@ class ObjectLinkColumn(tables.Column):
     def get_url(self, record: Any) -> str | None:
         pk = self.pk_accessor.resolve(record, quiet=True)
         return None if pk is None else object_url(self.url_name, pk)
+
+    def url_reader(self) -> Callable[[Model], str | None]:
+        """``get_url`` for the model records of one request's rows (``body_rows``): the URL's
+        place read once, the number an attribute of the record."""
+        if len(self.pk_accessor.bits) != 1:
+            return self.get_url
+        url_of, name = object_urls(self.url_name), self.pk_accessor.bits[0]
+
+        def url(record: Model) -> str | None:
+            pk = getattr(record, name, None)
+            return None if pk is None else url_of(pk)
+
+        return url
 
 
 def _to_own_page(url_name: str, **kwargs: Any) -> ObjectLinkColumn:
@@ -788,6 +803,21 @@ def _choices_field(model: type[Model], name: str) -> Any:
     return field if getattr(field, "choices", None) else None
 
 
+def _parameters(render: Any) -> tuple[tuple[str, ...], str | None]:
+    """django-tables2's ``signature`` of a render method, read once per function (a table's
+    methods are bound anew for every request's table)."""
+    function = getattr(render, "__func__", None)
+    if function is None:
+        return signature(render)
+    arguments, keywords = _signature_of(function)
+    return arguments[1:], keywords  # without self, as for the bound method
+
+
+@functools.lru_cache(maxsize=512)
+def _signature_of(function: Any) -> tuple[tuple[str, ...], str | None]:
+    return signature(function)
+
+
 def _cell_reader(bound_column: Any, table: Any) -> Any:
     """A function giving a model record's cell in ``bound_column``, as ``BoundRow.get_cell`` does.
 
@@ -804,11 +834,11 @@ def _cell_reader(bound_column: Any, table: Any) -> Any:
     if not bits or isinstance(column, tables.ManyToManyColumn | BaseLinkColumn):
         return None
     render = bound_column.render
-    arguments, keywords = signature(render)
+    arguments, keywords = _parameters(render)
     if not keywords and not _CELL_ARGUMENTS.issuperset(arguments):
         return None
     empty, link, default = column.empty_values, bound_column.link, bound_column.default
-    last = bits[-1]
+    last, language = bits[-1], get_language()
     # A plain column's render gives the value back: nothing to call.
     as_is = type(column) is tables.Column and render == column.render
     # A link to an object's page: the column's own URL, its <a> attributes fixed.
@@ -816,7 +846,7 @@ def _cell_reader(bound_column: Any, table: Any) -> Any:
     if isinstance(column, ObjectLinkColumn) and not any(
         callable(v) for v in (column.attrs.get("a") or {}).values()
     ):
-        own_url = column.get_url
+        own_url = column.url_reader()
         extra = AttributeDict(column.attrs.get("a") or {}).as_html()
         anchor = '<a href="{}"' + (f" {extra}" if extra else "") + ">{}</a>"
 
@@ -834,7 +864,7 @@ def _cell_reader(bound_column: Any, table: Any) -> Any:
         else:
             field = _choices_field(type(target), last) if isinstance(target, Model) else None
             if field is not None:
-                value = choice_label(field, getattr(target, field.attname))
+                value = choice_label(field, getattr(target, field.attname), language)
             else:
                 value = getattr(target, last, None)
                 if callable(value):
@@ -876,9 +906,14 @@ def body_rows(table: Any, context: Any) -> SafeString:
         td_html = "" if per_cell else column.attrs["td"].as_html()
         columns.append((column, td_html, per_cell, _cell_reader(column, table)))
     escaping = context.autoescape
+    # A row's attributes are its even/odd class unless the table computes others.
+    plain_rows = not table.row_attrs
     out = []
     for row in table.paginated_rows:
-        out.append(f"<tr {row.attrs.as_html()}>")
+        if plain_rows and type(row) is BoundRow:
+            out.append(f'<tr class="{row.get_even_odd_css_class()}">')
+        else:
+            out.append(f"<tr {row.attrs.as_html()}>")
         for column, td, per_cell, read in columns:
             try:
                 cell = read(row) if read else row.get_cell(column.name)

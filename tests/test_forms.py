@@ -1,5 +1,6 @@
 """Form fields are rendered by Django's form renderer: the widgets' own attributes reach the page."""
 
+import datetime
 import re
 from unittest import mock
 
@@ -154,6 +155,22 @@ class Choices(forms.Form):
     )
 
 
+class Inputs(forms.Form):
+    """Inputs of every type the forms use, with values to escape and none."""
+
+    text = forms.CharField(max_length=20, widget=forms.TextInput(attrs={"placeholder": '"x" & y'}))
+    number = forms.IntegerField(min_value=0, max_value=10_000_000, required=False)
+    amount = forms.DecimalField(max_digits=6, decimal_places=1, required=False)
+    email = forms.EmailField(required=False)
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    moment = forms.DateTimeField(required=False)
+    search = forms.CharField(required=False, widget=forms.SearchInput(attrs={"autofocus": True}))
+    phone = forms.CharField(required=False, widget=forms.TelInput)
+    secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput)
+    agree = forms.BooleanField(required=False)
+
+
 @pytest.mark.parametrize("language", ["ja", "en"])
 @pytest.mark.parametrize(
     "data",
@@ -189,3 +206,34 @@ def test_a_select_is_written_as_djangos_templates_write_it(
             assert str(ours[name]) == str(theirs[name]), name
     # every drop-down was written in Python (none handed back to the templates)
     assert len(written) == len(Choices.base_fields) and None not in written
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"text": "<b>&", "number": "1234567", "amount": "12.5", "email": "a@example.jp",
+         "day": "2026-12-01", "moment": "2026-12-01 10:51", "search": "前田", "phone": "0120",
+         "secret": "s\"", "hidden": "h", "agree": "on"},
+        {"number": "x", "amount": "", "day": "no day"},
+    ],
+)  # fmt: skip
+def test_an_input_is_written_as_djangos_templates_write_it(language, data):
+    from django.forms.renderers import TemplatesSetting
+    from django.utils import translation
+
+    from refunds.forms import rendering
+    from refunds.forms.rendering import BootstrapBoundField, BootstrapFormRenderer
+
+    class Templates(TemplatesSetting):
+        bound_field_class = BootstrapBoundField
+
+    initial = {"number": 12221, "amount": 3402.5, "day": datetime.date(2010, 1, 2)}
+    ours = Inputs(data=data, initial=initial, renderer=BootstrapFormRenderer())
+    theirs = Inputs(data=data, initial=initial, renderer=Templates())
+    written = mock.Mock(wraps=rendering.input_html)
+    with translation.override(language), mock.patch.object(rendering, "input_html", written):
+        for name in Inputs.base_fields:
+            assert str(ours[name]) == str(theirs[name]), name
+    assert written.call_count == len(Inputs.base_fields)  # each written in Python

@@ -9,10 +9,11 @@ widget itself is Django's: its own attributes (``maxlength``, ``min``, ``max``, 
 and the Bootstrap class is added to them.
 
 A ``<select>`` (``Select``, ``SelectMultiple``, ``NullBooleanSelect`` and the filters' choice
-widgets) is written by ``select_html`` from the context Django's widget gives its template,
-rather than by ``django/forms/widgets/select.html``, which includes ``select_option.html`` and
-``attrs.html`` for every option: the filter forms of the lists spent 4–5 ms a page on their
-drop-downs so. The markup is the templates', character for character
+widgets) and an ``<input>`` (text, number, date…) are written by ``select_html`` and
+``input_html`` from the context Django's widget gives its template, rather than by
+``django/forms/widgets/select.html`` (which includes ``select_option.html`` and ``attrs.html``
+for every option) and the templates that include ``input.html``: the filter forms of the lists
+spent 4–5 ms a page so. The markup is the templates', character for character
 (``tests/test_forms.py`` compares them); a widget whose options use another template is
 rendered by its templates.
 """
@@ -30,6 +31,14 @@ from django.utils.html import conditional_escape
 
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+# The widgets whose template is ``{% include "django/forms/widgets/input.html" %}`` alone.
+INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in (
+        "text", "number", "email", "search", "tel", "url", "password", "hidden",
+        "date", "datetime", "time", "color", "checkbox", "file", "input",
+    )
+)  # fmt: skip
 
 
 def bootstrap_class(widget: forms.Widget) -> str:
@@ -72,6 +81,8 @@ class BootstrapFormRenderer(TemplatesSetting):
             html = select_html(context["widget"])
             if html is not None:
                 return html
+        elif template_name in INPUT_TEMPLATES:
+            return input_html(context["widget"])
         return super().render(template_name, context, request)
 
 
@@ -114,3 +125,12 @@ def select_html(widget: Mapping[str, Any]) -> str | None:
             out.append("\n  </optgroup>")
     out.append("\n</select>")
     return "".join(out)
+
+
+def input_html(widget: Mapping[str, Any]) -> str:
+    """``django/forms/widgets/input.html``, which the text, number, date… widgets include."""
+    value = widget["value"]
+    shown = "" if value is None else f' value="{_as_s(value)}"'
+    return f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{shown}' + (
+        f"{_attrs(widget['attrs'])}>"
+    )
