@@ -238,6 +238,17 @@ class TestMemberPage:
         )
         assert not policies.may_see_amounts(user=staff_user, member=member)
 
+    def test_the_steps_of_a_call_write_its_time_at_most_once_a_minute(self, staff_user):
+        inquiry = _verified(staff_user, _member())
+        start = Inquiry.objects.get(pk=inquiry.pk).active_at
+        with time_machine.travel(start + datetime.timedelta(seconds=59)):
+            services.inquiry_touch(inquiry=inquiry)
+            assert Inquiry.objects.get(pk=inquiry.pk).active_at == start  # nothing written
+        later = start + datetime.timedelta(seconds=61)
+        with time_machine.travel(later, tick=False):
+            services.inquiry_touch(inquiry=inquiry)
+            assert Inquiry.objects.get(pk=inquiry.pk).active_at == later
+
     def test_staff_see_no_amount_in_the_case_list_or_an_unverified_case(
         self, staff_client, staff_user, supervisor_client
     ):
@@ -393,6 +404,23 @@ class TestInquiries:
             datetime.datetime(2026, 12, 7, 12, 0, tzinfo=TOKYO),
         ]
         assert offered == ["2026-12-07T10:30:00+09:00", "2026-12-07T11:00:00+09:00"]
+
+    def test_each_form_reads_the_free_callback_times_once(self, staff_user):
+        from unittest import mock
+
+        from refunds.forms import callcenter as forms_module
+
+        with time_machine.travel(datetime.datetime(2026, 12, 7, 10, 5, tzinfo=TOKYO)):
+            chosen = forms_module._callback_slots()[1][0]
+            read = mock.Mock(wraps=forms_module.free_callback_slots)
+            data = {"reason": "amount", "channel": "phone", "direction": "in"}
+            with mock.patch.object(forms_module, "free_callback_slots", read):
+                form = InquiryForm(data={**data, "callback_at": chosen})
+                html = str(form["callback_at"])  # the required attribute and the options
+                assert form.is_valid(), form.errors  # the chosen time is one of them
+                assert read.call_count == 1 and f'value="{chosen}"' in html
+                str(InquiryForm()["callback_at"])  # another form reads them again
+                assert read.call_count == 2
 
     def test_a_complaint_is_due_at_the_lines_closing_time(self, staff_user):
         early = datetime.datetime(2026, 12, 7, 6, 23, tzinfo=TOKYO)

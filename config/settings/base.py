@@ -328,6 +328,8 @@ COMPLAINT_DUE_DAYS = env.int("COMPLAINT_DUE_DAYS", default=3)
 # Identity check (which answers and how many must match: the program's): it ends with the
 # call, or after this many minutes without a step in it.
 IDENTITY_CHECK_IDLE_MINUTES = env.int("IDENTITY_CHECK_IDLE_MINUTES", default=15)
+# A call's pages keep its identity check alive, writing its time at most this often.
+IDENTITY_CHECK_TOUCH_SECONDS = env.int("IDENTITY_CHECK_TOUCH_SECONDS", default=60)
 # An open call with no step for this long is abandoned: the member page offers a new call.
 CALL_ABANDONED_AFTER_MINUTES = env.int("CALL_ABANDONED_AFTER_MINUTES", default=60)
 # Search results shown at most (a narrower query finds the rest).

@@ -1,8 +1,9 @@
 """Call-center forms. They validate and show errors; the services do the writing."""
 
 import datetime
+import functools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
@@ -39,17 +40,35 @@ def _blank_choice(choices: Any) -> list[tuple[str, Any]]:
     return [("", "---------"), *choices]
 
 
+class ReadOnceChoiceField(forms.TypedChoiceField):
+    """A choice field whose choices come from a function, read once by each form.
+
+    Django reads a field's choices where the form is shown (whether the drop-down is
+    ``required``, its options) and where it is checked: a function that queries the database
+    ran two or three times for one page. Each form's copy of the field reads it once.
+    """
+
+    def __init__(self, *, choices: Callable[[], list[tuple[str, Any]]], **kwargs: Any) -> None:
+        self.read_choices = choices
+        super().__init__(choices=choices, **kwargs)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "ReadOnceChoiceField":
+        copied = super().__deepcopy__(memo)
+        copied.choices = functools.cache(self.read_choices)
+        return copied
+
+
+def _callback_slots() -> list[tuple[str, Any]]:
+    free = free_callback_slots(hours=line_hours(), after=timezone.now())
+    return [("", _("the first free time")), *((s.isoformat(), stamp(s)) for s in free)]
+
+
 def callback_at_field() -> forms.TypedChoiceField:
     """The callback time the caller chose: the line's next free slots, read when the form is
     shown or checked (``selectors.free_callback_slots``); empty means the first free one."""
-
-    def slots() -> list[tuple[str, Any]]:
-        free = free_callback_slots(hours=line_hours(), after=timezone.now())
-        return [("", _("the first free time")), *((s.isoformat(), stamp(s)) for s in free)]
-
-    return forms.TypedChoiceField(
+    return ReadOnceChoiceField(
         label=_("call back at"),
-        choices=slots,
+        choices=_callback_slots,
         coerce=datetime.datetime.fromisoformat,
         empty_value=None,
         required=False,

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -284,8 +285,18 @@ def inquiry_take_over(*, inquiry: Inquiry, user: User) -> Inquiry:
 
 
 def inquiry_touch(*, inquiry: Inquiry) -> None:
-    """A step in the call (a page of the member read): the identity check lasts on."""
-    Inquiry.objects.filter(pk=inquiry.pk, ended_at__isnull=True).update(active_at=timezone.now())
+    """A step in the call (a page of the member read): the identity check lasts on.
+
+    Written at most once every ``IDENTITY_CHECK_TOUCH_SECONDS``, as a session is: the idle
+    limit (``IDENTITY_CHECK_IDLE_MINUTES``) counts from at most that long before the last
+    step, and the pages read in between change no row (a write is a commit the database
+    flushes to disk, on the page the operator waits for).
+    """
+    now = timezone.now()
+    stale = now - datetime.timedelta(seconds=settings.IDENTITY_CHECK_TOUCH_SECONDS)
+    Inquiry.objects.filter(pk=inquiry.pk, ended_at__isnull=True).filter(
+        Q(active_at__isnull=True) | Q(active_at__lt=stale)
+    ).update(active_at=now)
 
 
 @transaction.atomic
