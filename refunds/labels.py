@@ -43,13 +43,6 @@ def choice_label(field: "models.Field[Any, Any]", value: Any, language: str | No
         return force_str(value, strings_only=True)
 
 
-def display(instance: models.Model, name: str) -> Any:
-    """``instance.get_<name>_display()`` through the label dict."""
-    field = instance._meta.get_field(name)
-    assert isinstance(field, models.Field)
-    return choice_label(field, getattr(instance, field.attname))
-
-
 @functools.cache
 def _grouping(language: str | None) -> tuple[Any, str]:
     """The active language's digit grouping and thousand separator (as ``intcomma`` reads)."""

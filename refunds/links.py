@@ -20,8 +20,7 @@ def _around(name: str, urlconf: str | None, prefix: str) -> tuple[str, str]:
 
 def object_url(name: str, pk: int) -> str:
     """``reverse(name, args=[pk])`` for a pattern whose one argument is ``<int:pk>``."""
-    head, tail = _around(name, get_urlconf(), get_script_prefix())
-    return f"{head}{int(pk)}{tail}"
+    return object_urls(name)(pk)
 
 
 def object_urls(name: str) -> Callable[[int], str]:
