@@ -185,10 +185,6 @@ def server_env() -> dict[str, str]:
     )
 
 
-def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
-    return start_gunicorn(port, log, server_env(), WORKERS)
-
-
 def cpu_times() -> tuple[int, int]:
     """(busy, total) jiffies of the whole machine, from /proc/stat."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -709,7 +705,7 @@ def main() -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     step(f"gunicorn on {base}: {WORKERS} workers ({WORKER_CLASS}), CONN_MAX_AGE {CONN_MAX_AGE}")
-    server = start_server(port, OUT / "gunicorn.log")
+    server = start_gunicorn(port, OUT / "gunicorn.log", server_env(), WORKERS)
     runs: list[RunResult] = []
     try:
         step(f"  /healthz 200 after {wait_healthy(base, server, OUT / 'gunicorn.log'):.1f}s")
