@@ -499,6 +499,18 @@ def jobs_scenario() -> Any:
     return scenario
 
 
+def jobs_database_priority(scenario: Any) -> str:
+    """Whether the jobs' PostgreSQL sessions take their nice value too (refunds.dbpriority)."""
+    import bench_detect
+
+    with bench_detect.PgCursor(scenario.url, autocommit=True) as cur:
+        cur.execute("SELECT to_regprocedure('set_backend_priority(integer, integer)') IS NOT NULL")
+        present = cur.fetchone()[0]
+    if present:
+        return "their database sessions too (prioritize)"
+    return "not their database sessions (no prioritize extension on this server)"
+
+
 def jobs_reset(scenario: Any) -> None:
     """Untimed: the billing lines and cases gone, so that the import writes every line."""
     import bench_detect
@@ -542,7 +554,7 @@ def busy_rows(quiet: RunResult, busy: RunResult, alone: Jobs, during: Jobs) -> l
     ]  # fmt: skip
 
 
-def print_busy(rows: list[Row], quiet: RunResult, busy: RunResult) -> None:
+def print_busy(rows: list[Row], quiet: RunResult, busy: RunResult, database: str) -> None:
     cells = [("", "quiet", "busy", "busy / quiet", "goal", "")]
     for row in rows:
         if row.baseline is None:
@@ -554,7 +566,7 @@ def print_busy(rows: list[Row], quiet: RunResult, busy: RunResult) -> None:
             )  # fmt: skip
     print_aligned(
         f"quiet and busy side by side: the operators alone, the jobs alone, then both at once "
-        f"({os.cpu_count()} cores; the jobs niced as the heavy worker)",
+        f"({os.cpu_count()} cores; the jobs niced as the heavy worker, {database})",
         cells,
     )
     for run in (quiet, busy):
@@ -786,11 +798,13 @@ def main() -> int:
     if busy_result is not None:
         alone, during, busy = busy_result
         extra = busy_rows(think, busy, alone, during)
-        print_busy(extra, think, busy)
+        database_priority = jobs_database_priority(scenario)
+        print_busy(extra, think, busy, database_priority)
         rows += extra
         busy_section = {
             "lines": BUSY_LINES,
             "job_priority": " ".join(JOB_NICE),
+            "job_database_priority": database_priority,
             "jobs_alone": asdict(alone),
             "jobs_during": asdict(during),
             "operators": _run_dict(busy),

@@ -121,7 +121,11 @@ def test_web_healthcheck_host_is_allowed(services):
 
 
 def test_images(services):
-    assert services["postgres"]["image"] == "postgres:15"
+    # PostgreSQL 15 with the prioritize extension (refunds.dbpriority), built from the official image.
+    assert services["postgres"]["image"] == "refund-desk-postgres:15"
+    dockerfile = (ROOT / services["postgres"]["build"]["context"] / "Dockerfile").read_text()
+    assert "FROM postgres:15\n" in dockerfile
+    assert "postgresql-${PG_MAJOR}-prioritize" in dockerfile
     assert services["redis"]["image"] == "redis:7"
 
 
