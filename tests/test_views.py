@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -471,3 +472,23 @@ def test_a_role_without_the_page_learns_nothing_of_which_objects_exist(
     there = staff_client.get(reverse(name, args=real)).status_code
     absent = staff_client.get(reverse(name, args=missing)).status_code
     assert there == absent == 403
+
+
+def test_the_navigation_is_drawn_per_language_and_roles(
+    staff_client, supervisor_client, admin_client_role
+):
+    """The navigation is kept once drawn (the "fragments" cache), by language and roles: each
+    role sees its own menu in its own language whatever was drawn before it."""
+    review, detection = reverse("refunds:review_queue"), reverse("refunds:detection")
+    for _round in range(2):  # the second round reads what the first one kept
+        for client, sees_review, sees_detection in (
+            (staff_client, False, False),
+            (supervisor_client, True, False),
+            (admin_client_role, True, True),
+        ):
+            for language, label in (("en", "Log an inquiry"), ("ja", "問い合わせを登録")):
+                client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+                page = client.get(reverse("refunds:tariff_list")).content.decode()
+                assert label in page
+                assert (f'href="{review}"' in page) is sees_review
+                assert (f'href="{detection}"' in page) is sees_detection

@@ -261,7 +261,13 @@ _RATELIMIT_CACHE = (
     if _CACHE["BACKEND"] == "django_redis.cache.RedisCache"
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
 )
-CACHES = {"default": _CACHE, "ratelimit": _RATELIMIT_CACHE}
+# Template fragments that depend only on the language and the roles (the navigation): each
+# web process draws them once and keeps them in its own memory.
+_FRAGMENT_CACHE = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+}
+CACHES = {"default": _CACHE, "ratelimit": _RATELIMIT_CACHE, "fragments": _FRAGMENT_CACHE}
 RATELIMIT_USE_CACHE = "ratelimit"
 SILENCED_SYSTEM_CHECKS = (
     ["django_ratelimit.E003", "django_ratelimit.W001"]
