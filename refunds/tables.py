@@ -24,6 +24,7 @@ from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape, format_html
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
@@ -888,6 +889,27 @@ def _cell_reader(bound_column: Any, table: Any) -> Any:
         return link(content, **given) if link else content
 
     return cell
+
+
+def head_cells(table: Any, context: Any) -> SafeString:
+    """The ``<th>`` cells of a table's header as django-tables2's Bootstrap 5 template writes
+    them: a sortable column's heading links to the page's query string with the column's next
+    order (``querystring_replace``), here built from one copy of the query string instead of
+    a template loop and a tag per column."""
+    params = dict(context["request"].GET)
+    field = table.prefixed_order_by_field
+    out = []
+    for column in table.columns:
+        th = column.attrs["th"].as_html()
+        header = render_value_in_context(column.header, context)
+        if column.orderable:
+            if field not in ("", None):
+                params[field] = column.order_by_alias.next
+            href = escape("?" + urlencode(params, doseq=True))
+            out.append(f'<th {th} scope="col"><a href="{href}">{header}</a></th>')
+        else:
+            out.append(f'<th {th} scope="col">{header}</th>')
+    return SafeString("".join(out))
 
 
 def body_rows(table: Any, context: Any) -> SafeString:

@@ -4,7 +4,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from refunds import labels
-from refunds.tables import body_rows
+from refunds.tables import body_rows, head_cells
 
 register = template.Library()
 
@@ -42,6 +42,12 @@ def get_item(mapping: Any, key: Any) -> Any:
     if not isinstance(mapping, dict):
         return None
     return mapping.get(key)
+
+
+@register.simple_tag(takes_context=True)
+def table_head_cells(context: Any, table: Any) -> SafeString:
+    """The ``<th>`` cells of a django-tables2 table's header (``refunds.tables.head_cells``)."""
+    return head_cells(table, context)
 
 
 @register.simple_tag(takes_context=True)
