@@ -503,8 +503,10 @@ def jobs_database_priority(scenario: Any) -> str:
     """Whether the jobs' PostgreSQL sessions take their nice value too (refunds.dbpriority)."""
     import bench_detect
 
+    from refunds.dbpriority import EXTENSION_PRESENT
+
     with bench_detect.PgCursor(scenario.url, autocommit=True) as cur:
-        cur.execute("SELECT to_regprocedure('set_backend_priority(integer, integer)') IS NOT NULL")
+        cur.execute(f"SELECT {EXTENSION_PRESENT}")
         present = cur.fetchone()[0]
     if present:
         return "their database sessions too (prioritize)"

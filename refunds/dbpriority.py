@@ -15,11 +15,13 @@ import os
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+# True where the database has the extension's function (a SQL expression).
+EXTENSION_PRESENT = "to_regprocedure('set_backend_priority(integer, integer)') IS NOT NULL"
 # One round trip, whether or not the extension is there: a plain call to a function that does
 # not exist would be an error.
-_FOLLOW_NICE = """DO $$ BEGIN
-  IF to_regprocedure('set_backend_priority(integer, integer)') IS NOT NULL THEN
-    PERFORM set_backend_priority(pg_backend_pid(), {nice});
+_FOLLOW_NICE = f"""DO $$ BEGIN
+  IF {EXTENSION_PRESENT} THEN
+    PERFORM set_backend_priority(pg_backend_pid(), {{nice}});
   END IF;
 END $$"""
 
