@@ -75,10 +75,27 @@ def _parse(item: Any) -> tuple[str, bool] | None:
     return None
 
 
+def _one_per_row(field: models.Field) -> bool:
+    """Whether no two rows share a value of ``field``: unique itself, or alone in one of its
+    model's unconditional unique constraints (a claim's case: ``claim_one_per_case``)."""
+    if field.unique:
+        return True
+    return any(
+        isinstance(constraint, models.UniqueConstraint)
+        and tuple(constraint.fields) == (field.name,)
+        and constraint.condition is None
+        and not constraint.expressions
+        for constraint in field.model._meta.constraints
+    )
+
+
 def _key(model: type[models.Model], path: str, descending: bool) -> Key | None:
     parts = path.split("__")
     opts = model._meta
     nullable = False
+    # A column of a related row is unique for this list when each relation on the way is one
+    # row per row of the list (a claim's case, then its id) and the column itself is unique.
+    one_per_row = True
     for part in parts[:-1]:
         try:
             relation = opts.get_field(part)
@@ -87,6 +104,7 @@ def _key(model: type[models.Model], path: str, descending: bool) -> Key | None:
         if not (relation.many_to_one or relation.one_to_one) or not relation.concrete:
             return None
         nullable = nullable or bool(relation.null)
+        one_per_row = one_per_row and _one_per_row(relation)
         opts = relation.related_model._meta  # type: ignore[union-attr]
     last = parts[-1]
     try:
@@ -97,7 +115,7 @@ def _key(model: type[models.Model], path: str, descending: bool) -> Key | None:
         return None  # a relation orders by its model's own ordering
     path = "__".join([*parts[:-1], field.name])
     nullable = nullable or bool(field.null)
-    unique = len(parts) == 1 and bool(field.unique) and not nullable
+    unique = one_per_row and bool(field.unique) and not nullable
     return Key(path, descending, field, nullable, unique)
 
 

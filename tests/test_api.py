@@ -21,6 +21,7 @@ if "rest_framework" not in settings.INSTALLED_APPS:  # until the settings list t
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from refunds.api.serializers import ClaimSerializer
 from refunds.models import (
     AuditEvent,
     Case,
@@ -32,7 +33,13 @@ from refunds.models import (
 )
 from refunds.payee import BankDetails
 from refunds.services import callcenter, review
-from tests.factories import CaseFactory, MemberFactory, UserFactory
+from tests.factories import (
+    CaseFactory,
+    ClaimFactory,
+    ContractFactory,
+    MemberFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -491,6 +498,36 @@ class TestReads:
                 )
             with django_assert_max_num_queries(4):
                 assert client.get(reverse(name)).status_code == 200
+
+    def test_the_list_of_claims_reads_what_it_shows(self, people, django_assert_num_queries):
+        # The token with its user, the roles, the page of claims.
+        """The list reads a claim's related rows for their numbers only; each claim is written
+        as from its whole rows (bank transfers and bill credits, with and without a credited
+        contract), in the same number of queries for one claim and for several."""
+        client = api_client(people["a"])
+        ClaimFactory(created_by=people["staff"])
+        with django_assert_num_queries(3):
+            assert len(client.get(reverse("api:claim-list")).json()["results"]) == 1
+        no_bank = {"bank_code": "", "branch_code": "", "account_type": "", "holder_name": ""}
+        ClaimFactory(method="bill_credit", account_number=None, **no_bank)
+        credited = CaseFactory(status="claim_received")
+        ClaimFactory(
+            case=credited,
+            method="bill_credit",
+            credit_contract=ContractFactory(member=credited.member),
+            account_number=None,
+            **no_bank,
+        )
+        claimed_case(people, amount=3402)
+        with django_assert_num_queries(3):
+            listed = client.get(reverse("api:claim-list")).json()["results"]
+        whole = Claim.objects.select_related("case", "member", "credit_contract", "created_by")
+        expected = ClaimSerializer(whole, many=True).data
+        assert sorted(listed, key=lambda row: row["id"]) == sorted(
+            (dict(row) for row in expected), key=lambda row: row["id"]
+        )
+        assert {row["method"] for row in listed} == {"bank_transfer", "bill_credit"}
+        assert any(row["credit_contract_no"] for row in listed)
 
     def test_personal_data_is_masked_and_a_reveal_is_logged(self, people):
         member = MemberFactory(

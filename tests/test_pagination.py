@@ -1,5 +1,6 @@
 """Lists page by cursor: every row once, in order, both ways, and a deep page costs the first's."""
 
+import datetime
 import html
 import re
 
@@ -8,9 +9,9 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from refunds.models import Case
+from refunds.models import Case, Claim
 from refunds.pagination import KeysetPaginator, encode_cursor, ordering_keys, seek
-from tests.factories import CaseFactory, set_status
+from tests.factories import CaseFactory, ClaimFactory, set_status
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +172,28 @@ def test_an_order_that_cannot_be_sought_falls_back_to_numbered_pages(many_cases)
     assert ordering_keys(table.data.data) is None
     table.paginate(paginator_class=KeysetPaginator, per_page=50, page=2)
     assert len(list(table.paginated_rows)) == 50 and not getattr(table.page, "keyset", False)
+
+
+def test_a_unique_column_of_a_row_that_is_one_per_row_ends_the_keys(db):
+    # A claim's case is one per claim (claim_one_per_case): its id orders the claims totally.
+    claims = ordering_keys(Claim.objects.order_by("-case__claimed_at", "-case__id"))
+    assert claims is not None and [k.path for k in claims] == ["case__claimed_at", "case__id"]
+    # A member has many claims: their member's number needs the claims' own order after it.
+    by_member = ordering_keys(Claim.objects.order_by("member__member_no"))
+    assert by_member is not None
+    assert [k.path for k in by_member] == ["member__member_no", "received_at", "id"]
+
+
+def test_the_claims_list_pages_through_claims_of_one_time_once_each(db, supervisor_client):
+    moment = timezone.now()
+    made = [ClaimFactory(received_at=moment) for _ in range(60)]
+    made += [ClaimFactory(received_at=moment - datetime.timedelta(minutes=n)) for n in range(45)]
+    url = reverse("refunds:claim_list")
+    seen: list[str] = []
+    while url:
+        page = supervisor_client.get(url).content.decode()
+        seen += re.findall(r'href="/cases/\d+/">([^<]+)</a>', page)
+        link = _link(page, "next")
+        url = reverse("refunds:claim_list") + link if link else ""
+    expected = sorted(made, key=lambda c: (c.case.claimed_at, c.case_id), reverse=True)
+    assert seen == [claim.case.case_no for claim in expected]
