@@ -558,10 +558,10 @@ class TestInquiries:
 
         claims(1)
         supervisor_client.get(url)
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4):
             supervisor_client.get(url)
         claims(11)
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(4):
             page = supervisor_client.get(url).content.decode()
         assert page.count("<tr ") == 12
         for claim in Claim.objects.select_related("credit_contract", "case"):

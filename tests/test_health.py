@@ -83,6 +83,26 @@ def test_sessions_expire_when_idle_and_are_written_at_most_once_a_minute(staff_u
     assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
 
 
+def test_a_page_reads_the_session_from_the_cache_and_the_row_when_the_cache_lost_it(
+    staff_user,
+):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(staff_user)
+    assert client.get(reverse("home")).status_code == 200
+    with CaptureQueriesContext(connection) as read:
+        assert client.get(reverse("home")).status_code == 200
+    assert not [q for q in read.captured_queries if "django_session" in q["sql"]]
+    cache.clear()  # a restarted Redis: the row still holds the session
+    with CaptureQueriesContext(connection) as fallen_back:
+        assert client.get(reverse("home")).status_code == 200
+    assert [q for q in fallen_back.captured_queries if "django_session" in q["sql"]]
+
+
 def test_repeated_failed_logins_lock_the_account_out(client, settings):
     from tests.factories import UserFactory
 

@@ -453,6 +453,10 @@ EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=50_000)
 # An export of unmasked personal data of more rows than this asks why (it is logged anyway).
 EXPORT_REASON_ABOVE = env.int("EXPORT_REASON_ABOVE", default=1_000)
 
+# Sessions are read from the cache (Redis where there is one) and written through to the
+# database: a page reads no session row; a cache that is down or was emptied falls back to
+# the row.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Sessions end after this many idle minutes; every request starts the count again.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
 # A used session is written at most once a minute (accounts.middleware.SessionTouchMiddleware),
