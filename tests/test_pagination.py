@@ -197,3 +197,61 @@ def test_the_claims_list_pages_through_claims_of_one_time_once_each(db, supervis
         url = reverse("refunds:claim_list") + link if link else ""
     expected = sorted(made, key=lambda c: (c.case.claimed_at, c.case_id), reverse=True)
     assert seen == [claim.case.case_no for claim in expected]
+
+
+def test_a_lists_default_filter_holds_on_every_page_sort_and_export(db, staff_client):
+    """The claims list opens on the claims received and waiting to be prepared: its next page,
+    its sort links and its export show those too, until a filter is chosen (even "---------")."""
+    waiting = [ClaimFactory() for _ in range(55)]
+    paid = [ClaimFactory().case_id for _ in range(4)]
+    set_status(
+        Case.objects.filter(pk__in=paid),
+        "paid",
+        paid_at=timezone.now(),
+        paid_amount_yen=F("amount_yen"),
+    )
+    url = reverse("refunds:claim_list")
+    first = staff_client.get(url).content.decode()
+    following = staff_client.get(url + _link(first, "next")).content.decode()
+    shown = re.findall(r'href="/cases/\d+/">([^<]+)</a>', first + following)
+    assert sorted(shown) == sorted(claim.case.case_no for claim in waiting)
+    for query in ({"sort": "received_at"}, {"sort": "-case_no", "cursor": "garbage"}):
+        page = staff_client.get(url, query).content.decode()
+        assert len(re.findall(r'href="/cases/\d+/">', page)) == 50
+        assert '<option value="claim_received" selected>' in page
+
+    def exported(query):
+        response = staff_client.get(url, {**query, "export": "csv"})
+        return b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
+
+    assert len(exported({})) == 1 + 55
+    assert len(exported({"case_status": ""})) == 1 + 59
+
+
+@pytest.mark.parametrize(
+    ("name", "default"),
+    [
+        ("refunds:claim_list", {"case_status": "claim_received"}),
+        ("refunds:inquiry_list", {"open": "true"}),
+        ("refunds:investigation_list", {"settled": "false"}),
+    ],
+)
+def test_every_list_with_a_default_filter_keeps_it_until_a_filter_is_given(
+    db, staff_user, rf, name, default
+):
+    from django.urls import resolve
+
+    view_class = resolve(reverse(name)).func.view_class
+    assert view_class.default_filters == default
+
+    def data(query):
+        request = rf.get(reverse(name), query)
+        request.user = staff_user
+        view = view_class()
+        view.setup(request)
+        return view.get_filterset_kwargs(view.get_filterset_class())["data"]
+
+    for query in ({}, {"sort": "x"}, {"cursor": "y", "export": "csv"}):
+        assert {key: data(query).get(key) for key in default} == default
+    field = next(iter(default))
+    assert data({field: ""}).get(field) == ""

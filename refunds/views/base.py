@@ -47,8 +47,31 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
     # one a page has no filter: none is ever generated from the model's fields.
     filterset_class: Any = None
 
+    # What the list shows before its filters are used (claims "received, to prepare"): kept
+    # while the list is paged, sorted or exported, until a filter of the form is given, even
+    # empty (its "---------", which shows everything).
+    default_filters: dict[str, str] = {}
+
     def get_filterset_class(self) -> Any:
         return self.filterset_class or filterset_factory(self.model, fields=[])
+
+    def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
+        kwargs: dict[str, Any] = super().get_filterset_kwargs(filterset_class)
+        if self.default_filters and not self.filters_given(filterset_class):
+            data = self.request.GET.copy()
+            for name, value in self.default_filters.items():
+                data[name] = value
+            kwargs["data"] = data
+        return kwargs
+
+    def filters_given(self, filterset_class: Any) -> bool:
+        """Whether the query names a filter of the form (a range's ``amount_min`` included)."""
+        names = tuple(filterset_class.base_filters)
+        return any(
+            param == name or param.startswith(f"{name}_")
+            for param in self.request.GET
+            for name in names
+        )
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponseBase:
         fmt = self.request.GET.get("export")

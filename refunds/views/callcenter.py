@@ -361,6 +361,7 @@ class InquiryListView(ObjectListView):
     filterset_class = only(
         InquiryFilter, "open", "channel", "reason", "outcome", "follow_up_needed", "started_from"
     )
+    default_filters = {"open": "true"}
     title = gettext_lazy("My inquiries")
     export_columns = columns.INQUIRIES.export
     export_name = "inquiries"
@@ -369,12 +370,6 @@ class InquiryListView(ObjectListView):
 
     def get_queryset(self) -> QuerySet[Inquiry]:
         return selectors.inquiries().filter(created_by=self.request.user.pk)
-
-    def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
-        kwargs = super().get_filterset_kwargs(filterset_class)
-        if not self.request.GET:
-            kwargs["data"] = {"open": "true"}
-        return kwargs
 
 
 class InquiryEscalateView(RoleRequiredMixin, View):
@@ -462,6 +457,7 @@ class ClaimListView(ObjectListView):
     model = Claim
     table_class = ClaimTable
     filterset_class = only(ClaimFilter, "case_status", "program", "method", "channel")
+    default_filters = {"case_status": CaseStatus.CLAIM_RECEIVED}
     title = gettext_lazy("Claims")
     export_columns = columns.CLAIMS.export
     export_name = "claims"
@@ -488,12 +484,6 @@ class ClaimListView(ObjectListView):
         if policies.is_supervisor(self.user):
             return {}
         return {"exclude": ("amount",)}
-
-    def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
-        kwargs = super().get_filterset_kwargs(filterset_class)
-        if not self.request.GET:
-            kwargs["data"] = {"case_status": CaseStatus.CLAIM_RECEIVED}
-        return kwargs
 
 
 def _payee_context(user: User, member: Member | None) -> dict[str, Any]:
@@ -635,16 +625,11 @@ class InvestigationListView(ObjectListView):
     model = Investigation
     table_class = InvestigationTable
     filterset_class = InvestigationFilter
+    default_filters = {"settled": "false"}
     title = gettext_lazy("Investigations")
 
     def get_queryset(self) -> QuerySet[Investigation]:
         return selectors.investigations()
-
-    def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
-        kwargs = super().get_filterset_kwargs(filterset_class)
-        if not self.request.GET:
-            kwargs["data"] = {"settled": "false"}
-        return kwargs
 
 
 class InvestigationSettleView(ServiceFormView):
