@@ -180,7 +180,7 @@ def test_an_unmasked_export_of_personal_data_is_logged_with_its_list_filter_and_
     assert 'id="export-reason-form"' in page and 'name="export" value="xlsx"' in page
     assert AuditEvent.objects.filter(action="personal_data.exported").count() == 1
     given = supervisor_client.get(
-        reverse("refunds:member_list"), {"export": "xlsx", "reason": "返送先の一括確認"}
+        reverse("refunds:member_list"), {"export": "xlsx", "export_reason": "返送先の一括確認"}
     )
     assert given["Content-Type"].startswith("application/vnd.openxmlformats")
     last = AuditEvent.objects.filter(action="personal_data.exported").latest("pk")
@@ -191,3 +191,21 @@ def test_an_unmasked_export_of_personal_data_is_logged_with_its_list_filter_and_
     table = log.content.decode().split("<tbody")[1].split("</tbody>")[0]
     assert "個人情報を出力" in table and "会員" in table and "行数: 3" in table
     assert "refunds:member_list" not in table and ">list<" not in table
+
+
+def test_the_reason_for_an_export_is_not_read_as_a_filter(
+    supervisor_user, supervisor_client, settings
+):
+    """My inquiries are filtered by their own reason: the reason given for an export of
+    personal data (above the limit) is another parameter, and the file holds the rows."""
+    from tests.factories import InquiryFactory
+
+    settings.EXPORT_REASON_ABOVE = 2
+    for _ in range(3):
+        InquiryFactory(created_by=supervisor_user, caller_phone="090-1234-5678")
+    url = reverse("refunds:inquiry_list")
+    asked = supervisor_client.get(url, {"export": "csv"}).content.decode()
+    assert 'name="export_reason"' in asked and 'name="reason"' not in asked
+    given = supervisor_client.get(url, {"export": "csv", "export_reason": "苦情の集計"})
+    rows = _csv(given)
+    assert len(rows) == 1 + 3 and any("090-1234-5678" in cell for cell in rows[1])
