@@ -500,12 +500,12 @@ class TestReads:
                 assert client.get(reverse(name)).status_code == 200
 
     def test_the_list_of_claims_reads_what_it_shows(self, people, django_assert_num_queries):
-        # The token with its user, the roles, the page of claims.
         """The list reads a claim's related rows for their numbers only; each claim is written
         as from its whole rows (bank transfers and bill credits, with and without a credited
         contract), in the same number of queries for one claim and for several."""
         client = api_client(people["a"])
         ClaimFactory(created_by=people["staff"])
+        # The token with its user, the roles, the page of claims.
         with django_assert_num_queries(3):
             assert len(client.get(reverse("api:claim-list")).json()["results"]) == 1
         no_bank = {"bank_code": "", "branch_code": "", "account_type": "", "holder_name": ""}

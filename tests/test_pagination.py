@@ -16,6 +16,7 @@ from tests.factories import CaseFactory, ClaimFactory, set_status
 pytestmark = pytest.mark.django_db
 
 ROW_RE = re.compile(r'href="/cases/(\d+)/"')
+CASE_NO_RE = re.compile(r'href="/cases/\d+/">([^<]+)</a>')  # the case number a row links
 
 
 def _link(page: str, rel: str) -> str | None:
@@ -192,7 +193,7 @@ def test_the_claims_list_pages_through_claims_of_one_time_once_each(db, supervis
     seen: list[str] = []
     while url:
         page = supervisor_client.get(url).content.decode()
-        seen += re.findall(r'href="/cases/\d+/">([^<]+)</a>', page)
+        seen += CASE_NO_RE.findall(page)
         link = _link(page, "next")
         url = reverse("refunds:claim_list") + link if link else ""
     expected = sorted(made, key=lambda c: (c.case.claimed_at, c.case_id), reverse=True)
@@ -213,11 +214,11 @@ def test_a_lists_default_filter_holds_on_every_page_sort_and_export(db, staff_cl
     url = reverse("refunds:claim_list")
     first = staff_client.get(url).content.decode()
     following = staff_client.get(url + _link(first, "next")).content.decode()
-    shown = re.findall(r'href="/cases/\d+/">([^<]+)</a>', first + following)
+    shown = CASE_NO_RE.findall(first + following)
     assert sorted(shown) == sorted(claim.case.case_no for claim in waiting)
     for query in ({"sort": "received_at"}, {"sort": "-case_no", "cursor": "garbage"}):
         page = staff_client.get(url, query).content.decode()
-        assert len(re.findall(r'href="/cases/\d+/">', page)) == 50
+        assert len(ROW_RE.findall(page)) == 50
         assert '<option value="claim_received" selected>' in page
 
     def exported(query):
