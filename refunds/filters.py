@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from refunds.casenumbers import fold, normalise
+from refunds.modelchoices import ModelChoiceFilter
 from refunds.models import (
     Area,
     AuditEvent,
@@ -129,6 +130,10 @@ class TariffFilter(FilterSet):
         fields = ["course", "plan", "area"]
 
 
+# The programs' drop-down: what a choice shows (the program's code and version), not the rules.
+PROGRAMS = RemediationProgram.objects.only("code", "version")
+
+
 class ImportBatchFilter(FilterSet):
     class Meta:
         model = ImportBatch
@@ -137,9 +142,7 @@ class ImportBatchFilter(FilterSet):
 
 class CaseFilter(FilterSet):
     case_no = django_filters.CharFilter(label=_("case number"), method="filter_case_no")
-    program = django_filters.ModelChoiceFilter(
-        queryset=RemediationProgram.objects.all(), label=_("program")
-    )
+    program = ModelChoiceFilter(queryset=PROGRAMS, label=_("program"))
     program_code = django_filters.CharFilter(label=_("program code"))
     # A ChoiceFilter (not Typed…): its form offers the empty choice, so nothing is preselected.
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("category"))
@@ -238,9 +241,7 @@ class ClaimFilter(FilterSet):
     )
     member = IdFilter(field_name="member_id", label=_("member id"))
     case = IdFilter(field_name="case_id", label=_("case id"))
-    program = django_filters.ModelChoiceFilter(
-        field_name="case__program", queryset=RemediationProgram.objects.all(), label=_("program")
-    )
+    program = ModelChoiceFilter(field_name="case__program", queryset=PROGRAMS, label=_("program"))
 
     class Meta:
         model = Claim

@@ -1,12 +1,19 @@
 """Filters: one FilterSet per model, and no filter that lists a large table."""
 
+import importlib
+import pkgutil
+
 import django_filters
 import pytest
-from django.urls import get_resolver
+from django import forms
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import get_resolver, reverse
 
 from refunds import filters
 from refunds.api import views as api_views
 from refunds.filters import only
+from refunds.modelchoices import ListedChoices
 from refunds.models import RemediationProgram
 from refunds.views.base import ObjectListView
 from tests.factories import CaseFactory
@@ -103,3 +110,53 @@ def test_no_choice_of_a_filter_is_preselected(supervisor_client):
         page = supervisor_client.get(reverse(f"refunds:{name}")).content.decode()
         form = page.split('<form method="get"', 1)[1].split("</form>", 1)[0]
         assert not re.search(r"<option value=\"[^\"]+\"[^>]*selected", form), name
+
+
+def _form_classes() -> list[type[forms.BaseForm]]:
+    """Every form class of the product's form modules."""
+    import portal.forms
+    import refunds.forms
+
+    modules = [portal.forms]
+    modules += [
+        importlib.import_module(f"refunds.forms.{info.name}")
+        for info in pkgutil.iter_modules(refunds.forms.__path__)
+    ]
+    return [
+        value
+        for module in modules
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, forms.BaseForm)
+    ]
+
+
+def test_every_drop_down_of_rows_reads_them_in_one_query():
+    """A model choice field of a filter or a form reads its choices with one plain query
+    (``refunds.modelchoices``), not through a server-side cursor."""
+    found = 0
+    for filterset in _filtersets():
+        for name, flt in filterset.base_filters.items():
+            if isinstance(flt, django_filters.ModelChoiceFilter):
+                found += 1
+                assert issubclass(flt.field_class.iterator, ListedChoices), (filterset, name)
+    for form in _form_classes():
+        for name, field in form.base_fields.items():
+            if isinstance(field, forms.ModelChoiceField):
+                found += 1
+                assert issubclass(field.iterator, ListedChoices), (form, name)
+    assert found >= 6
+
+
+@pytest.mark.django_db
+def test_a_drop_down_of_programs_is_one_select(staff_client):
+    """The claims list's programs: one SELECT (on PostgreSQL Django's own iterator declared a
+    cursor, fetched and closed it), every program offered, the filter still applied."""
+    programs = [CaseFactory().program for _ in range(2)]
+    with CaptureQueriesContext(connection) as queries:
+        page = staff_client.get(reverse("refunds:claim_list")).content.decode()
+    reads = [q["sql"] for q in queries if "refunds_remediationprogram" in q["sql"]]
+    assert len(reads) == 1 and reads[0].startswith("SELECT"), reads
+    for program in programs:
+        assert f'<option value="{program.pk}">{program}</option>' in page
+    chosen = staff_client.get(reverse("refunds:claim_list"), {"program": programs[0].pk})
+    assert f'<option value="{programs[0].pk}" selected>' in chosen.content.decode()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from refunds import payee, text
 from refunds.forms.base import Form, ModelForm
 from refunds.localtime import stamp
+from refunds.modelchoices import ModelChoiceField, ModelMultipleChoiceField
 from refunds.models import (
     IDENTITY_ITEMS,
     CallerRelation,
@@ -150,7 +151,7 @@ class RevealForm(Form):
 class InquiryCloseForm(Form):
     """How an open inquiry ended: reason, outcome, the cases it was about and a note."""
 
-    cases = forms.ModelMultipleChoiceField(
+    cases = ModelMultipleChoiceField(
         label=_("about the cases"),
         queryset=Case.objects.none(),
         required=False,
@@ -278,7 +279,7 @@ class PayeeForm(Form):
         choices=_blank_choice(PayeeReason.choices),
         required=False,
     )
-    credit_contract = forms.ModelChoiceField(
+    credit_contract = ModelChoiceField(
         label=_("credited contract"),
         queryset=Contract.objects.none(),
         required=False,
@@ -378,7 +379,7 @@ class PayeeChangeForm(PayeeForm):
 
 
 class InvestigationForm(Form):
-    program = forms.ModelChoiceField(
+    program = ModelChoiceField(
         label=_("program"), queryset=RemediationProgram.objects.filter(is_active=True)
     )
     caller_name = forms.CharField(label=_("caller's name"), max_length=200)

@@ -7,11 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from refunds.detection.rule import Parameters
 from refunds.forms.base import Form
 from refunds.forms.programs import CodeListField
+from refunds.modelchoices import ModelChoiceField
 from refunds.models import RemediationProgram
 
 
 class DetectionStartForm(Form):
-    program = forms.ModelChoiceField(
+    program = ModelChoiceField(
         label=_("Program"),
         queryset=RemediationProgram.objects.filter(is_active=True),
         empty_label=None,
@@ -24,7 +25,7 @@ class DetectionStartForm(Form):
 class ScopeTestForm(Form):
     """A program and, optionally, other parameters to try (blank: the program's own)."""
 
-    program = forms.ModelChoiceField(
+    program = ModelChoiceField(
         label=_("Program"),
         queryset=RemediationProgram.objects.order_by("code", "-version"),
         empty_label=None,

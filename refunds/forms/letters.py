@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from refunds.forms.base import Form
 from refunds.forms.review import category_field, program_field
+from refunds.modelchoices import ModelChoiceField
 from refunds.models import Case, LetterKind, Member, ReturnReason
 from refunds.services.letters import Selection
 
@@ -44,7 +45,7 @@ class ReturnedMailForm(Form):
     """A letter that came back: why, which case's letter it was, a note."""
 
     reason = forms.ChoiceField(label=_("why it came back"), choices=ReturnReason.choices)
-    case = forms.ModelChoiceField(label=_("case"), queryset=Case.objects.none(), required=False)
+    case = ModelChoiceField(label=_("case"), queryset=Case.objects.none(), required=False)
     note = forms.CharField(label=_("note"), max_length=300, required=False)
 
     def __init__(self, *args: Any, member: Member, **kwargs: Any) -> None:
