@@ -43,6 +43,12 @@ def _strftime_pattern(pattern: str) -> tuple[str, bool] | None:
     return "".join(out), bool(_TIME_CHARACTERS & set(pattern))
 
 
+def strftime_format(format_name: str) -> tuple[str, bool] | None:
+    """The ``strftime`` pattern of ``format_name`` (as ``formatted`` takes it) in the active
+    language and whether it writes the time; None when only the ``date`` filter writes it."""
+    return _strftime_pattern(str(get_format(format_name)))
+
+
 def formatted(value: datetime.date | str | None, format_name: str) -> str:
     """``value|date:format_name`` (a setting's name such as ``SHORT_DATE_FORMAT``, or a format).
 
@@ -51,7 +57,7 @@ def formatted(value: datetime.date | str | None, format_name: str) -> str:
     are ``strftime`` patterns: those are written by ``strftime``, any other by the filter.
     """
     if isinstance(value, datetime.date) and value.year >= 1000:
-        compiled = _strftime_pattern(str(get_format(format_name)))
+        compiled = strftime_format(format_name)
         if compiled is not None and (isinstance(value, datetime.datetime) or not compiled[1]):
             return value.strftime(compiled[0])
     return str(defaultfilters.date(value, format_name))

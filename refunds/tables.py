@@ -11,6 +11,7 @@ written by ``body_rows`` (the ``table.tbody`` block of ``refunds/includes/table.
 import datetime
 import functools
 import html
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -43,7 +44,7 @@ from refunds.labels import (
     yen,
 )
 from refunds.links import object_url, object_urls
-from refunds.localtime import formatted
+from refunds.localtime import formatted, strftime_format
 from refunds.models import (
     AuditEvent,
     Case,
@@ -97,6 +98,10 @@ def _compiled(template_code: str) -> Template:
     return Template(template_code)
 
 
+# Per table being drawn: a date column's zone and pattern by format (``DateColumn._writing``).
+_TABLE_FORMATS: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
+
+
 class DateColumn(tables.Column):
     """A date as django-tables2's ``DateColumn`` writes it, without a template per cell.
 
@@ -114,10 +119,30 @@ class DateColumn(tables.Column):
         super().__init__(**kwargs)
         self.format = format or (self.short_format if short else self.long_format)
 
-    def render(self, value: Any, bound_column: Any) -> Any:
+    def render(self, value: Any, bound_column: Any, table: Any) -> Any:
+        zone, pattern = self._writing(table)
         if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-            value = timezone.localtime(value)  # as a template shows it
+            value = value.astimezone(zone)  # timezone.localtime, as a template shows it
+        if (
+            pattern is not None
+            and isinstance(value, datetime.date)
+            and value.year >= 1000
+            and (isinstance(value, datetime.datetime) or not pattern[1])
+        ):
+            return value.strftime(pattern[0])  # what ``formatted`` writes
         return formatted(value, self.format) or bound_column.default
+
+    def _writing(self, table: Any) -> tuple[datetime.tzinfo, tuple[str, bool] | None]:
+        """The local zone and the format's ``strftime`` pattern, read once per table (a
+        request's) instead of for every cell: both are the request's language and zone."""
+        formats = _TABLE_FORMATS.get(table)
+        if formats is None:
+            formats = _TABLE_FORMATS[table] = {}
+        found = formats.get(self.format)
+        if found is None:
+            zone = timezone.get_current_timezone()
+            found = formats[self.format] = (zone, strftime_format(self.format))
+        return found
 
     def value(self, value: Any) -> Any:
         if isinstance(value, datetime.datetime):
@@ -840,8 +865,8 @@ def _cell_reader(bound_column: Any, table: Any) -> Any:
         return None
     empty, link, default = column.empty_values, bound_column.link, bound_column.default
     last, language = bits[-1], get_language()
-    # A plain column's render gives the value back: nothing to call.
-    as_is = type(column) is tables.Column and render == column.render
+    # A column whose render is the library's plain one gives the value back: nothing to call.
+    as_is = type(column).render is tables.Column.render and render == column.render
     # A link to an object's page: the column's own URL, its <a> attributes fixed.
     own_url, anchor = None, ""
     if isinstance(column, ObjectLinkColumn) and not any(
@@ -882,10 +907,15 @@ def _cell_reader(bound_column: Any, table: Any) -> Any:
             "bound_row": row,
             "table": table,
         }
-        content = render(**(given if keywords else {name: given[name] for name in arguments}))
+        content: Any = value
+        if not as_is:
+            content = render(**(given if keywords else {name: given[name] for name in arguments}))
         if own_url is not None:
             href = own_url(record)
-            return content if href is None else format_html(anchor, href, content)
+            if href is None:
+                return content
+            # format_html(anchor, href, content), its arguments escaped as it escapes them
+            return SafeString(anchor.format(html.escape(href), conditional_escape(content)))
         return link(content, **given) if link else content
 
     return cell
@@ -946,6 +976,8 @@ def body_rows(table: Any, context: Any) -> SafeString:
                 td = column.attrs["td"].as_html()
             if escaping and type(cell) is str:  # what {{ cell }} does to text, in one step
                 text = html.escape(cell)
+            elif type(cell) is SafeString:  # and to safe text: writes it as it is
+                text = cell
             elif column.localize is None:
                 text = render_value_in_context(cell, context)
             else:

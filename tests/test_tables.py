@@ -145,11 +145,16 @@ def test_date_columns_write_what_the_library_columns_write(admin_user, db):
         joined = ours.DateColumn(accessor="joined_on", short=False)
 
     members = list(Member.objects.all())
-    for language in ("ja", "en"):
-        with translation.override(language):
-            assert _body(Ours(members), "refunds/includes/table.html", admin_user) == _body(
-                Library(members), "django_tables2/bootstrap5.html", admin_user
-            )
+    written = set()
+    # Each table reads its zone and format once: one drawn in another zone or language after
+    # it writes that one's (the times here are an hour apart or more between the zones).
+    for zone in ("Asia/Tokyo", "UTC", "America/New_York"):
+        for language in ("ja", "en"):
+            with timezone.override(zone), translation.override(language):
+                fast = _body(Ours(members), "refunds/includes/table.html", admin_user)
+                assert fast == _body(Library(members), "django_tables2/bootstrap5.html", admin_user)
+                written.add(fast)
+    assert len(written) == 3
     assert isinstance(ours.MemberTable.base_columns["withdrawn_on"], ours.DateColumn)
 
 
