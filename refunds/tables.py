@@ -332,7 +332,7 @@ class TariffTable(BaseTable):
 
 
 class ImportBatchTable(BaseTable):
-    id = tables.Column(linkify=True, verbose_name="#")
+    id = _to_own_page("refunds:import_detail", verbose_name="#")
     created = count_column(_("created"))
     updated = count_column(_("updated"))
     unchanged = count_column(_("unchanged"))
@@ -391,7 +391,7 @@ class CaseTable(BaseTable):
 
 
 class DetectionRunTable(BaseTable):
-    id = tables.Column(linkify=True, verbose_name="#")
+    id = _to_own_page("refunds:detection_detail", verbose_name="#")
     started_at = DateTimeColumn()
 
     class Meta(BaseTable.Meta):
@@ -477,17 +477,17 @@ def case_link() -> tables.Column:
 
 
 class InquiryTable(BaseTable):
-    id = tables.Column(linkify=True, verbose_name="#")
+    id = _to_own_page("refunds:inquiry_detail", verbose_name="#")
     started_at = DateTimeColumn()
     callback_due_at = DateTimeColumn()
     member_no = member_link()
     case_no = case_link()
-    caller = TemplateColumn(
-        "{{ record.member.name|default:record.caller_name }}",
-        verbose_name=_("caller"),
-        orderable=False,
-    )
+    caller = tables.Column(empty_values=(), verbose_name=_("caller"), orderable=False)
     created_by = tables.Column(verbose_name=_("taken by"))
+
+    def render_caller(self, record: Inquiry) -> str:
+        """The member's name, else the name the caller gave."""
+        return (record.member.name if record.member else "") or record.caller_name
 
     class Meta(BaseTable.Meta):
         model = Inquiry
@@ -500,12 +500,11 @@ class CallbackTable(InquiryTable):
         "{{ value|date:'Y-m-d H:i' }}</span>",
         verbose_name=_("callback due"),
     )
-    phone = TemplateColumn(
-        "{% if record.caller_phone %}{{ record.caller_phone }}"
-        "{% elif record.member %}{{ record.member.masked_phone }}{% endif %}",
-        verbose_name=_("phone"),
-        orderable=False,
-    )
+    phone = tables.Column(empty_values=(), verbose_name=_("phone"), orderable=False)
+
+    def render_phone(self, record: Inquiry) -> str:
+        """The number the caller gave, else the member's, masked."""
+        return record.caller_phone or (record.member.masked_phone if record.member else "")
 
     class Meta(InquiryTable.Meta):
         fields = sequence = (
@@ -659,7 +658,7 @@ class ReviewTable(BaseTable):
 
 
 class BatchTable(BaseTable):
-    id = tables.Column(linkify=True, verbose_name="#")
+    id = _to_own_page("refunds:batch_detail", verbose_name="#")
     total_yen = yen_column(_("total"))
     transfer_date = DateColumn()
     created_at = DateTimeColumn()

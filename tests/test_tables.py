@@ -184,6 +184,58 @@ def test_every_date_column_is_ours():
                 assert type(column) not in library_dates, f"{klass.__name__}.{name}"
 
 
+def test_a_link_to_a_rows_own_page_is_an_object_link():
+    """A plain column linked with ``linkify=True`` composes its link through the library for
+    every cell (the model's URL, the link's signature): a table links with ``_to_own_page``."""
+    for table in ours.BaseTable.__subclasses__():
+        for klass in (table, *table.__subclasses__()):
+            for name, column in klass.base_columns.items():
+                linked = column.link is not None and not isinstance(column, ours.ObjectLinkColumn)
+                assert not (linked and type(column) is tables.Column), f"{klass.__name__}.{name}"
+
+
+def test_the_callers_cells_write_what_their_templates_wrote(admin_user):
+    """The inquiry tables' number, caller and phone, written by the table's methods, are the
+    cells the library's linked column and templates wrote (a member's name escaped)."""
+    MemberFactory(name="<b>人</b>"), InquiryFactory(member=None, caller_name="折り返し <i>")
+    InquiryFactory(caller_phone="03-1234-5678")
+    InquiryFactory(member__name="", caller_name="名乗った名前")
+    InquiryFactory(member=MemberFactory(name="<b>人</b>", phone="090-1111-2222"))
+    InquiryFactory(member=None, caller_name="")
+    InquiryFactory(member__name="会員の名前", caller_name="別の名前")
+
+    class Templated(ours.CallbackTable):
+        id = tables.Column(linkify=True, verbose_name="#")
+        caller = tables.TemplateColumn(
+            "{{ record.member.name|default:record.caller_name }}",
+            verbose_name="caller",
+            orderable=False,
+        )
+        phone = tables.TemplateColumn(
+            "{% if record.caller_phone %}{{ record.caller_phone }}"
+            "{% elif record.member %}{{ record.member.masked_phone }}{% endif %}",
+            verbose_name="phone",
+            orderable=False,
+        )
+
+        class Meta(ours.CallbackTable.Meta):
+            fields = ("id", "caller", "phone")
+            sequence = ("id", "caller", "phone")
+
+    class Ours(ours.CallbackTable):
+        class Meta(ours.CallbackTable.Meta):
+            fields = ("id", "caller", "phone")
+            sequence = ("id", "caller", "phone")
+
+    inquiries = list(selectors.inquiries())
+    ours_body = _body(Ours(inquiries), "refunds/includes/table.html", admin_user)
+    assert ours_body == _body(Templated(inquiries), "refunds/includes/table.html", admin_user)
+    assert "&lt;b&gt;人&lt;/b&gt;" in ours_body and "折り返し &lt;i&gt;" in ours_body
+    assert "名乗った名前" in ours_body and "03-1234-5678" in ours_body
+    assert "会員の名前" in ours_body and "別の名前" not in ours_body
+    assert ours_body.count('<a href="/inquiries/') == 6
+
+
 def test_the_libraries_are_left_as_they_are():
     """Nothing of django-tables2 or of Django's models is replaced at run time."""
     assert inspect.getmodule(tables_utils.signature) is tables_utils
