@@ -56,7 +56,11 @@ def grouped(value: int) -> str:
     number; a list of 50 amounts spent over a millisecond on it. Groups of three (both
     languages) are Python's own ``,`` format with the language's separator.
     """
-    size, separator = _grouping(get_language())
+    return _grouped(value, get_language())
+
+
+def _grouped(value: int, language: str | None) -> str:
+    size, separator = _grouping(language)
     if size != 3:
         return str(intcomma(value))
     text = f"{value:,}"
@@ -67,7 +71,15 @@ def yen(value: Any) -> str:
     """Integer yen as people read it: ``3,402円`` (``¥3,402`` in English)."""
     if value is None or value == "":
         return "—"
-    return _("%(amount)s yen") % {"amount": grouped(int(value))}
+    language = get_language()
+    return _yen_pattern(language) % {"amount": _grouped(int(value), language)}
+
+
+@functools.cache
+def _yen_pattern(language: str | None) -> str:
+    """``"%(amount)s yen"`` in ``language``, the active language when called (looked up once
+    per language, not for every amount of a list)."""
+    return _("%(amount)s yen")
 
 
 _STATUS_BADGES: dict[str, str] = {

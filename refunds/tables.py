@@ -392,6 +392,7 @@ class CaseTable(BaseTable):
 
 class DetectionRunTable(BaseTable):
     id = _to_own_page("refunds:detection_detail", verbose_name="#")
+    dry_run = BooleanColumn()
     started_at = DateTimeColumn()
 
     class Meta(BaseTable.Meta):
@@ -415,6 +416,7 @@ class DetectionRunTable(BaseTable):
 
 class ProgramTable(BaseTable):
     code = tables.Column()
+    is_active = BooleanColumn()
     edit = TemplateColumn(
         "{% load i18n %}{% if is_admin %}<a href=\"{% url 'refunds:program_update' record.pk %}\">"
         '{% translate "Edit" %}</a>{% endif %}',
@@ -592,49 +594,65 @@ class ReviewTable(BaseTable):
     computed_amount_yen = yen_column(_("computed"))
     prepared_at = DateTimeColumn()
     status = CaseStatusColumn(verbose_name=_("status"))
+    flagged = BooleanColumn(verbose_name=_("flagged"))
     # Written by the table's own methods (no template per cell: 50 rows × 2 cells a page).
     evidence = tables.Column(accessor="pk", verbose_name=_("evidence"), orderable=False)
     decide = tables.Column(accessor="pk", verbose_name="", orderable=False)
 
+    @functools.cached_property
+    def _shared(self) -> dict[str, Any]:
+        """What every row's evidence and decision cells share, read once per table (a
+        request's): the URL patterns, the labels in the page's language, escaped, and one masked
+        CSRF token for the page's forms."""
+        request = getattr(self, "request", None)
+        return {
+            "evidence": object_urls("refunds:case_evidence"),
+            "approve": object_urls("refunds:case_approve"),
+            "reject": object_urls("refunds:case_reject"),
+            "token": escape(get_token(request)) if request is not None else "",
+            **{
+                key: escape(gettext(text))
+                for key, text in (
+                    ("show", "show"),
+                    ("mine", "your preparation"),
+                    ("not_mine", "not yours to approve"),
+                    ("approve_label", "Approve"),
+                    ("reject_label", "Reject"),
+                )
+            },
+        }
+
     def render_evidence(self, record: Case) -> SafeString:
         """The case's evidence, fetched when opened."""
-        return format_html(
-            '<details class="small"><summary hx-get="{}" hx-trigger="click once" '
-            'hx-target="next .evidence" hx-swap="innerHTML">{}</summary>'
-            '<div class="evidence"></div></details>',
-            object_url("refunds:case_evidence", record.pk),
-            _("show"),
+        shared = self._shared
+        return SafeString(
+            f'<details class="small"><summary hx-get="{escape(shared["evidence"](record.pk))}" '
+            'hx-trigger="click once" hx-target="next .evidence" hx-swap="innerHTML">'
+            f'{shared["show"]}</summary><div class="evidence"></div></details>'
         )
 
     def render_decide(self, record: Case) -> SafeString:
         """Approve (when the duties allow this supervisor: ``policies.approval_refusal``, else
         why not) and reject."""
-        request = getattr(self, "request", None)
+        request, shared = getattr(self, "request", None), self._shared
         refusal = approval_refusal(record, request.user) if request is not None else "-"
         if refusal:
             mine = request is not None and record.prepared_by_id == request.user.pk
-            label = _("your preparation") if mine else _("not yours to approve")
-            decide = format_html(
-                '<span class="badge text-bg-light border" title="{}">{}</span>', refusal, label
+            decide = (
+                f'<span class="badge text-bg-light border" title="{conditional_escape(refusal)}">'
+                f"{shared['mine'] if mine else shared['not_mine']}</span>"
             )
         else:
-            assert request is not None  # no refusal without a signed-in supervisor
-            if not hasattr(self, "_csrf_token"):  # one masked token for the page's forms
-                self._csrf_token = get_token(request)
-            decide = format_html(
-                '<form method="post" action="{}" class="d-inline js-once">'
-                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-                '<button class="btn btn-sm btn-success" type="submit">{}</button></form>',
-                object_url("refunds:case_approve", record.pk),
-                self._csrf_token,
-                _("Approve"),
+            decide = (
+                f'<form method="post" action="{escape(shared["approve"](record.pk))}" '
+                'class="d-inline js-once">'
+                f'<input type="hidden" name="csrfmiddlewaretoken" value="{shared["token"]}">'
+                f'<button class="btn btn-sm btn-success" type="submit">{shared["approve_label"]}'
+                "</button></form>"
             )
-        return format_html(
-            '<div class="text-nowrap">{} <a class="btn btn-sm btn-outline-danger" href="{}">{}'
-            "</a></div>",
-            decide,
-            object_url("refunds:case_reject", record.pk),
-            _("Reject"),
+        return SafeString(
+            f'<div class="text-nowrap">{decide} <a class="btn btn-sm btn-outline-danger" '
+            f'href="{escape(shared["reject"](record.pk))}">{shared["reject_label"]}</a></div>'
         )
 
     class Meta(BaseTable.Meta):

@@ -236,6 +236,39 @@ def test_the_callers_cells_write_what_their_templates_wrote(admin_user):
     assert ours_body.count('<a href="/inquiries/') == 6
 
 
+def test_every_yes_no_column_is_ours():
+    """The library's ``BooleanColumn`` (what a table gets for a model's boolean field it does
+    not declare) looks up the field and builds its ``<span>`` for every cell."""
+    for table in ours.BaseTable.__subclasses__():
+        for klass in (table, *table.__subclasses__()):
+            for name, column in klass.base_columns.items():
+                if isinstance(column, tables.BooleanColumn):
+                    assert isinstance(column, ours.BooleanColumn), f"{klass.__name__}.{name}"
+
+
+def test_the_review_cells_are_written_once_per_table(rf, db):
+    """The review queue's evidence and decision cells: the labels and patterns read once per
+    table, a refusal's reason escaped in its title, one CSRF token for the page's forms."""
+    from refunds.models import CaseStatus
+    from tests.factories import UserFactory
+
+    preparer, supervisor = UserFactory(roles=["staff"]), UserFactory(roles=["supervisor"])
+    mine = CaseFactory(status=CaseStatus.PREPARED, prepared_by=supervisor)
+    theirs = CaseFactory(status=CaseStatus.PREPARED, prepared_by=preparer)
+    request = rf.get("/review/")
+    request.user = supervisor
+    table = ours.ReviewTable([mine, theirs], request=request)
+    with translation.override("en"):
+        body = _body(table, "refunds/includes/table.html", supervisor)
+    assert body.count('name="csrfmiddlewaretoken"') == 1
+    assert f'action="/cases/{theirs.pk}/approve/"' in body
+    assert f'action="/cases/{mine.pk}/approve/"' not in body
+    assert f'hx-get="/cases/{mine.pk}/evidence/"' in body and ">show</summary>" in body
+    assert f'href="/cases/{mine.pk}/reject/">Reject</a>' in body and ">Approve</button>" in body
+    assert '<span class="badge text-bg-light border" title="You prepared' in body
+    assert ">your preparation</span>" in body
+
+
 def test_the_libraries_are_left_as_they_are():
     """Nothing of django-tables2 or of Django's models is replaced at run time."""
     assert inspect.getmodule(tables_utils.signature) is tables_utils
