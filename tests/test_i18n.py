@@ -114,3 +114,33 @@ def test_error_pages_speak_the_users_language_and_say_why(staff_client):
     letter = staff_client.get(f"/cases/{case.pk}/letter.pdf")  # no identity check yet
     assert letter.status_code == 403
     assert "本人確認" in letter.content.decode()
+
+
+def test_template_text_written_in_python_is_in_the_catalogue():
+    """``makemessages`` reads a ``.py`` file's ``gettext`` calls, not a ``{% translate %}`` in a
+    template string written in Python (a table's column): each such text must be in the
+    Japanese catalogue, translated (the programs' "Edit" link once showed in English)."""
+    import re
+
+    translated = {
+        entry.msgid for entry in polib.pofile(str(JA_PO)) if entry.msgstr and not entry.msgctxt
+    }
+    pattern = re.compile(r'\{%\s*trans(?:late)?\s+"([^"]+)"')
+    assert pattern.findall('x = "{% load i18n %}{% translate "Re-check" %}"') == ["Re-check"]
+    root = LOCALE_DIR.parent
+    for package in ("refunds", "accounts", "portal", "config"):
+        for path in (root / package).rglob("*.py"):
+            for msgid in pattern.findall(path.read_text()):
+                assert msgid in translated, f"{msgid!r} in {path.relative_to(root)}"
+
+
+def test_the_programs_list_speaks_japanese_to_an_admin(db):
+    from django.test import Client
+
+    from tests.conftest import _client_for
+    from tests.factories import CaseFactory, UserFactory
+
+    CaseFactory()
+    client: Client = _client_for(UserFactory(roles=["admin"]))
+    page = client.get("/programs/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert ">編集</a>" in page and ">Edit</a>" not in page
