@@ -614,16 +614,11 @@ class ReviewTable(BaseTable):
             "approve": object_urls("refunds:case_approve"),
             "reject": object_urls("refunds:case_reject"),
             "token": escape(get_token(request)) if request is not None else "",
-            **{
-                key: escape(gettext(text))
-                for key, text in (
-                    ("show", "show"),
-                    ("mine", "your preparation"),
-                    ("not_mine", "not yours to approve"),
-                    ("approve_label", "Approve"),
-                    ("reject_label", "Reject"),
-                )
-            },
+            "show": escape(gettext("show")),
+            "mine": escape(gettext("your preparation")),
+            "not_mine": escape(gettext("not yours to approve")),
+            "approve_label": escape(gettext("Approve")),
+            "reject_label": escape(gettext("Reject")),
         }
 
     def render_evidence(self, record: Case) -> SafeString:
