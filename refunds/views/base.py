@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -97,9 +97,7 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
     def record_personal_data_export(self, fmt: str, total: int) -> HttpResponseBase | None:
         """Log an export of unmasked personal data (above ``EXPORT_REASON_ABOVE`` rows with its
         reason); None to go on, else the page that asks why."""
-        query = self.request.GET.copy()
-        reason = query.pop(EXPORT_REASON_PARAM, [""])[0]
-        query.pop("export", None)
+        query, reason = self.export_query()
         try:
             personal_data_export_record(
                 user=self.user,
@@ -122,10 +120,16 @@ class ObjectListView(RoleRequiredMixin, SingleTableMixin, FilterView):
             )
         return None
 
-    def export_in_background(self, fmt: str, total: int) -> HttpResponseBase:
+    def export_query(self) -> tuple[QueryDict, str]:
+        """The list's query without the export's own parameters (``export`` and the reason
+        asked for it), and that reason: what the export log and the background job keep."""
         query = self.request.GET.copy()
         query.pop("export", None)
-        query.pop(EXPORT_REASON_PARAM, None)
+        reason = query.pop(EXPORT_REASON_PARAM, [""])[0]
+        return query, reason
+
+    def export_in_background(self, fmt: str, total: int) -> HttpResponseBase:
+        query, _reason = self.export_query()
         encoding = query.pop("encoding", [""])[0]
         kind = "xlsx" if fmt == "xlsx" else ("csv-cp932" if encoding == "cp932" else "csv")
         try:
