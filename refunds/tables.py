@@ -44,7 +44,7 @@ from refunds.labels import (
     yen,
 )
 from refunds.links import object_url, object_urls
-from refunds.localtime import formatted, strftime_format
+from refunds.localtime import formatted_as, strftime_format
 from refunds.models import (
     AuditEvent,
     Case,
@@ -123,14 +123,7 @@ class DateColumn(tables.Column):
         zone, pattern = self._writing(table)
         if isinstance(value, datetime.datetime) and timezone.is_aware(value):
             value = value.astimezone(zone)  # timezone.localtime, as a template shows it
-        if (
-            pattern is not None
-            and isinstance(value, datetime.date)
-            and value.year >= 1000
-            and (isinstance(value, datetime.datetime) or not pattern[1])
-        ):
-            return value.strftime(pattern[0])  # what ``formatted`` writes
-        return formatted(value, self.format) or bound_column.default
+        return formatted_as(value, self.format, pattern) or bound_column.default
 
     def _writing(self, table: Any) -> tuple[datetime.tzinfo, tuple[str, bool] | None]:
         """The local zone and the format's ``strftime`` pattern, read once per table (a
