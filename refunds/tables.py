@@ -177,6 +177,12 @@ class BooleanColumn(tables.BooleanColumn):
         return super().render(value, record, bound_column)
 
 
+def flag_column(**kwargs: Any) -> BooleanColumn:
+    """A case's review flag as every list shows it: ⚑ on a flagged case, nothing on the others
+    (the reason is on the case's page)."""
+    return BooleanColumn(verbose_name=_("flagged"), yesno="⚑,", **kwargs)
+
+
 class YenColumn(tables.Column):
     """Integer yen, right-aligned: ``3,402円`` (``—`` when there is none)."""
 
@@ -375,7 +381,7 @@ class CaseTable(BaseTable):
     )
     amount_yen = yen_column(_("amount"), orderable=False)
     status = CaseStatusColumn(verbose_name=_("status"))
-    flagged = BooleanColumn(verbose_name=_("flagged"), yesno="⚑,", orderable=False)
+    flagged = flag_column(orderable=False)
     updated_at = DateTimeColumn()
 
     class Meta(BaseTable.Meta):
@@ -591,7 +597,7 @@ class ReviewTable(BaseTable):
     computed_amount_yen = yen_column(_("computed"))
     prepared_at = DateTimeColumn()
     status = CaseStatusColumn(verbose_name=_("status"))
-    flagged = BooleanColumn(verbose_name=_("flagged"))
+    flagged = flag_column()
     # Written by the table's own methods (no template per cell: 50 rows × 2 cells a page).
     evidence = tables.Column(accessor="pk", verbose_name=_("evidence"), orderable=False)
     decide = tables.Column(accessor="pk", verbose_name="", orderable=False)

@@ -580,3 +580,23 @@ def test_the_database_refuses_an_approved_state_without_its_approval():
             Case.objects.filter(pk=case.pk).update(
                 status=status, paid_at=timezone.now(), paid_amount_yen=1
             )
+
+
+def test_the_review_queue_marks_a_flagged_case_as_the_case_list_does(people):
+    """⚑ on the flagged case, nothing on the other: no mark on every row to read past."""
+    from django.test import Client
+    from django.urls import reverse
+
+    flagged, plain = claimed_case(people), claimed_case(people)
+    for case in (flagged, plain):
+        review.case_prepare(case=case, user=people["staff"])
+    Case.objects.filter(pk=flagged.pk).update(flagged=True, flag_reason="amount differs")
+    client = Client()
+    client.force_login(people["b"])
+    queue = client.get(reverse("refunds:review_queue")).content.decode()
+    cases = client.get(reverse("refunds:case_list")).content.decode()
+    body = queue[queue.index("<tbody") :]
+    assert body.count("⚑") == 1 == cases[cases.index("<tbody") :].count("⚑")
+    assert "✘" not in body and "✔" not in body
+    row = next(r for r in body.split("<tr")[1:] if flagged.case_no in r)
+    assert "⚑" in row
