@@ -40,6 +40,10 @@ inquiries, claims and audit events, each the baseline of the product's list (pag
 same rows (``BASELINE_OF``; the payment runs, a few a week, are left out). Every list with a
 baseline must be at least ``GOAL_ADMIN_RATIO`` (4) times faster at p95.
 
+Every named URL that answers a GET is timed (``page_catalogue.CATALOGUE`` says how, or why
+not), and every list again sorted by each column its table lets a user sort by, one way and the
+other (``sorted_pages``; ``refunds.tables.BaseTable.sortable``).
+
 Query counts are taken again on a database of ``BENCH_PAGES_SMALL`` (1,000) cases built the same
 way (``refund_desk_bench_pages_small``), and of a second URL of each page (another member, a
 deeper page): the goal is the same count everywhere; the search, which stops once it has enough
@@ -1433,13 +1437,39 @@ def repeat_of(page: Page) -> int:
     return LIST_REPEAT if page.name.startswith("url: ") else REPEAT
 
 
+def sorted_pages() -> list[Page]:
+    """Every list of the catalogue sorted by each column its table lets a user sort by
+    (``refunds.tables.BaseTable.sortable``), one way and the other: a heading is a link, and
+    the page it opens is a page like any other. A table that names none (a list of a few
+    hundred rows: imports, runs, programs) sorts by any column and is left out."""
+    from django.urls import NoReverseMatch, resolve, reverse
+    from page_catalogue import CATALOGUE, File, Timed
+
+    lists = {name: entry.role for name, entry in CATALOGUE.items()
+             if isinstance(entry, Timed) and not isinstance(entry, File) and not entry.of
+             and not entry.query}  # fmt: skip
+    lists["refunds:case_list"] = "supervisor"  # timed by its named variants, sorted here
+    found = []
+    for name, role in lists.items():
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        table = getattr(getattr(resolve(url).func, "view_class", None), "table_class", None)
+        for column in getattr(table, "sortable", None) or ():
+            found += [Page(f"sorted: {name} by {order}", role, [f"{url}?sort={order}"])
+                      for order in (column, f"-{column}")]  # fmt: skip
+    return found
+
+
 def budget_of(page: Page) -> float | None:
-    return LIST_BUDGET_SECONDS if page.name.startswith("url: ") else None
+    return LIST_BUDGET_SECONDS if page.name.startswith(("url: ", "sorted: ")) else None
 
 
 def page_list(cases: int) -> list[Page]:
-    """The pages to time: ``pages`` and ``catalogue_pages``, or those ``ONLY`` names."""
-    found = pages(cases) + catalogue_pages()
+    """The pages to time: ``pages``, ``catalogue_pages`` and ``sorted_pages``, or those
+    ``ONLY`` names."""
+    found = pages(cases) + catalogue_pages() + sorted_pages()
     return [p for p in found if any(part in p.name for part in ONLY)] if ONLY else found
 
 

@@ -273,15 +273,33 @@ def _to_case(**kwargs: Any) -> ObjectLinkColumn:
 
 
 class BaseTable(tables.Table):
-    """What every table shares: the template (keyset pages, the body below), classes, empty text.
+    """What every table shares: the template (keyset pages, the body below), classes, empty text,
+    and which columns sort.
 
     A table's ``Meta`` derives from ``BaseTable.Meta`` (django-tables2 inherits options only so).
+
+    ``sortable`` names the columns a user may sort by, in a table of rows that grow with the
+    members (a million and more): each an order an index gives whole within the list's rows,
+    so that a page sorted by it costs what the first page costs (``make bench-pages`` times
+    every one of them, both ways, at a million rows). Sorting by any other column would sort
+    the whole table for each page (0.1–2 s at that size); its heading is plain text and a
+    ``?sort=`` naming it is ignored. ``None`` (the default) leaves every column sortable: a
+    list of a few hundred rows (imports, runs, programs, reports).
     """
+
+    sortable: tuple[str, ...] | None = None
 
     class Meta:
         template_name = "refunds/includes/table.html"
         attrs = {"class": "table table-sm table-hover align-middle"}
         empty_text = _("None.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.sortable is not None:
+            for column in self.columns.iterall():  # this table's own copies of its columns
+                if column.name not in self.sortable:
+                    column.column.orderable = False
 
 
 def others(table: type[tables.Table], fields: tuple[str, ...]) -> tuple[str, ...]:
@@ -294,6 +312,7 @@ def others(table: type[tables.Table], fields: tuple[str, ...]) -> tuple[str, ...
 
 
 class MemberTable(BaseTable):
+    sortable = ("member_no", "postal_code")
     member_no = _to_own_page("refunds:member_detail")
     withdrawn_on = DateColumn()
 
@@ -304,6 +323,7 @@ class MemberTable(BaseTable):
 
 
 class ContractTable(BaseTable):
+    sortable = ("contract_no", "member_no")
     member_no = _to_member(
         accessor="member__member_no", verbose_name=columns.CONTRACTS.label("member_no")
     )
@@ -359,29 +379,19 @@ class ImportBatchTable(BaseTable):
 
 
 class CaseTable(BaseTable):
-    # A million cases: a column sorts only where an index gives its order (case number,
-    # status, last change); the others are found with the filters or the search.
+    sortable = ("case_no", "status", "updated_at")
     case_no = _to_own_page("refunds:case_detail")
     member_no = tables.Column(
-        accessor="member__member_no",
-        verbose_name=columns.CASES.label("member_no"),
-        orderable=False,
+        accessor="member__member_no", verbose_name=columns.CASES.label("member_no")
     )
     contract_no = tables.Column(
-        accessor="contract__contract_no",
-        verbose_name=columns.CASES.label("contract_no"),
-        orderable=False,
+        accessor="contract__contract_no", verbose_name=columns.CASES.label("contract_no")
     )
-    category = tables.Column(orderable=False)
-    plan = CodeColumn(
-        "plan", accessor="contract__plan", verbose_name=columns.CASES.label("plan"), orderable=False
-    )
-    area = tables.Column(
-        accessor="contract__area", verbose_name=columns.CASES.label("area"), orderable=False
-    )
-    amount_yen = yen_column(_("amount"), orderable=False)
+    plan = CodeColumn("plan", accessor="contract__plan", verbose_name=columns.CASES.label("plan"))
+    area = tables.Column(accessor="contract__area", verbose_name=columns.CASES.label("area"))
+    amount_yen = yen_column(_("amount"))
     status = CaseStatusColumn(verbose_name=_("status"))
-    flagged = flag_column(orderable=False)
+    flagged = flag_column()
     updated_at = DateTimeColumn()
 
     class Meta(BaseTable.Meta):
@@ -482,6 +492,7 @@ def case_link() -> tables.Column:
 
 
 class InquiryTable(BaseTable):
+    sortable: tuple[str, ...] | None = ()  # newest first: the order of the queryset
     id = _to_own_page("refunds:inquiry_detail", verbose_name="#")
     started_at = DateTimeColumn()
     callback_due_at = DateTimeColumn()
@@ -500,6 +511,7 @@ class InquiryTable(BaseTable):
 
 
 class CallbackTable(InquiryTable):
+    sortable = ("callback_due_at",)
     callback_due_at = TemplateColumn(
         '<span class="{% if record.callback_due_at < now %}text-danger fw-semibold{% endif %}">'
         "{{ value|date:'Y-m-d H:i' }}</span>",
@@ -528,6 +540,7 @@ class CallbackTable(InquiryTable):
 
 
 class ComplaintTable(InquiryTable):
+    sortable = ("complaint_due_at",)
     complaint_due_at = DateTimeColumn()
 
     class Meta(InquiryTable.Meta):
@@ -545,6 +558,7 @@ class ComplaintTable(InquiryTable):
 
 
 class ClaimTable(BaseTable):
+    sortable = ("case_no",)
     received_at = DateTimeColumn()
     case_no = case_link()
     member_no = member_link()
@@ -591,6 +605,7 @@ class InvestigationTable(BaseTable):
 
 
 class ReviewTable(BaseTable):
+    sortable = ("case_no", "prepared_at", "status")
     case_no = _to_own_page("refunds:case_detail")
     member = tables.Column(accessor="member__member_no", verbose_name=_("member"))
     amount_yen = yen_column(_("amount"))
@@ -734,6 +749,7 @@ class QaTable(ReviewTable):
 
 
 class AuditEventTable(BaseTable):
+    sortable = ("created_at", "actor")
     created_at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("when"))
     object_repr = tables.Column(verbose_name=_("object"))
 
@@ -785,6 +801,7 @@ class ProgressReportTable(BaseTable):
 class ReturnedMailTable(BaseTable):
     """Members a letter came back from, at the address they still have: to trace."""
 
+    sortable = ("recorded_at",)
     recorded_at = DateTimeColumn()
     member_no = member_link()
     name = tables.Column(accessor="member__name", verbose_name=_("name"), orderable=False)
@@ -797,6 +814,7 @@ class ReturnedMailTable(BaseTable):
 
 
 class PortalAttemptTable(BaseTable):
+    sortable = ("at",)
     at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("when"))
     case = _to_case(accessor="code__case__case_no", verbose_name=_("case"))
 
@@ -807,6 +825,7 @@ class PortalAttemptTable(BaseTable):
 
 
 class PersonalDataAccessTable(BaseTable):
+    sortable = ("accessed_at",)
     accessed_at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("when"))
     member = _to_member(accessor="member__member_no", verbose_name=_("whose"))
 

@@ -94,7 +94,7 @@ def test_the_body_is_the_one_the_library_template_writes(
         (ours.CaseTable, Case.objects.all),
         (ours.MemberTable, Member.objects.all),
         (ours.ClaimTable, selectors.claims),
-        (ours.InquiryTable, selectors.inquiries),
+        (ours.CallbackTable, selectors.inquiries),
         (ours.AuditEventTable, AuditEvent.objects.all),
     ],
 )
@@ -373,3 +373,55 @@ def test_billing_codes_read_in_the_language_of_the_page():
         english = code_label("family", "plan")
     with translation.override("ja"):
         assert english == "family type" != code_label("family", "plan")
+
+
+def _tables() -> list[type[ours.BaseTable]]:
+    found, todo = [], [ours.BaseTable]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub.__module__ == ours.__name__:
+                found.append(sub)
+            todo.append(sub)
+    return found
+
+
+# The rows that grow with the members and their calls: a million and more at scale.
+GROWING = {
+    "Member", "Contract", "Case", "Claim", "Inquiry", "AuditEvent", "PaymentItem",
+    "PortalAttempt", "PersonalDataAccess", "ReturnedMail", "BillingLine",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("table_class", _tables(), ids=lambda t: t.__name__)
+def test_a_table_of_growing_rows_names_the_columns_that_sort(table_class):
+    """Sorting by a column no index orders sorts the whole table for every page: a list of
+    rows that grow says which columns sort (``BaseTable.sortable``), each one of its columns,
+    its default order among them; ``make bench-pages`` times each of them at a million rows."""
+    model = table_class._meta.model
+    if model is None or model.__name__ not in GROWING or table_class._meta.orderable is False:
+        return
+    assert table_class.sortable is not None, f"{table_class.__name__} lists {model.__name__}"
+    assert set(table_class.sortable) <= set(table_class.base_columns)
+    defaults = table_class._meta.order_by or ()
+    assert {tables_utils.OrderBy(o).bare for o in defaults} <= set(table_class.sortable)
+
+
+def test_a_column_that_does_not_sort_has_no_link_and_its_sort_is_ignored(client, db):
+    from accounts.roles import Role
+    from tests.factories import UserFactory
+
+    first, second = ClaimFactory(), ClaimFactory()
+    client.force_login(UserFactory(roles=[Role.STAFF]))
+    response = client.get("/claims/?case_status=&sort=member_no")
+    table = response.context["table"]
+    assert [c.name for c in table.columns if c.orderable] == ["case_no"]
+    assert not table.order_by  # the member's number does not sort: the list's own order
+    head = response.content.decode().split("<thead", 1)[1].split("</thead>", 1)[0]
+    assert head.count("<a href=") == 1 and "sort=case_no" in head
+    assert {first.case.case_no, second.case.case_no} <= set(
+        r.record.case.case_no for r in table.paginated_rows
+    )
+    sorted_page = client.get("/claims/?case_status=&sort=-case_no").context["table"]
+    assert [r.record.case.case_no for r in sorted_page.paginated_rows] == sorted(
+        (first.case.case_no, second.case.case_no), reverse=True
+    )
