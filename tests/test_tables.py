@@ -175,23 +175,32 @@ def test_choice_labels_are_djangos(db):
     assert checked > 100
 
 
+def _tables() -> list[type[ours.BaseTable]]:
+    """Every table of the product, at any depth below ``BaseTable`` (not the tests' own)."""
+    found, todo = [], [ours.BaseTable]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub.__module__ == ours.__name__:
+                found.append(sub)
+            todo.append(sub)
+    return found
+
+
 def test_every_date_column_is_ours():
     """The library's date columns compile a template per cell; every table declares ours."""
     library_dates = (tables.DateColumn, tables.DateTimeColumn)
-    for table in ours.BaseTable.__subclasses__():
-        for klass in (table, *table.__subclasses__()):
-            for name, column in klass.base_columns.items():
-                assert type(column) not in library_dates, f"{klass.__name__}.{name}"
+    for klass in _tables():
+        for name, column in klass.base_columns.items():
+            assert type(column) not in library_dates, f"{klass.__name__}.{name}"
 
 
 def test_a_link_to_a_rows_own_page_is_an_object_link():
     """A plain column linked with ``linkify=True`` composes its link through the library for
     every cell (the model's URL, the link's signature): a table links with ``_to_own_page``."""
-    for table in ours.BaseTable.__subclasses__():
-        for klass in (table, *table.__subclasses__()):
-            for name, column in klass.base_columns.items():
-                linked = column.link is not None and not isinstance(column, ours.ObjectLinkColumn)
-                assert not (linked and type(column) is tables.Column), f"{klass.__name__}.{name}"
+    for klass in _tables():
+        for name, column in klass.base_columns.items():
+            linked = column.link is not None and not isinstance(column, ours.ObjectLinkColumn)
+            assert not (linked and type(column) is tables.Column), f"{klass.__name__}.{name}"
 
 
 def test_the_callers_cells_write_what_their_templates_wrote(admin_user):
@@ -239,11 +248,10 @@ def test_the_callers_cells_write_what_their_templates_wrote(admin_user):
 def test_every_yes_no_column_is_ours():
     """The library's ``BooleanColumn`` (what a table gets for a model's boolean field it does
     not declare) looks up the field and builds its ``<span>`` for every cell."""
-    for table in ours.BaseTable.__subclasses__():
-        for klass in (table, *table.__subclasses__()):
-            for name, column in klass.base_columns.items():
-                if isinstance(column, tables.BooleanColumn):
-                    assert isinstance(column, ours.BooleanColumn), f"{klass.__name__}.{name}"
+    for klass in _tables():
+        for name, column in klass.base_columns.items():
+            if isinstance(column, tables.BooleanColumn):
+                assert isinstance(column, ours.BooleanColumn), f"{klass.__name__}.{name}"
 
 
 def test_the_review_cells_are_written_once_per_table(rf, db):
@@ -373,16 +381,6 @@ def test_billing_codes_read_in_the_language_of_the_page():
         english = code_label("family", "plan")
     with translation.override("ja"):
         assert english == "family type" != code_label("family", "plan")
-
-
-def _tables() -> list[type[ours.BaseTable]]:
-    found, todo = [], [ours.BaseTable]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            if sub.__module__ == ours.__name__:
-                found.append(sub)
-            todo.append(sub)
-    return found
 
 
 # The rows that grow with the members and their calls: a million and more at scale.
