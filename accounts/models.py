@@ -4,6 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.get_username()
+
+    @staticmethod
+    def name_in_sql(path: str) -> Coalesce:
+        """``str()`` of the user at ``path`` (a foreign key's name) as an expression: a list
+        naming each row's user reads the name as a column instead of a ``User`` a row."""
+        return Coalesce(NullIf(models.F(f"{path}__display_name"), models.Value("")),
+                        models.F(f"{path}__username"))  # fmt: skip
 
     def _session_hash(self, secret: Any = None) -> str:
         return salted_hmac(

@@ -558,10 +558,13 @@ class ComplaintTable(InquiryTable):
 
 
 class ClaimTable(BaseTable):
+    """Claims of ``selectors.claims``: the member's and contract's numbers and the taker's
+    name are columns of the row."""
+
     sortable = ("case_no",)
     received_at = DateTimeColumn()
     case_no = case_link()
-    member_no = member_link()
+    member_no = _to_member(accessor="member_no", verbose_name=_("member"))
     status = tables.Column(accessor="case__status", verbose_name=_("case status"))
 
     def render_status(self, record: Any) -> str:
@@ -570,13 +573,13 @@ class ClaimTable(BaseTable):
     amount = yen_column(_("amount"), accessor="case__amount_yen")
     payee = tables.Column(empty_values=(), verbose_name=_("payee"), orderable=False)
 
-    def render_payee(self, record: Claim) -> str:
+    def render_payee(self, record: Any) -> str:
         """The bank, branch and masked account of a transfer, the credited contract else."""
         if record.method == PayoutMethod.BANK_TRANSFER:
             return f"{record.bank_name} {record.branch_name} {record.masked_account}"
-        return str(record.credit_contract or "")
+        return record.credit_contract_no or ""
 
-    created_by = tables.Column(verbose_name=_("taken by"))
+    created_by = tables.Column(accessor="taken_by", verbose_name=_("taken by"))
 
     class Meta(BaseTable.Meta):
         model = Claim

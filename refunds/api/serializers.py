@@ -67,8 +67,11 @@ def _username() -> serializers.SlugRelatedField[Any]:
     return serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
 
-def _related(source: str) -> serializers.CharField:
-    """A number of a related object (``None`` when there is none)."""
+def _related(source: str | None = None) -> serializers.CharField:
+    """A number or name of a related object (``None`` when there is none): at ``source``, or
+    a column of the row named as the field (an annotation of the queryset)."""
+    if source is None:
+        return serializers.CharField(read_only=True, allow_null=True)
     return serializers.CharField(source=source, read_only=True, allow_null=True)
 
 
@@ -307,13 +310,15 @@ class IdentityCheckSerializer(TextChecked, serializers.Serializer[Any]):
 
 
 class ClaimSerializer(serializers.ModelSerializer[Claim]):
-    """A claim with its payee; the account number masked, the holder's name not shown."""
+    """A claim of ``selectors.claims`` (the related numbers and the taker's username are
+    columns of the row) with its payee; the account number masked, the holder's name not
+    shown."""
 
-    case_no = _related("case.case_no")
-    member_no = _related("member.member_no")
+    case_no = _related()
+    member_no = _related()
     account_number_masked = serializers.CharField(source="masked_account", read_only=True)
-    credit_contract_no = _related("credit_contract.contract_no")
-    created_by = _username()
+    credit_contract_no = _related()
+    created_by = _related("taken_by_username")
 
     class Meta:
         model = Claim

@@ -265,11 +265,7 @@ class ClaimViewSet(IdempotentMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
 
     # The claim's own columns and, of the four rows it refers to (the case's 35 columns, the
     # member's 20…), only the number or name the answer shows.
-    queryset = Claim.objects.select_related("case", "member", "credit_contract", "created_by").only(
-        *(field.name for field in Claim._meta.concrete_fields),
-        *("case__case_no", "member__member_no", "credit_contract__contract_no"),
-        "created_by__username",
-    )
+    queryset = selectors.claims()
     serializer_class = ClaimSerializer
     filterset_class = filters.ClaimFilter
 

@@ -466,15 +466,15 @@ class ClaimListView(ObjectListView):
         # Ordered by the case's copy of the received time, then the case (one claim each):
         # filtered by the case's state, the list reads one index of the case table in its
         # order (case_status_claimed_id) at any size. The columns of the table only (the
-        # export reads its own with values_list).
+        # export reads its own with values_list); the case whole for its status badge and
+        # the cursor of the next page, which read it.
         return (
             selectors.claims()
+            .select_related("case")
             .only(
                 *("received_at", "channel", "method", "bank_name", "branch_name"),
-                *("account_number", "case__case_no", "case__status", "case__amount_yen"),
-                "case__claimed_at",  # the cursor of the next page
-                *("member__member_no", "credit_contract__contract_no"),
-                *("created_by__username", "created_by__display_name"),
+                *("account_number", "member_id", "credit_contract_id"),
+                *("case__case_no", "case__status", "case__amount_yen", "case__claimed_at"),
             )
             .order_by("-case__claimed_at", "-case__id")
         )
