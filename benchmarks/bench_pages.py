@@ -1155,25 +1155,36 @@ def count_queries(client: Any, url: str, page: Page) -> int:
 
 
 def measure(
-    page: Page, via: InProcess | OverHttp, repeat: int, budget: float | None = None
+    page: Page,
+    via: InProcess | OverHttp,
+    repeat: int,
+    budget: float | None = None,
+    *,
+    warmup: int = WARMUP,
+    at_least: int = BASELINE_MIN_REPEAT,
+    alone_after: float | None = None,
+    count: bool = True,
 ) -> PageResult:
-    """``repeat`` requests (fewer once ``budget`` seconds are spent, at least 10), warmed up.
+    """``repeat`` requests (fewer once ``budget`` seconds are spent, at least ``at_least``),
+    after ``warmup`` requests that are not timed.
 
-    A page whose warm-up request alone outlasts the budget (an older commit's list drawing a
-    filter of a million options) is timed by that one request."""
+    A page whose warm-up request alone outlasts ``alone_after`` (the budget unless given; an
+    older commit's list drawing a filter of a million options) is timed by that one request.
+    Its queries are counted unless ``count`` is false (-1 then)."""
+    alone_after = budget if alone_after is None else alone_after
     # What the bench holds by now (its URL lists, django.test.Client's leftovers from every
     # request before) is set aside from the garbage collector, as a prefork server's workers
     # do with what they load before the fork: each page pays for its own objects only.
     gc.collect()
     gc.freeze()
     samples, sizes = [], [0]
-    for url in page.urls[:WARMUP]:
+    for url in page.urls[:warmup]:
         if page.cold:
             _forget_dashboard()
         # The server's usage matters only where a warm-up request may be the page's one timing.
         (c0, f0), t0 = via.usage() if budget is not None else (0.0, 0), time.perf_counter()
         sizes.append(via.get(url, page))
-        if budget is not None and time.perf_counter() - t0 > budget:
+        if alone_after is not None and time.perf_counter() - t0 > alone_after:
             samples.append((time.perf_counter() - t0) * 1000)
             (c1, f1), n = via.usage(), 1
             repeat = 0
@@ -1189,7 +1200,7 @@ def measure(
         samples.append((time.perf_counter() - t0) * 1000)
         if (
             budget is not None
-            and len(samples) >= BASELINE_MIN_REPEAT
+            and len(samples) >= at_least
             and time.perf_counter() - started > budget
         ):
             break
@@ -1210,8 +1221,8 @@ def measure(
         role=page.role,
         example=first,
         timing=Timing.of(samples),
-        queries=count_queries(client, first, page),
-        queries_other=count_queries(client, other, page),
+        queries=count_queries(client, first, page) if count else -1,
+        queries_other=count_queries(client, other, page) if count else -1,
         bounded=page.bounded,
         cpu_ms=cpu_ms,
         faults=faults,
@@ -1224,7 +1235,8 @@ def measure(
 
 def pooled(parts: list[PageResult]) -> PageResult:
     """One page's results of several turns as one: the samples together, the CPU and faults
-    per request over all of them, the largest answer and the larger query count."""
+    per request over all of them, the largest answer and the query counts of the turn that
+    took them (the others have -1)."""
     samples = [sample for part in parts for sample in part.samples]
     weights = [len(part.samples) for part in parts]
     total = sum(weights) or 1
@@ -1242,18 +1254,35 @@ def pooled(parts: list[PageResult]) -> PageResult:
 
 def in_turns(pages_: list[Page], users: dict[str, Any], server: Server | None) -> list[PageResult]:
     """A baseline and the lists compared with it, timed in ``TURNS`` turns: in each turn every
-    page gets its share of its requests and of its time budget, one page after the other."""
+    page gets its share of its requests, of its time budget and of the least number of
+    requests, one page after the other; the first turn warms each page up as ``measure``
+    does, the others with one request (the page's caches are warm by then, the server's
+    last requests were another page's). A page whose one request outlasts its whole budget is
+    timed by it, once."""
     parts: dict[str, list[PageResult]] = {page.name: [] for page in pages_}
-    for _turn in range(TURNS):
+    at_least = -(-BASELINE_MIN_REPEAT // TURNS)
+    for turn in range(TURNS):
         for page in pages_:
+            if turn and parts[page.name][0].timing.n == 1:
+                continue
             via = requester(users, page.role, server)
             repeat, budget = (
                 (BASELINE_REPEAT, BASELINE_BUDGET_SECONDS)
                 if page.admin
                 else (repeat_of(page), budget_of(page))
             )
-            share = max(1, -(-repeat // TURNS))
-            parts[page.name].append(measure(page, via, share, budget and budget / TURNS))
+            parts[page.name].append(
+                measure(
+                    page,
+                    via,
+                    -(-repeat // TURNS),
+                    budget and budget / TURNS,
+                    warmup=1 if turn else WARMUP,
+                    at_least=at_least,
+                    alone_after=budget,
+                    count=turn == 0,
+                )
+            )
     return [pooled(parts[page.name]) for page in pages_]
 
 
