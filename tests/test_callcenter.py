@@ -571,6 +571,13 @@ class TestInquiries:
                 else str(claim.credit_contract or "")
             )
             assert claim.case.case_no in page and payee in page
+        # Who took it: the display name where the user has one, else the username.
+        named = Claim.objects.first()
+        named.created_by.display_name = "受付 花子"
+        named.created_by.save(update_fields=["display_name"])
+        unnamed = Claim.objects.exclude(created_by=named.created_by).first().created_by
+        page = supervisor_client.get(url).content.decode()
+        assert "受付 花子" in page and f">{unnamed.username}<" in page
 
 
 # -- claims and payees -------------------------------------------------------------------------
