@@ -29,8 +29,8 @@ class User(AbstractUser):
     def name_in_sql(path: str) -> Coalesce:
         """``str()`` of the user at ``path`` (a foreign key's name) as an expression: a list
         naming each row's user reads the name as a column instead of a ``User`` a row."""
-        return Coalesce(NullIf(models.F(f"{path}__display_name"), models.Value("")),
-                        models.F(f"{path}__username"))  # fmt: skip
+        display_name = NullIf(models.F(f"{path}__display_name"), models.Value(""))
+        return Coalesce(display_name, models.F(f"{path}__username"))
 
     def _session_hash(self, secret: Any = None) -> str:
         return salted_hmac(

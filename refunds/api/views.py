@@ -264,7 +264,7 @@ class ClaimViewSet(IdempotentMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
     checks the identity check this user recorded for the member, as the page does)."""
 
     # The claim's own columns and, of the four rows it refers to (the case's 35 columns, the
-    # member's 20…), only the number or name the answer shows.
+    # member's 20…), only the number or name the answer shows, as columns of the claim's row.
     queryset = selectors.claims()
     serializer_class = ClaimSerializer
     filterset_class = filters.ClaimFilter
