@@ -1266,11 +1266,7 @@ def in_turns(pages_: list[Page], users: dict[str, Any], server: Server | None) -
             if turn and parts[page.name][0].timing.n == 1:
                 continue
             via = requester(users, page.role, server)
-            repeat, budget = (
-                (BASELINE_REPEAT, BASELINE_BUDGET_SECONDS)
-                if page.admin
-                else (repeat_of(page), budget_of(page))
-            )
+            repeat, budget = requests_of(page)
             parts[page.name].append(
                 measure(
                     page,
@@ -1560,6 +1556,13 @@ def budget_of(page: Page) -> float | None:
     return LIST_BUDGET_SECONDS if page.name.startswith(("url: ", "sorted: ")) else None
 
 
+def requests_of(page: Page) -> tuple[int, float | None]:
+    """How many requests a page gets and within how many seconds: a baseline's, or a page's."""
+    if page.admin:
+        return BASELINE_REPEAT, BASELINE_BUDGET_SECONDS
+    return repeat_of(page), budget_of(page)
+
+
 def page_list(cases: int) -> list[Page]:
     """The pages to time: ``pages``, ``catalogue_pages`` and ``sorted_pages``, or those
     ``ONLY`` names."""
@@ -1575,7 +1578,7 @@ def measure_all() -> list[dict[str, Any]]:
         for page in page_list(CASES):
             if not page.admin:
                 via = requester(users, page.role, server)
-                result = measure(page, via, repeat_of(page), budget_of(page))
+                result = measure(page, via, *requests_of(page))
                 step(f"  {page.name:<55} p95 {_ms(result.timing.p95_ms):>6} ms")
                 results.append(result.public())
     return results
@@ -1727,12 +1730,8 @@ def main() -> int:
                 continue
             if page.name in groups:
                 timed = in_turns(groups[page.name], users, server)
-            elif page.admin:
-                via = requester(users, page.role, server)
-                timed = [measure(page, via, BASELINE_REPEAT, BASELINE_BUDGET_SECONDS)]
             else:
-                via = requester(users, page.role, server)
-                timed = [measure(page, via, repeat_of(page), budget_of(page))]
+                timed = [measure(page, requester(users, page.role, server), *requests_of(page))]
             for result in timed:
                 result.queries_small = small["counts"].get(result.name)
                 by_name[result.name] = result
