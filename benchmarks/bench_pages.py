@@ -1235,8 +1235,8 @@ def measure(
 
 def pooled(parts: list[PageResult]) -> PageResult:
     """One page's results of several turns as one: the samples together, the CPU and faults
-    per request over all of them, the largest answer and the query counts of the turn that
-    took them (the others have -1)."""
+    per request over all of them, the largest answer; the query counts are the first turn's,
+    the one that counts them."""
     samples = [sample for part in parts for sample in part.samples]
     weights = [len(part.samples) for part in parts]
     total = sum(weights) or 1
@@ -1244,8 +1244,6 @@ def pooled(parts: list[PageResult]) -> PageResult:
         parts[0],
         timing=Timing.of(samples),
         samples=samples,
-        queries=max(part.queries for part in parts),
-        queries_other=max(part.queries_other for part in parts),
         cpu_ms=sum(part.cpu_ms * w for part, w in zip(parts, weights, strict=True)) / total,
         faults=sum(part.faults * w for part, w in zip(parts, weights, strict=True)) / total,
         max_bytes=max(part.max_bytes for part in parts),
@@ -1263,7 +1261,8 @@ def in_turns(pages_: list[Page], users: dict[str, Any], server: Server | None) -
     at_least = -(-BASELINE_MIN_REPEAT // TURNS)
     for turn in range(TURNS):
         for page in pages_:
-            if turn and parts[page.name][0].timing.n == 1:
+            first = parts[page.name][0].timing if turn else None
+            if first is not None and first.n == 1:
                 continue
             via = requester(users, page.role, server)
             repeat, budget = requests_of(page)
@@ -1273,7 +1272,7 @@ def in_turns(pages_: list[Page], users: dict[str, Any], server: Server | None) -
                     via,
                     -(-repeat // TURNS),
                     budget and budget / TURNS,
-                    warmup=1 if turn and parts[page.name][0].timing.median_ms >= 1000 else WARMUP,
+                    warmup=1 if first is not None and first.median_ms >= 1000 else WARMUP,
                     at_least=at_least,
                     alone_after=budget,
                     count=turn == 0,
