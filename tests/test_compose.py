@@ -212,6 +212,18 @@ def test_heavy_jobs_have_a_worker_of_their_own_at_a_lower_priority(services):
     assert "--queues=celery" in command(services["worker"])
 
 
+def test_database_server_keeps_the_pages_tables_in_its_own_memory(services):
+    """The postgres service sizes its buffer pool and WAL for the pages and the jobs, and reads
+    its buffers back after a restart (pg_prewarm's autoprewarm)."""
+    cmd = command(services["postgres"])
+    assert cmd[0] == "postgres"
+    settings = dict(part.split("=", 1) for flag, part in zip(cmd[1::2], cmd[2::2], strict=True)
+                    if flag == "-c")  # fmt: skip
+    assert settings["shared_buffers"].startswith("${POSTGRES_SHARED_BUFFERS:-")
+    assert settings["max_wal_size"].startswith("${POSTGRES_MAX_WAL_SIZE:-")
+    assert "pg_prewarm" in settings["shared_preload_libraries"].split(",")
+
+
 def test_worker_runs_celery_worker(services):
     cmd = " ".join(command(services["worker"]))
     assert cmd.startswith("celery ")
