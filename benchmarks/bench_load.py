@@ -48,6 +48,12 @@ first second):
    goal: the operators' p95 at most 1.5 times that of (1), no error, and neither job more than
    1.5 times slower than alone. ``BENCH_LOAD_BUSY_LINES=0`` leaves it out.
 
+Before the first run the server's buffer pool is measured against the pages' database: where
+the whole database fits in three quarters of ``shared_buffers`` and the server has
+``pg_prewarm``, every table and index is read into the pool (as a server that has answered the
+pages for a while holds them, and as production's autoprewarm reads them back after a restart);
+otherwise the pages read what they need from the machine's file cache, and the bench says so.
+
 The logins (PBKDF2 password hashing, ~0.3 s of CPU each, all at once) are timed apart and are
 not in the window. Every request is recorded by the locustfile; the median, p95, p99 and max
 (ms) are computed from those samples, per request type and over all searches and member pages,
@@ -106,6 +112,7 @@ GOAL_BUSY_RATIO = 1.5  # operators' p95 and each job's time, busy against quiet
 JOB_NICE = ("nice", "-n", "10")  # as docker-compose.yml's worker-heavy
 TIMELINE_SECONDS = 10
 BUSY_WARNING = 0.25
+PREWARM_SHARE = 0.75  # of shared_buffers the pages' database may fill (the jobs need the rest)
 # The portal run: members claiming beside the operators.
 PORTAL_CLAIMS = int(os.environ.get("BENCH_LOAD_PORTAL_CLAIMS", "200"))
 PORTAL_USERS = int(os.environ.get("BENCH_LOAD_PORTAL_USERS", "20"))
@@ -182,6 +189,58 @@ def server_env() -> dict[str, str]:
         CELERY_BROKER_URL="",
         # as docker-compose.yml's web service
         DATABASE_STATEMENT_TIMEOUT_SECONDS="30",
+    )
+
+
+def database_memory() -> dict[str, Any]:
+    """The server's buffer pool and WAL size; the pages' database read into the pool where it
+    fits (``pg_prewarm``), as a server that has answered the pages for a while holds it."""
+    from django.db import DatabaseError, connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pg_size_bytes(current_setting('shared_buffers')),"
+            " pg_size_bytes(current_setting('max_wal_size')),"
+            " pg_database_size(current_database()),"
+            " EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_prewarm')"
+        )
+        buffers, wal, size, available = cur.fetchone()
+        prewarmed, reason = 0, ""
+        if not available:
+            reason = "the server has no pg_prewarm"
+        elif size > PREWARM_SHARE * buffers:
+            reason = "larger than three quarters of shared_buffers"
+        else:
+            try:
+                cur.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+                cur.execute(
+                    "SELECT COALESCE(SUM(pg_prewarm(c.oid)), 0) FROM pg_class c"
+                    " WHERE c.relkind IN ('r', 'i', 't', 'm') AND c.relpersistence = 'p'"
+                    " AND c.relnamespace IN ('public'::regnamespace, 'pg_toast'::regnamespace)"
+                )
+                prewarmed = int(cur.fetchone()[0]) * 8192
+            except DatabaseError as exc:
+                reason = f"pg_prewarm refused: {exc}".strip()
+    connection.close()
+    return {
+        "shared_buffers_bytes": buffers,
+        "max_wal_size_bytes": wal,
+        "database_bytes": size,
+        "prewarmed_bytes": prewarmed,
+        "not_prewarmed_because": reason or None,
+    }
+
+
+def describe_memory(memory: dict[str, Any]) -> str:
+    def mb(key: str) -> str:
+        return f"{memory[key] / 2**20:,.0f} MB"
+
+    server = f"shared_buffers {mb('shared_buffers_bytes')}, max_wal_size {mb('max_wal_size_bytes')}"
+    if memory["prewarmed_bytes"]:
+        return f"{server}; the pages' database ({mb('database_bytes')}) read into the buffer pool"
+    return (
+        f"{server}; the pages' database ({mb('database_bytes')}) left to the machine's file "
+        f"cache ({memory['not_prewarmed_because']})"
     )
 
 
@@ -712,6 +771,8 @@ def main() -> int:
         step("static files up to date (no collectstatic)")
 
     scenario = jobs_scenario() if BUSY_LINES else None
+    memory = database_memory()
+    step("database server: " + describe_memory(memory))
     portal_checked: dict[str, int] | None = None
     busy_result: tuple[Jobs, Jobs, RunResult] | None = None
     busy_before = machine_busy()
@@ -802,6 +863,7 @@ def main() -> int:
         extra = busy_rows(think, busy, alone, during)
         database_priority = jobs_database_priority(scenario)
         print_busy(extra, think, busy, database_priority)
+        print("  database server: " + describe_memory(memory))
         rows += extra
         busy_section = {
             "lines": BUSY_LINES,
@@ -838,6 +900,7 @@ def main() -> int:
                     "cache": "locmemcache://",
                 },
                 "locust": {"version": version("locust"), "user_class": "FastHttpUser"},
+                "database_server": memory,
                 "metrics": [asdict(row) for row in rows] + kept(previous)["metrics"],
                 "runs": {run.label: _run_dict(run) for run in runs},
                 "prepare_seconds": spent,
